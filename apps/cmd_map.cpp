@@ -1,0 +1,81 @@
+/// `rramft map`: maps a model onto the configured chip, writes mapping.json, the effective
+/// architecture (arch.yaml) and the occupancy picture, and prints a summary table.
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+#include "apps/output.h"
+#include "core/error.h"
+#include "mapping/mapping.h"
+#include "mapping/occupancy.h"
+#include "models/model.h"
+
+namespace po = boost::program_options;
+
+namespace rramft::app {
+
+void print_mapping_summary(const mapping::chip_mapping& cm, std::ostream& os) {
+  char line[256];
+  std::snprintf(line, sizeof line, "%-44s %9s %9s %8s %8s %6s %6s %6s\n", "layer", "rows", "cols",
+                "col_sp%", "need%", "xbars", "base", "extra");
+  os << line;
+  for (const auto& r : cm.reports) {
+    std::snprintf(line, sizeof line, "%-44s %4d/%-4d %4d/%-4d %8.1f %8.1f %6d %6d %6d\n",
+                  r.name.c_str(), r.kept_rows, r.rows, r.kept_cols, r.cols, 100 * r.col_sparsity,
+                  100 * r.threshold, r.crossbars, r.crossbars_baseline, r.extra_crossbars);
+    os << line;
+  }
+  const auto j = cm.to_json();
+  std::snprintf(line, sizeof line,
+                "scheme %s: %d crossbars used, %d in the dense unprotected baseline, "
+                "%d when pruned without protection; storage overhead %.2f%%\n",
+                j["scheme"].get<std::string>().c_str(), cm.crossbars_used(), cm.crossbars_baseline(),
+                j["crossbars_pruned_unprotected"].get<int>(), cm.storage_overhead_pct());
+  os << line;
+}
+
+int cmd_map(int argc, char** argv) {
+  std::string model_dir, arch_file, out_dir;
+  std::vector<std::string> sets;
+  bool strict = false;
+  po::options_description opts("rramft map options");
+  opts.add_options()("help,h", "show this help")(
+      "model", po::value(&model_dir)->required(), "model folder (config.json + model.safetensors)")(
+      "arch", po::value(&arch_file)->required(), "architecture YAML (configs/default.yaml)")(
+      "set", po::value(&sets)->composing(), "override an architecture key: --set adc.bits=6 (repeatable)")(
+      "strict", po::bool_switch(&strict), "fail if a layer's copies do not fit in pruned space")(
+      "out", po::value(&out_dir)->required(), "output folder");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, opts), vm);
+    if (vm.count("help")) {
+      std::cout << opts;
+      return 0;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw error(std::string("map: ") + e.what());
+  }
+  if (strict) sets.push_back("mapping.strict=true");
+  const arch_spec arch = arch_spec::load(arch_file, sets);
+  const models::model m = models::load_model(model_dir);
+  const mapping::chip_mapping cm = mapping::map_model(m, arch);
+
+  make_dir(out_dir);
+  write_atomically(out_dir + "/mapping.json", [&](std::ostream& o) { o << cm.to_json().dump(2) << "\n"; });
+  write_atomically(out_dir + "/arch.yaml", [&](std::ostream& o) {
+    YAML::Emitter e;
+    e << arch.to_yaml();
+    o << "# effective architecture of this result (all keys, overrides applied)\n" << e.c_str() << "\n";
+  });
+  const fault_map chip(arch.fault, arch.seed, arch.cell_bits);
+  mapping::write_occupancy_svg(cm, chip, out_dir + "/occupancy.svg");
+  print_mapping_summary(cm, std::cout);
+  std::cout << "wrote " << out_dir << "/mapping.json, arch.yaml, occupancy.svg\n";
+  return 0;
+}
+
+}  // namespace rramft::app

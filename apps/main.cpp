@@ -1,0 +1,44 @@
+/// rramft command line: one subcommand per job. Bad input ends with one line on stderr,
+/// "rramft: error: <file/key/tensor>: <what>", and exit status 2.
+#include <cstring>
+#include <exception>
+#include <iostream>
+#include <string>
+
+#include "core/error.h"
+
+namespace rramft::app {
+int cmd_map(int argc, char** argv);
+}
+
+namespace {
+
+const char* usage =
+    "usage: rramft <command> [options]\n"
+    "commands:\n"
+    "  map    map a model onto the chip and report crossbars, overhead and sparsity\n"
+    "run 'rramft <command> --help' for the options of a command\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
+    std::cout << usage;
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string cmd = argv[1];
+  try {
+    if (cmd == "map") return rramft::app::cmd_map(argc - 1, argv + 1);
+    std::cerr << "rramft: error: unknown command '" << cmd << "'\n" << usage;
+    return 2;
+  } catch (const rramft::error& e) {
+    std::cerr << "rramft: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "rramft: error: out of memory\n";
+    return 3;
+  } catch (const std::exception& e) {
+    std::cerr << "rramft: error: " << e.what() << "\n";
+    return 2;
+  }
+}

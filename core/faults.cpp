@@ -1,0 +1,22 @@
+#include "core/faults.h"
+
+#include <cmath>
+
+namespace rramft {
+
+uint64_t probability_threshold(double p) {
+  if (!(p > 0)) return 0;
+  if (p >= 1) return ~0ull;  // every hash is below it (see the != ~0 checks)
+  return uint64_t(std::ldexp(p, 64));
+}
+
+fault_map::fault_map(const arch_spec::fault_spec& f, uint64_t seed, int cell_bits)
+    : seed_(seed),
+      seed_key_(mix64(seed ^ 0x72722d616d667400ull)),
+      stuck_thr_(probability_threshold(f.rate)),
+      sa0_thr_(probability_threshold(f.sa0_fraction())),
+      flip_thr_(probability_threshold(f.transient_rate)),
+      cell_bits_(cell_bits),
+      max_level_((1 << cell_bits) - 1) {}
+
+}  // namespace rramft

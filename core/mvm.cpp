@@ -1,0 +1,184 @@
+#include "core/mvm.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+#include <Eigen/Dense>
+
+#include "core/error.h"
+#include "core/periph.h"
+
+namespace rramft {
+
+namespace {
+
+using matf = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using matd = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+/// Kept inputs of every vector, n x kept_rows.
+std::vector<int32_t> gather_inputs(const mapped_layer& l, const int32_t* x, int n) {
+  const size_t K = l.kept_rows.size();
+  std::vector<int32_t> g(size_t(n) * K);
+  for (int i = 0; i < n; ++i)
+    for (size_t r = 0; r < K; ++r) g[i * K + r] = x[size_t(i) * l.rows + l.kept_rows[r]];
+  return g;
+}
+
+void scatter_outputs(const mapped_layer& l, const std::vector<int64_t>& yk, int n, int64_t* y) {
+  const size_t O = l.kept_cols.size();
+  std::fill(y, y + size_t(n) * l.cols, 0);
+  for (int i = 0; i < n; ++i)
+    for (size_t o = 0; o < O; ++o) y[size_t(i) * l.cols + l.kept_cols[o]] = yk[i * O + o];
+}
+
+void check_inputs(const mapped_layer& l, const std::vector<int32_t>& xk) {
+  activation_quantizer aq{l.arch.input_bits, l.arch.input_signed};
+  for (int32_t v : xk)
+    if (v < aq.qmin() || v > aq.qmax())
+      throw error("layer '" + l.name + "': activation " + std::to_string(v) +
+                  " is outside the " + std::to_string(l.arch.input_bits) + "-bit input range");
+}
+
+/// Slice by slice, crossbar by crossbar, as the hardware computes it.
+void mvm_bit_serial(const mapped_layer& l, const std::vector<cell_error>& errors,
+                    const std::vector<int32_t>& xk, int n, std::vector<int64_t>& yk) {
+  const int R = l.R(), C = l.C();
+  const int K = int(l.kept_rows.size());
+  const int O = int(l.kept_cols.size());
+  const int T = l.copies();
+  const input_slicing sl{l.arch.input_bits, l.arch.dac.bits, l.arch.input_signed};
+  const int nslices = sl.count();
+  const adc_model adc(l.arch);
+  std::vector<int64_t> cand(T > 1 ? size_t(n) * O * T : 0);
+  std::vector<int64_t> votes(T);
+  matf digits, levels(R, C), sums;
+  auto err = errors.begin();
+  for (int b = 0; b < l.row_blocks; ++b) {
+    const int rows = l.block_rows(b);
+    std::fill(cand.begin(), cand.end(), 0);
+    // DAC levels of every slice for this row block: nslices matrices of n x rows.
+    std::vector<matf> dig(nslices, matf(n, rows));
+    for (int k = 0; k < nslices; ++k)
+      for (int i = 0; i < n; ++i)
+        for (int r = 0; r < rows; ++r) dig[k](i, r) = float(sl.digit(xk[size_t(i) * K + b * R + r], k));
+    for (int x = 0; x < l.xbars_per_block; ++x) {
+      // Programmed levels, then the cells that read wrong.
+      levels.setZero(rows, C);
+      const column_content* cols = &l.columns[size_t(x) * C];
+      for (int c = 0; c < C; ++c)
+        if (cols[c].used())
+          for (int r = 0; r < rows; ++r) levels(r, c) = float(l.programmed_level(b * R + r, cols[c]));
+      while (err != errors.end() && err->block == b && err->column < (x + 1) * C) {
+        levels(err->row, err->column - x * C) += float(err->delta);
+        ++err;
+      }
+      for (int k = 0; k < nslices; ++k) {
+        sums.resize(n, C);
+        column_sums(dig[k].data(), n, rows, levels.data(), C, sums.data());
+        const int64_t wk = sl.weight(k);
+        for (int c = 0; c < C; ++c) {
+          const column_content& cc = cols[c];
+          if (!cc.used()) continue;
+          const int64_t w = wk * l.column_weight(cc);
+          const bool voted = T > 1 && l.is_protected(cc.slice);
+          for (int i = 0; i < n; ++i) {
+            const int64_t v = w * adc.convert(int64_t(sums(i, c)));
+            if (voted)
+              cand[(size_t(i) * O + cc.out) * T + cc.cand] += v;
+            else
+              yk[size_t(i) * O + cc.out] += v;
+          }
+        }
+      }
+    }
+    if (T > 1)
+      for (size_t io = 0; io < size_t(n) * O; ++io) {
+        std::copy(&cand[io * T], &cand[io * T] + T, votes.begin());
+        yk[io] += median(votes.data(), T);
+      }
+  }
+}
+
+/// Exact dense product of the programmed weights, then one correction per wrong cell; the
+/// vote is taken over the corrections, since median(a + d_t) = a + median(d_t).
+void mvm_fast(const mapped_layer& l, const std::vector<cell_error>& errors,
+              const std::vector<int32_t>& xk, int n, std::vector<int64_t>& yk) {
+  const int R = l.R();
+  const int K = int(l.kept_rows.size());
+  const int O = int(l.kept_cols.size());
+  const int T = l.copies();
+  int64_t xmax = 0, wmax = 0;
+  for (int32_t v : xk) xmax = std::max<int64_t>(xmax, std::abs(v));
+  for (int32_t v : l.w.q) wmax = std::max<int64_t>(wmax, std::abs(v));
+  const double bound = double(xmax) * double(wmax) * double(K);
+  if (bound < 16777216.0) {  // every partial sum is an integer below 2^24: float is exact
+    Eigen::Map<const Eigen::Matrix<int32_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> X(xk.data(), n, K);
+    Eigen::Map<const Eigen::Matrix<int32_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> W(l.w.q.data(), O, K);
+    matf Y = X.cast<float>() * W.cast<float>().transpose();
+    for (size_t i = 0; i < yk.size(); ++i) yk[i] = int64_t(Y.data()[i]);
+  } else if (bound < 9007199254740992.0) {  // below 2^53: double is exact
+    Eigen::Map<const Eigen::Matrix<int32_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> X(xk.data(), n, K);
+    Eigen::Map<const Eigen::Matrix<int32_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> W(l.w.q.data(), O, K);
+    matd Y = X.cast<double>() * W.cast<double>().transpose();
+    for (size_t i = 0; i < yk.size(); ++i) yk[i] = int64_t(Y.data()[i]);
+  } else {
+    throw error("layer '" + l.name + "': products exceed 2^53, the fast path cannot be exact");
+  }
+  struct voted_error {
+    int32_t block, out, cand, row;
+    int64_t coef;
+  };
+  std::vector<voted_error> voted;
+  for (const cell_error& e : errors) {
+    const column_content& cc = l.columns[size_t(e.column)];
+    const int kr = e.block * R + e.row;
+    const int64_t coef = l.column_weight(cc) * e.delta;
+    if (T > 1 && l.is_protected(cc.slice)) {
+      voted.push_back({e.block, cc.out, cc.cand, kr, coef});
+      continue;
+    }
+    for (int i = 0; i < n; ++i) yk[size_t(i) * O + cc.out] += coef * xk[size_t(i) * K + kr];
+  }
+  std::sort(voted.begin(), voted.end(), [](const voted_error& a, const voted_error& b) {
+    return a.block != b.block ? a.block < b.block : a.out < b.out;
+  });
+  std::vector<int64_t> d(T);
+  for (size_t g = 0; g < voted.size();) {
+    size_t e = g;
+    while (e < voted.size() && voted[e].block == voted[g].block && voted[e].out == voted[g].out) ++e;
+    for (int i = 0; i < n; ++i) {
+      std::fill(d.begin(), d.end(), 0);
+      for (size_t j = g; j < e; ++j) d[voted[j].cand] += voted[j].coef * xk[size_t(i) * K + voted[j].row];
+      yk[size_t(i) * O + voted[g].out] += median(d.data(), T);
+    }
+    g = e;
+  }
+}
+
+}  // namespace
+
+void column_sums(const float* digits, int n, int rows, const float* levels, int C, float* sums) {
+  Eigen::Map<const matf> D(digits, n, rows);
+  Eigen::Map<const matf> L(levels, rows, C);
+  Eigen::Map<matf> S(sums, n, C);
+  S.noalias() = D * L;
+}
+
+void mvm(const mapped_layer& l, const std::vector<cell_error>& errors, const int32_t* x, int n,
+         int64_t* y, mvm_path path) {
+  std::vector<int32_t> xk = gather_inputs(l, x, n);
+  check_inputs(l, xk);
+  std::vector<int64_t> yk(size_t(n) * l.kept_cols.size(), 0);
+  const bool lossless = l.arch.adc_lossless();
+  if (path == mvm_path::fast && !lossless)
+    throw error("layer '" + l.name + "': the fast path needs a lossless ADC (adc.bits " +
+                std::to_string(l.arch.adc.bits) + " is too few for the column sums)");
+  if (path == mvm_path::fast || (path == mvm_path::automatic && lossless))
+    mvm_fast(l, errors, xk, n, yk);
+  else
+    mvm_bit_serial(l, errors, xk, n, yk);
+  scatter_outputs(l, yk, n, y);
+}
+
+}  // namespace rramft

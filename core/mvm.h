@@ -1,0 +1,33 @@
+#pragma once
+/// @file mvm.h
+/// @brief Matrix-vector products through a mapped layer: the bit-serial path (DAC slices,
+/// column sums, ADC, OPC, vote per row block, accumulation over row blocks) and the fast
+/// path for a lossless ADC (one exact dense product plus a correction for every cell that
+/// reads wrong). Tests prove both bit-identical wherever the fast path applies.
+#include <cstdint>
+#include <vector>
+
+#include "core/layer.h"
+
+namespace rramft {
+
+enum class mvm_path {
+  automatic,   ///< fast when the ADC is lossless, bit-serial otherwise
+  bit_serial,  ///< slice by slice through the crossbar periphery
+  fast         ///< dense product + fault corrections; error if the ADC is lossy
+};
+
+/// @brief y = W x for @p n input vectors through the crossbars of @p l.
+/// @param x n x l.rows integer activations (logical inputs; pruned inputs are ignored),
+///          each within the arch's input range
+/// @param errors the cells that read wrong (read_errors), sorted as read_errors returns them
+/// @param y n x l.cols integer outputs in units of (weight scale x activation scale);
+///          pruned outputs are 0
+void mvm(const mapped_layer& l, const std::vector<cell_error>& errors, const int32_t* x, int n,
+         int64_t* y, mvm_path path = mvm_path::automatic);
+
+/// @brief Column sums of one crossbar for one input slice: sums[i][c] = sum_r digits[i][r] *
+/// levels[r][c] for @p n vectors. digits: n x rows, levels: rows x C (row-major).
+void column_sums(const float* digits, int n, int rows, const float* levels, int C, float* sums);
+
+}  // namespace rramft

@@ -1,0 +1,65 @@
+#include "core/quant.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace rramft {
+
+quantized_matrix quantize_weights(const float* w, int out, int in, int bits, bool per_channel) {
+  quantized_matrix m;
+  m.out = out;
+  m.in = in;
+  m.q.resize(size_t(out) * in);
+  const int32_t mmax = (1 << (bits - 1)) - 1;
+  auto scale_of = [&](const float* p, size_t n) {
+    float mx = 0;
+    for (size_t i = 0; i < n; ++i) mx = std::max(mx, std::fabs(p[i]));
+    return mx > 0 ? double(mx) / mmax : 1.0;
+  };
+  if (per_channel) {
+    for (int o = 0; o < out; ++o) m.scale.push_back(scale_of(w + size_t(o) * in, size_t(in)));
+  } else {
+    m.scale.push_back(scale_of(w, size_t(out) * in));
+  }
+  for (int o = 0; o < out; ++o) {
+    const double s = m.scale_of(o);
+    for (int i = 0; i < in; ++i) {
+      const double v = w[size_t(o) * in + i];
+      int32_t mag = int32_t(std::min<double>(mmax, std::round(std::fabs(v) / s)));
+      m.q[size_t(o) * in + i] = v < 0 ? -mag : mag;
+    }
+  }
+  return m;
+}
+
+double activation_quantizer::scale_for(const float* x, size_t n) const {
+  float mx = 0;
+  for (size_t i = 0; i < n; ++i) mx = std::max(mx, is_signed ? std::fabs(x[i]) : x[i]);
+  return mx > 0 ? double(mx) / qmax() : 1.0;
+}
+
+void activation_quantizer::quantize(const float* x, size_t n, double scale, int32_t* q) const {
+  const double lo = qmin(), hi = qmax();
+  for (size_t i = 0; i < n; ++i) q[i] = int32_t(std::clamp(std::round(x[i] / scale), lo, hi));
+}
+
+int input_slicing::count() const {
+  if (!is_signed) return (bits + dac_bits - 1) / dac_bits;
+  return (bits - 1 + dac_bits - 1) / dac_bits + 1;
+}
+
+int64_t input_slicing::weight(int k) const {
+  if (is_signed && k == count() - 1) return -(int64_t(1) << (bits - 1));
+  return int64_t(1) << (k * dac_bits);
+}
+
+int32_t input_slicing::digit(int32_t x, int k) const {
+  const uint32_t u = uint32_t(x) & ((uint32_t(1) << bits) - 1);  // two's complement bits
+  if (is_signed && k == count() - 1) return int32_t((u >> (bits - 1)) & 1u);
+  const int magnitude_bits = is_signed ? bits - 1 : bits;
+  const int lo = k * dac_bits;
+  const int width = std::min(dac_bits, magnitude_bits - lo);
+  return int32_t((u >> lo) & ((uint32_t(1) << width) - 1));
+}
+
+}  // namespace rramft

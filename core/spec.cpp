@@ -1,0 +1,350 @@
+#include "core/spec.h"
+
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "core/error.h"
+
+namespace rramft {
+
+const char* to_string(scheme s) {
+  switch (s) {
+    case scheme::none: return "none";
+    case scheme::vote: return "vote";
+    case scheme::tmr: return "tmr";
+  }
+  return "?";
+}
+const char* to_string(fault_scope s) { return s == fault_scope::all ? "all" : "msb"; }
+const char* to_string(copy_scope s) { return s == copy_scope::row_block ? "row_block" : "crossbar"; }
+
+namespace {
+
+std::string scalar_text(const YAML::Node& n) {
+  if (n.IsScalar()) return n.Scalar();
+  YAML::Emitter e;
+  e << YAML::Flow << n;
+  return e.c_str();
+}
+
+template <class T> const char* type_name();
+template <> const char* type_name<int>() { return "an integer"; }
+template <> const char* type_name<uint64_t>() { return "a non-negative integer"; }
+template <> const char* type_name<double>() { return "a number"; }
+template <> const char* type_name<bool>() { return "true or false"; }
+template <> const char* type_name<std::string>() { return "a string"; }
+
+/// Reads dotted keys from a YAML tree and remembers which keys the schema asked for,
+/// so that anything else in the file can be reported as unknown.
+class reader {
+public:
+  reader(const YAML::Node& root, std::string origin) : root_(root), origin_(std::move(origin)) {}
+
+  template <class T> void get(const std::string& key, T& out) {
+    seen_.insert(key);
+    YAML::Node n = find(key);
+    if (!n || n.IsNull()) return;
+    if (!n.IsScalar()) fail(key, n, type_name<T>());
+    try {
+      out = n.as<T>();
+    } catch (const YAML::Exception&) {
+      fail(key, n, type_name<T>());
+    }
+  }
+
+  template <class E, size_t N>
+  void get_enum(const std::string& key, E& out, const std::pair<const char*, E> (&names)[N]) {
+    std::string s;
+    get(key, s);
+    if (s.empty()) return;
+    std::string allowed;
+    for (auto& [name, value] : names) {
+      if (s == name) {
+        out = value;
+        return;
+      }
+      allowed += (allowed.empty() ? "" : " | ") + std::string(name);
+    }
+    throw error(origin_ + ": key '" + key + "': '" + s + "' is not one of " + allowed);
+  }
+
+  YAML::Node find(const std::string& key) const {
+    YAML::Node n = YAML::Clone(root_);
+    std::stringstream ss(key);
+    std::string part;
+    while (std::getline(ss, part, '.')) {
+      if (!n || !n.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+      n = n[part];
+    }
+    return n;
+  }
+
+  [[noreturn]] void fail(const std::string& key, const YAML::Node& n, const char* want) const {
+    throw error(origin_ + ": key '" + key + "': expected " + want + ", got '" + scalar_text(n) + "'");
+  }
+
+  /// Every leaf of the tree must be a key the schema read.
+  void check_unknown() const { walk(root_, ""); }
+  const std::set<std::string>& seen() const { return seen_; }
+
+private:
+  void walk(const YAML::Node& n, const std::string& prefix) const {
+    if (!n.IsMap()) {
+      if (!prefix.empty() && !seen_.count(prefix))
+        throw error(origin_ + ": unknown key '" + prefix + "'");
+      return;
+    }
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      std::string k = it->first.Scalar();
+      std::string path = prefix.empty() ? k : prefix + "." + k;
+      if (seen_.count(path) && it->second.IsMap())
+        throw error(origin_ + ": key '" + path + "': expected a value, got a mapping");
+      walk(it->second, path);
+    }
+  }
+
+  YAML::Node root_;
+  std::string origin_;
+  std::set<std::string> seen_;
+};
+
+void parse_ratio(const std::string& origin, const std::string& text, double& a, double& b) {
+  const std::string key = "fault.sa0_to_sa1";
+  auto bad = [&] {
+    throw error(origin + ": key '" + key + "': expected 'a:b' with a, b >= 0 and a + b > 0, got '" +
+                text + "'");
+  };
+  try {
+    size_t colon = text.find(':');
+    size_t used = 0;
+    if (colon == std::string::npos) {
+      a = std::stod(text, &used);
+      if (used != text.size()) bad();
+      b = 1.0;
+    } else {
+      std::string l = text.substr(0, colon), r = text.substr(colon + 1);
+      a = std::stod(l, &used);
+      if (used != l.size()) bad();
+      b = std::stod(r, &used);
+      if (used != r.size()) bad();
+    }
+  } catch (const std::logic_error&) {
+    bad();
+  }
+  if (!(a >= 0) || !(b >= 0) || !(a + b > 0) || !std::isfinite(a) || !std::isfinite(b)) bad();
+}
+
+/// Reads every key of the schema; called on a real tree or on an empty one (to list the schema).
+arch_spec parse_with(reader& r, const std::string& origin) {
+  arch_spec s;
+  r.get("crossbar.rows", s.crossbar.rows);
+  r.get("crossbar.cols", s.crossbar.cols);
+  r.get("cell_bits", s.cell_bits);
+  r.get("weight_bits", s.weight_bits);
+  r.get("weight_scale", s.weight_scale);
+  r.get("input_bits", s.input_bits);
+  r.get("input_signed", s.input_signed);
+  r.get("input_scale", s.input_scale);
+  r.get("adc.bits", s.adc.bits);
+  r.get("adc.share", s.adc.share);
+  r.get("adc.range", s.adc.range);
+  r.get("dac.bits", s.dac.bits);
+  r.get("fault.rate", s.fault.rate);
+  std::string ratio;
+  r.get("fault.sa0_to_sa1", ratio);
+  if (!ratio.empty()) parse_ratio(origin, ratio, s.fault.sa0, s.fault.sa1);
+  static const std::pair<const char*, fault_scope> scopes[] = {{"all", fault_scope::all},
+                                                               {"msb", fault_scope::msb}};
+  r.get_enum("fault.scope", s.fault.scope, scopes);
+  r.get("fault.transient_rate", s.fault.transient_rate);
+  static const std::pair<const char*, scheme> schemes[] = {
+      {"none", scheme::none}, {"vote", scheme::vote}, {"tmr", scheme::tmr}};
+  r.get_enum("protection.scheme", s.protection.scheme, schemes);
+  r.get("protection.candidates", s.protection.candidates);
+  r.get("protection.planes", s.protection.planes);
+  r.get("protection.flip", s.protection.flip);
+  r.get("protection.embed", s.protection.embed);
+  static const std::pair<const char*, copy_scope> cscopes[] = {
+      {"row_block", copy_scope::row_block}, {"crossbar", copy_scope::crossbar}};
+  r.get_enum("mapping.copy_scope", s.mapping.copy_scope, cscopes);
+  r.get("mapping.strict", s.mapping.strict);
+  r.get("seed", s.seed);
+  return s;
+}
+
+const std::set<std::string>& schema_keys() {
+  static const std::set<std::string> keys = [] {
+    reader r(YAML::Node(YAML::NodeType::Map), "schema");
+    parse_with(r, "schema");
+    return r.seen();
+  }();
+  return keys;
+}
+
+}  // namespace
+
+arch_spec arch_spec::parse(const YAML::Node& node, const std::string& origin) {
+  if (node && !node.IsNull() && !node.IsMap())
+    throw error(origin + ": expected a mapping of keys at the top level");
+  reader r(node, origin);
+  arch_spec s = parse_with(r, origin);
+  r.check_unknown();
+  // Values are checked against the file they came from.
+  try {
+    s.validate();
+  } catch (const error& e) {
+    throw error(origin + ": " + e.what());
+  }
+  return s;
+}
+
+void apply_override(YAML::Node& root, const std::string& assignment) {
+  size_t eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw error("--set '" + assignment + "': expected key=value");
+  std::string key = assignment.substr(0, eq);
+  std::string value = assignment.substr(eq + 1);
+  if (!schema_keys().count(key)) throw error("--set: unknown key '" + key + "'");
+  YAML::Node parsed;
+  try {
+    parsed = YAML::Load(value);
+  } catch (const YAML::Exception& e) {
+    throw error("--set " + key + ": cannot parse value '" + value + "'");
+  }
+  if (!parsed.IsScalar() && !parsed.IsNull())
+    throw error("--set " + key + ": expected a single value, got '" + value + "'");
+  if (!root || !root.IsMap()) root = YAML::Node(YAML::NodeType::Map);
+  // Walk down, creating maps as needed; yaml-cpp nodes are handles, so assign in place.
+  std::vector<std::string> parts;
+  std::stringstream ss(key);
+  for (std::string p; std::getline(ss, p, '.');) parts.push_back(p);
+  std::vector<YAML::Node> chain{root};
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    YAML::Node next = chain.back()[parts[i]];
+    if (!next.IsMap()) {
+      chain.back()[parts[i]] = YAML::Node(YAML::NodeType::Map);
+      next = chain.back()[parts[i]];
+    }
+    chain.push_back(next);
+  }
+  chain.back()[parts.back()] = YAML::Node(value);
+}
+
+arch_spec arch_spec::load(const std::string& path, const std::vector<std::string>& overrides) {
+  std::ifstream f(path);
+  if (!f) throw error(path + ": cannot open architecture file");
+  YAML::Node root;
+  try {
+    root = YAML::Load(f);
+  } catch (const YAML::Exception& e) {
+    throw error(path + ": invalid YAML at line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  if (!root || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  if (!root.IsMap()) throw error(path + ": expected a mapping of keys at the top level");
+  for (const auto& a : overrides) apply_override(root, a);
+  return parse(root, path);
+}
+
+int arch_spec::protected_slices() const {
+  if (protection.scheme == scheme::tmr) return weight_slices();
+  return protection.planes;
+}
+
+int arch_spec::copies() const {
+  switch (protection.scheme) {
+    case scheme::none: return 1;
+    case scheme::vote: return protection.candidates;
+    case scheme::tmr: return 3;
+  }
+  return 1;
+}
+
+bool arch_spec::adc_lossless() const {
+  const double levels = std::ldexp(1.0, adc.bits) - 1;  // highest code
+  return adc_full_scale() >= double(column_full_scale()) && levels >= double(column_full_scale()) &&
+         adc_full_scale() <= levels;
+}
+
+void arch_spec::validate() const {
+  auto range = [](const char* key, double v, double lo, double hi) {
+    if (!(v >= lo && v <= hi)) {
+      std::ostringstream o;
+      o << "key '" << key << "': " << v << " is out of range [" << lo << ", " << hi << "]";
+      throw error(o.str());
+    }
+  };
+  range("crossbar.rows", crossbar.rows, 1, 65535);
+  range("crossbar.cols", crossbar.cols, 1, 65535);
+  range("cell_bits", cell_bits, 1, 4);
+  range("weight_bits", weight_bits, 2, 16);
+  range("input_bits", input_bits, 1, 16);
+  range("adc.bits", adc.bits, 1, 16);
+  range("adc.share", adc.share, 1, crossbar.cols);
+  range("adc.range", adc.range, 0, 1e12);
+  range("dac.bits", dac.bits, 1, 8);
+  range("fault.rate", fault.rate, 0, 1);
+  range("fault.transient_rate", fault.transient_rate, 0, 1);
+  if (weight_scale != "per_layer" && weight_scale != "per_channel")
+    throw error("key 'weight_scale': '" + weight_scale + "' is not one of per_layer | per_channel");
+  if (input_scale != "per_vector" && input_scale != "calibrated")
+    throw error("key 'input_scale': '" + input_scale + "' is not one of per_vector | calibrated");
+  if (input_signed && input_bits < 2)
+    throw error("key 'input_bits': signed inputs need at least 2 bits, got " +
+                std::to_string(input_bits));
+  if (dac.bits > input_bits)
+    throw error("key 'dac.bits': " + std::to_string(dac.bits) + " exceeds input_bits " +
+                std::to_string(input_bits));
+  if (protection.scheme == scheme::vote) {
+    range("protection.candidates", protection.candidates, 1, 15);
+    if (protection.candidates % 2 == 0)
+      throw error("key 'protection.candidates': T = " + std::to_string(protection.candidates) +
+                  " is even; the median vote needs an odd number of candidates");
+  }
+  range("protection.planes", protection.planes, 0, weight_slices());
+  if (protection.scheme == scheme::vote && protection.planes < 1)
+    throw error("key 'protection.planes': the vote scheme needs at least one protected plane");
+  // Column sums are computed in float GEMMs, exact only below 2^24.
+  if (column_full_scale() >= (int64_t(1) << 24))
+    throw error("key 'crossbar.rows': " + std::to_string(crossbar.rows) +
+                " rows of " + std::to_string(cell_bits) + "-bit cells with " +
+                std::to_string(dac.bits) + "-bit DACs give column sums of 2^24 or more");
+  if (2 * weight_slices() > crossbar.cols)
+    throw error("key 'crossbar.cols': " + std::to_string(crossbar.cols) +
+                " columns cannot hold one output's " + std::to_string(2 * weight_slices()) +
+                " bit columns (differential pair x weight slices)");
+}
+
+YAML::Node arch_spec::to_yaml() const {
+  YAML::Node n;
+  n["crossbar"]["rows"] = crossbar.rows;
+  n["crossbar"]["cols"] = crossbar.cols;
+  n["cell_bits"] = cell_bits;
+  n["weight_bits"] = weight_bits;
+  n["weight_scale"] = weight_scale;
+  n["input_bits"] = input_bits;
+  n["input_signed"] = input_signed;
+  n["input_scale"] = input_scale;
+  n["adc"]["bits"] = adc.bits;
+  n["adc"]["share"] = adc.share;
+  n["adc"]["range"] = adc.range;
+  n["dac"]["bits"] = dac.bits;
+  n["fault"]["rate"] = fault.rate;
+  std::ostringstream ratio;
+  ratio << fault.sa0 << ":" << fault.sa1;
+  n["fault"]["sa0_to_sa1"] = ratio.str();
+  n["fault"]["scope"] = to_string(fault.scope);
+  n["fault"]["transient_rate"] = fault.transient_rate;
+  n["protection"]["scheme"] = to_string(protection.scheme);
+  n["protection"]["candidates"] = protection.candidates;
+  n["protection"]["planes"] = protection.planes;
+  n["protection"]["flip"] = protection.flip;
+  n["protection"]["embed"] = protection.embed;
+  n["mapping"]["copy_scope"] = to_string(mapping.copy_scope);
+  n["mapping"]["strict"] = mapping.strict;
+  n["seed"] = seed;
+  return n;
+}
+
+}  // namespace rramft

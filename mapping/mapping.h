@@ -1,0 +1,59 @@
+#pragma once
+/// @file mapping.h
+/// @brief The mapping compiler: compacts pruned rows and columns, slices weights into planes,
+/// places planes on crossbars and embeds the extra candidates of protected planes into the
+/// bit columns that pruning freed (Algorithm 2 of arXiv 2401.11664), then reports the cost.
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/layer.h"
+#include "core/spec.h"
+#include "models/model.h"
+
+namespace rramft::mapping {
+
+/// @brief What mapping one layer cost, against the dense unprotected baseline.
+struct layer_report {
+  std::string name;
+  int rows = 0, cols = 0;            ///< logical inputs / outputs
+  int kept_rows = 0, kept_cols = 0;
+  double col_sparsity = 0;           ///< pruned outputs / outputs
+  double row_sparsity = 0;           ///< pruned inputs / inputs
+  int row_blocks = 0;                ///< after row compaction
+  int crossbars = 0;                 ///< used by this mapping
+  int crossbars_baseline = 0;        ///< dense, unprotected, uncompacted
+  int crossbars_pruned = 0;          ///< compacted, unprotected
+  int extra_crossbars = 0;           ///< max(0, crossbars - crossbars_baseline)
+  double threshold = 0;              ///< column sparsity the copies need to fit the baseline
+  bool embedded = true;              ///< every copy sits in space the baseline already had
+  int64_t cells_used = 0;            ///< programmed cells (used bit columns x rows)
+  int64_t cells_baseline = 0;        ///< rows x cols x 2 x slices
+  double msb_zero_fraction = 0;      ///< kept weights whose top magnitude slice is 0
+};
+
+/// @brief A whole model mapped onto one chip.
+struct chip_mapping {
+  arch_spec arch;
+  std::string model_dir, family;
+  std::vector<mapped_layer> layers;
+  std::vector<layer_report> reports;
+  int crossbars_used() const;
+  int crossbars_baseline() const;
+  double storage_overhead_pct() const;  ///< extra crossbars over the baseline, percent
+  nlohmann::json to_json() const;
+};
+
+/// @brief Kept inputs and outputs of a layer: from its stored masks, else its non-zero weights.
+void kept_indices(const models::weight_layer& wl, std::vector<int>& rows, std::vector<int>& cols);
+
+/// @brief Maps one layer; crossbar ids start at @p first_xbar.
+mapped_layer map_layer(const models::weight_layer& wl, const arch_spec& arch, uint64_t first_xbar,
+                       layer_report& report);
+
+/// @brief Maps every weight layer of @p m. In strict mode (arch.mapping.strict) a layer whose
+/// copies do not fit throws rramft::error naming the layer, its sparsity and the sparsity needed.
+chip_mapping map_model(const models::model& m, const arch_spec& arch);
+
+}  // namespace rramft::mapping

@@ -1,0 +1,336 @@
+/// @file model.cpp
+/// @brief Loads a model folder and reduces it to its weight-stationary layers.
+/// Each family states the tensors it needs and their shapes from config.json, so a
+/// file that disagrees with its own config is refused with the tensor named.
+#include "models/model.h"
+
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <set>
+#include <sstream>
+
+#include "core/error.h"
+
+namespace rramft::models {
+
+namespace {
+
+using json = nlohmann::json;
+using shape_t = std::vector<int64_t>;
+
+/// Config integers above this are refused, which keeps every product below in int64 range.
+constexpr int64_t max_config_int = int64_t{1} << 30;
+
+std::string shape_str(const shape_t& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+std::string one_line(std::string s) {
+  for (char& c : s)
+    if (c == '\n' || c == '\r') c = ' ';
+  return s;
+}
+
+/// config.json with the path kept for messages.
+struct config_reader {
+  std::string path;
+  const json& cfg;
+
+  const json& at(const std::string& key) const {
+    if (!cfg.contains(key)) throw error(path + ": missing key '" + key + "'");
+    return cfg.at(key);
+  }
+  /// A positive integer no larger than max_config_int.
+  int64_t positive(const std::string& key, const json& v) const {
+    if (!v.is_number_integer())
+      throw error(path + ": key '" + key + "' must be an integer, got " + one_line(v.dump()));
+    const bool huge = v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(max_config_int);
+    if (huge || v.get<int64_t>() < 1 || v.get<int64_t>() > max_config_int)
+      throw error(path + ": key '" + key + "' must be in 1.." + std::to_string(max_config_int) + ", got " +
+                  v.dump());
+    return v.get<int64_t>();
+  }
+  int64_t positive(const std::string& key) const { return positive(key, at(key)); }
+  std::string string(const std::string& key) const {
+    const json& v = at(key);
+    if (!v.is_string()) throw error(path + ": key '" + key + "' must be a string, got " + one_line(v.dump()));
+    return v.get<std::string>();
+  }
+  bool boolean(const std::string& key, bool fallback) const {
+    if (!cfg.contains(key)) return fallback;
+    const json& v = cfg.at(key);
+    if (!v.is_boolean()) throw error(path + ": key '" + key + "' must be true or false, got " + one_line(v.dump()));
+    return v.get<bool>();
+  }
+  /// Hugging Face writes num_labels only through id2label, and omits both at the default of 2.
+  int64_t num_labels() const {
+    if (cfg.contains("num_labels")) return positive("num_labels");
+    if (cfg.contains("id2label")) {
+      const json& v = cfg.at("id2label");
+      if (!v.is_object() || v.empty())
+        throw error(path + ": key 'id2label' must be a non-empty object, got " + one_line(v.dump()));
+      return static_cast<int64_t>(v.size());
+    }
+    return 2;
+  }
+  /// A relation between keys that must hold, e.g. heads dividing hidden size.
+  void require(bool ok, const std::string& what) const {
+    if (!ok) throw error(path + ": " + what);
+  }
+};
+
+/// Builds the layer list of one model, checking every tensor it touches.
+class builder {
+public:
+  builder(model& m, std::string family) : m_(m), family_(std::move(family)) {}
+
+  /// The tensor @p name with exactly @p shape.
+  const tensor& need(const std::string& name, const shape_t& shape) {
+    if (!m_.weights.has(name))
+      throw error(m_.weights.origin() + ": missing tensor '" + name + "' (needed by model_type " + family_ +
+                  ", expected shape " + shape_str(shape) + ")");
+    const tensor& t = m_.weights.get(name);
+    if (t.shape != shape)
+      throw error(m_.weights.origin() + ": tensor '" + name + "' has shape " + shape_str(t.shape) +
+                  ", expected " + shape_str(shape) + " from " + m_.dir + "/config.json");
+    used_.insert(name);
+    return t;
+  }
+
+  /// A LayerNorm-style pair prefix.weight / prefix.bias of width @p n (not a crossbar layer).
+  void norm(const std::string& prefix, int64_t n) {
+    need(prefix + ".weight", {n});
+    need(prefix + ".bias", {n});
+  }
+
+  /// A linear layer out x in, with or without bias.
+  void linear(const std::string& name, int64_t in, int64_t out, bool bias = true) {
+    add(name, "linear", {out, in}, in, out, bias);
+  }
+
+  /// A convolution out x in x k x k, seen through im2col as a (in*k*k) x out crossbar.
+  void conv(const std::string& name, int64_t in, int64_t out, int64_t k, bool bias = true) {
+    add(name, "conv2d", {out, in, k, k}, in * k * k, out, bias);
+  }
+
+  /// Any mask tensor left over belongs to no weight layer: the file and the family disagree.
+  void check_stray_masks() const {
+    for (const std::string& n : m_.weights.names())
+      for (const char* suffix : {".in_mask", ".out_mask"}) {
+        const std::string s = suffix;
+        if (n.size() > s.size() && n.compare(n.size() - s.size(), s.size(), s) == 0 && !used_.count(n))
+          throw error(m_.weights.origin() + ": mask tensor '" + n + "' names no weight layer of this " + family_ +
+                      " model");
+      }
+  }
+
+private:
+  void add(const std::string& name, const char* kind, const shape_t& shape, int64_t rows, int64_t cols,
+           bool bias) {
+    if (rows > std::numeric_limits<int>::max() || cols > std::numeric_limits<int>::max())
+      throw error(m_.dir + "/config.json: layer '" + name + "' is too large (" + std::to_string(rows) + " x " +
+                  std::to_string(cols) + ")");
+    weight_layer l;
+    l.name = name;
+    l.kind = kind;
+    l.rows = static_cast<int>(rows);
+    l.cols = static_cast<int>(cols);
+    l.shape = shape;
+    l.w = need(name + ".weight", shape).data;
+    if (bias) l.bias = need(name + ".bias", {cols}).data;
+    l.row_mask = mask(name, ".in_mask", rows);
+    l.col_mask = mask(name, ".out_mask", cols);
+    check_mask_zeros(l);
+    m_.layers.push_back(std::move(l));
+  }
+
+  std::vector<uint8_t> mask(const std::string& layer, const std::string& suffix, int64_t n) {
+    const std::string name = layer + suffix;
+    if (!m_.weights.has(name)) return {};
+    const tensor& t = m_.weights.get(name);
+    if (t.shape != shape_t{n})
+      throw error(m_.weights.origin() + ": mask '" + name + "' has shape " + shape_str(t.shape) + ", expected [" +
+                  std::to_string(n) + "]");
+    used_.insert(name);
+    std::vector<uint8_t> out(n);
+    for (int64_t i = 0; i < n; ++i) {
+      const float v = t.data[i];
+      if (v != 0.0f && v != 1.0f) {
+        std::ostringstream os;
+        os << v;
+        throw error(m_.weights.origin() + ": mask '" + name + "' value " + os.str() + " at index " +
+                    std::to_string(i) + " is neither 0 nor 1");
+      }
+      out[i] = v != 0.0f;
+    }
+    return out;
+  }
+
+  /// A mask may only mark as pruned what the weights already show as pruned.
+  void check_mask_zeros(const weight_layer& l) const {
+    auto fail = [&](const char* what, int idx) {
+      throw error(m_.weights.origin() + ": layer '" + l.name + "': " + what + " " + std::to_string(idx) +
+                  " is masked as pruned but its weights are not all zero");
+    };
+    for (int r = 0; r < static_cast<int>(l.row_mask.size()); ++r)
+      if (!l.row_mask[r])
+        for (int c = 0; c < l.cols; ++c)
+          if (l.w[static_cast<size_t>(c) * l.rows + r] != 0.0f) fail("input row", r);
+    for (int c = 0; c < static_cast<int>(l.col_mask.size()); ++c)
+      if (!l.col_mask[c])
+        for (int r = 0; r < l.rows; ++r)
+          if (l.w[static_cast<size_t>(c) * l.rows + r] != 0.0f) fail("output column", c);
+  }
+
+  model& m_;
+  std::string family_;
+  std::set<std::string> used_;
+};
+
+void build_mlp(model& m, const config_reader& cfg) {
+  const json& sizes = cfg.at("layer_sizes");
+  if (!sizes.is_array() || sizes.size() < 2)
+    throw error(cfg.path + ": key 'layer_sizes' must be an array of at least 2 integers, got " +
+                one_line(sizes.dump()));
+  std::vector<int64_t> n;
+  for (size_t i = 0; i < sizes.size(); ++i) n.push_back(cfg.positive("layer_sizes[" + std::to_string(i) + "]", sizes[i]));
+  if (cfg.cfg.contains("activation")) {
+    const std::string act = cfg.string("activation");
+    static const std::set<std::string> known = {"relu", "gelu", "tanh", "sigmoid", "identity"};
+    if (!known.count(act))
+      throw error(cfg.path + ": key 'activation' is '" + act + "' (supported: relu, gelu, tanh, sigmoid, identity)");
+  }
+  builder b(m, "mlp");
+  for (size_t k = 1; k < n.size(); ++k) b.linear("fc" + std::to_string(k), n[k - 1], n[k]);
+  b.check_stray_masks();
+}
+
+void build_lenet5(model& m, const config_reader& cfg) {
+  const int64_t in = cfg.positive("in_channels");
+  const int64_t size = cfg.positive("image_size");
+  const int64_t classes = cfg.positive("num_classes");
+  // conv5 (valid) -> pool2 -> conv5 (valid) -> pool2, pooling floors like torch.nn.MaxPool2d(2).
+  cfg.require(size >= 16, "key 'image_size' is " + std::to_string(size) +
+                              "; LeNet-5 needs at least 16 (two valid 5x5 convolutions and two 2x2 poolings)");
+  const int64_t s = ((size - 4) / 2 - 4) / 2;
+  builder b(m, "lenet5");
+  b.conv("conv1", in, 6, 5);
+  b.conv("conv2", 6, 16, 5);
+  b.linear("fc1", 16 * s * s, 120);
+  b.linear("fc2", 120, 84);
+  b.linear("fc3", 84, classes);
+  b.check_stray_masks();
+}
+
+/// Finds the optional family prefix ("vit." / "bert.") from a tensor every checkpoint has.
+std::string detect_prefix(const model& m, const std::string& prefix, const std::string& probe) {
+  if (m.weights.has(prefix + probe)) return prefix;
+  if (m.weights.has(probe)) return "";
+  throw error(m.weights.origin() + ": missing tensor '" + prefix + probe + "' (nor '" + probe + "')");
+}
+
+void build_vit(model& m, const config_reader& cfg) {
+  const int64_t h = cfg.positive("hidden_size");
+  const int64_t layers = cfg.positive("num_hidden_layers");
+  const int64_t heads = cfg.positive("num_attention_heads");
+  const int64_t inter = cfg.positive("intermediate_size");
+  const int64_t image = cfg.positive("image_size");
+  const int64_t patch = cfg.positive("patch_size");
+  const int64_t channels = cfg.positive("num_channels");
+  const int64_t labels = cfg.num_labels();
+  const bool qkv_bias = cfg.boolean("qkv_bias", true);
+  cfg.require(h % heads == 0, "num_attention_heads " + std::to_string(heads) + " does not divide hidden_size " +
+                                  std::to_string(h));
+  cfg.require(image % patch == 0,
+              "patch_size " + std::to_string(patch) + " does not divide image_size " + std::to_string(image));
+  const int64_t tokens = (image / patch) * (image / patch) + 1;
+
+  const std::string p = detect_prefix(m, "vit.", "embeddings.cls_token");
+  builder b(m, "vit");
+  b.need(p + "embeddings.cls_token", {1, 1, h});
+  b.need(p + "embeddings.position_embeddings", {1, tokens, h});
+  b.conv(p + "embeddings.patch_embeddings.projection", channels, h, patch);
+  for (int64_t i = 0; i < layers; ++i) {
+    const std::string l = p + "encoder.layer." + std::to_string(i) + ".";
+    b.norm(l + "layernorm_before", h);
+    b.linear(l + "attention.attention.query", h, h, qkv_bias);
+    b.linear(l + "attention.attention.key", h, h, qkv_bias);
+    b.linear(l + "attention.attention.value", h, h, qkv_bias);
+    b.linear(l + "attention.output.dense", h, h);
+    b.norm(l + "layernorm_after", h);
+    b.linear(l + "intermediate.dense", h, inter);
+    b.linear(l + "output.dense", inter, h);
+  }
+  b.norm(p + "layernorm", h);
+  b.linear("classifier", h, labels);
+  b.check_stray_masks();
+}
+
+void build_bert(model& m, const config_reader& cfg) {
+  const int64_t h = cfg.positive("hidden_size");
+  const int64_t layers = cfg.positive("num_hidden_layers");
+  const int64_t heads = cfg.positive("num_attention_heads");
+  const int64_t inter = cfg.positive("intermediate_size");
+  const int64_t vocab = cfg.positive("vocab_size");
+  const int64_t positions = cfg.positive("max_position_embeddings");
+  const int64_t types = cfg.positive("type_vocab_size");
+  const int64_t labels = cfg.num_labels();
+  cfg.require(h % heads == 0, "num_attention_heads " + std::to_string(heads) + " does not divide hidden_size " +
+                                  std::to_string(h));
+
+  const std::string p = detect_prefix(m, "bert.", "embeddings.word_embeddings.weight");
+  builder b(m, "bert");
+  b.need(p + "embeddings.word_embeddings.weight", {vocab, h});
+  b.need(p + "embeddings.position_embeddings.weight", {positions, h});
+  b.need(p + "embeddings.token_type_embeddings.weight", {types, h});
+  b.norm(p + "embeddings.LayerNorm", h);
+  for (int64_t i = 0; i < layers; ++i) {
+    const std::string l = p + "encoder.layer." + std::to_string(i) + ".";
+    b.linear(l + "attention.self.query", h, h);
+    b.linear(l + "attention.self.key", h, h);
+    b.linear(l + "attention.self.value", h, h);
+    b.linear(l + "attention.output.dense", h, h);
+    b.norm(l + "attention.output.LayerNorm", h);
+    b.linear(l + "intermediate.dense", h, inter);
+    b.linear(l + "output.dense", inter, h);
+    b.norm(l + "output.LayerNorm", h);
+  }
+  b.linear(p + "pooler.dense", h, h);
+  b.linear("classifier", h, labels);
+  b.check_stray_masks();
+}
+
+}  // namespace
+
+model load_model(const std::string& dir) {
+  model m;
+  m.dir = dir;
+  const std::string cfg_path = dir + "/config.json";
+  {
+    std::ifstream in(cfg_path);
+    if (!in) throw error(cfg_path + ": cannot open model config (missing file?)");
+    try {
+      m.config = json::parse(in);
+    } catch (const json::exception& ex) {
+      throw error(cfg_path + ": invalid JSON: " + one_line(ex.what()));
+    }
+  }
+  if (!m.config.is_object()) throw error(cfg_path + ": must hold a JSON object, got " + std::string(m.config.type_name()));
+  const config_reader cfg{cfg_path, m.config};
+  m.family = cfg.string("model_type");
+
+  static const std::map<std::string, std::function<void(model&, const config_reader&)>> families = {
+      {"mlp", build_mlp}, {"lenet5", build_lenet5}, {"vit", build_vit}, {"bert", build_bert}};
+  auto it = families.find(m.family);
+  if (it == families.end())
+    throw error(cfg_path + ": key 'model_type' is '" + one_line(m.family) + "' (supported: mlp, lenet5, vit, bert)");
+
+  m.weights = safetensors::load(dir + "/model.safetensors");
+  it->second(m, cfg);
+  return m;
+}
+
+}  // namespace rramft::models
