@@ -1,2 +1,398 @@
+// Google Benchmark cases for rramft::mvm, each paired with a dense float GEMM of the same
+// shapes in this binary (Eigen, same OpenMP threads as the core). See bench/README.md.
+//
+// Every mapped case reports a counter "vs_dense" = (mapped time / dense time) when its
+// baseline ran before it, and a summary table is printed at the end of the run.
 #include <benchmark/benchmark.h>
-BENCHMARK_MAIN();
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <numeric>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <Eigen/Dense>
+
+#include "core/faults.h"
+#include "core/layer.h"
+#include "core/mvm.h"
+#include "core/quant.h"
+#include "core/spec.h"
+#include "mapping/mapping.h"
+#include "models/model.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace {
+
+using clk = std::chrono::steady_clock;
+
+// ---------------------------------------------------------------------------------------------
+// Workloads
+// ---------------------------------------------------------------------------------------------
+
+/// A mapped layer on a programmed chip, the quantized inputs, and float copies of the same
+/// shapes for the dense baseline.
+struct workload {
+  rramft::arch_spec arch;
+  rramft::mapping::layer_report report;
+  rramft::mapped_layer layer;
+  std::vector<rramft::cell_error> errs;
+  int n = 0;                     ///< input vectors
+  std::vector<int32_t> xq;       ///< n x rows, quantized activations
+  std::vector<float> xf;         ///< n x rows, float activations (baseline input)
+  std::vector<float> wf;         ///< out x in (PyTorch layout), float weights
+  double read_errors_s = 0;      ///< one-off chip programming time measured at set-up
+};
+
+/// Case 1 and 3 architecture: shipped defaults (128x128, cell_bits 1, vote T=3, 1 plane, flip,
+/// embed), fault.rate 1e-3, adc.bits as given (8 = lossless for 128 rows).
+rramft::arch_spec arch_vote(int adc_bits) {
+  rramft::arch_spec a;
+  a.fault.rate = 1e-3;
+  a.adc.bits = adc_bits;
+  a.seed = 1;
+  a.validate();
+  return a;
+}
+
+/// Case 2 architecture: 256x256 crossbars, 1-bit cells, 0.1% stuck cells SA0:SA1 = 1:1,
+/// no protection, unsigned 8-bit inputs, 9-bit (lossless) ADC.
+rramft::arch_spec arch_peer() {
+  rramft::arch_spec a;
+  a.crossbar.rows = 256;
+  a.crossbar.cols = 256;
+  a.cell_bits = 1;
+  a.fault.rate = 1e-3;
+  a.fault.sa0 = 1;
+  a.fault.sa1 = 1;
+  a.protection.scheme = rramft::scheme::none;
+  a.input_signed = false;
+  a.input_bits = 8;
+  a.adc.bits = 9;
+  a.seed = 1;
+  a.validate();
+  return a;
+}
+
+void finish(workload& w, const std::vector<float>& weights, int in, int out) {
+  rramft::models::weight_layer wl;
+  wl.name = "bench";
+  wl.kind = "linear";
+  wl.rows = in;
+  wl.cols = out;
+  wl.w = weights;
+  wl.shape = {out, in};
+  w.wf = weights;
+  w.layer = rramft::mapping::map_layer(wl, w.arch, 0, w.report);
+  rramft::fault_map chip(w.arch.fault, w.arch.seed, w.arch.cell_bits);
+  const auto t0 = clk::now();
+  w.errs = rramft::read_errors(w.layer, chip, /*epoch*/ 0);
+  w.read_errors_s = std::chrono::duration<double>(clk::now() - t0).count();
+}
+
+/// Quantizes @p xf (n x in) vector by vector (per_vector scale).
+std::vector<int32_t> quantize_inputs(const std::vector<float>& xf, int n, int in, const rramft::arch_spec& a) {
+  rramft::activation_quantizer aq{a.input_bits, a.input_signed};
+  std::vector<int32_t> xq(xf.size());
+  for (int i = 0; i < n; ++i) {
+    const float* row = xf.data() + size_t(i) * in;
+    aq.quantize(row, size_t(in), aq.scale_for(row, size_t(in)), xq.data() + size_t(i) * in);
+  }
+  return xq;
+}
+
+/// Random normal weights (out x in), 30% of outputs zeroed when @p pruned; random normal inputs.
+std::unique_ptr<workload> make_normal(int out, int in, int n, bool pruned, int adc_bits) {
+  auto w = std::make_unique<workload>();
+  w->arch = arch_vote(adc_bits);
+  w->n = n;
+  std::mt19937_64 rng(0x5eed0001ull + uint64_t(out) * 7 + (pruned ? 1 : 0));
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  std::vector<float> wt(size_t(out) * in);
+  for (auto& v : wt) v = nd(rng);
+  if (pruned) {
+    std::vector<int> perm(out);
+    std::iota(perm.begin(), perm.end(), 0);
+    std::shuffle(perm.begin(), perm.end(), rng);
+    const int npruned = int(0.3 * out + 0.5);
+    for (int k = 0; k < npruned; ++k) std::fill_n(wt.begin() + size_t(perm[k]) * in, in, 0.0f);
+  }
+  w->xf.resize(size_t(n) * in);
+  for (auto& v : w->xf) v = nd(rng);
+  w->xq = quantize_inputs(w->xf, n, in, w->arch);
+  finish(*w, wt, in, out);
+  return w;
+}
+
+/// Case 2: W 768x768 uniform in [-1, 1], 1000 inputs uniform in [0, 1].
+std::unique_ptr<workload> make_peer() {
+  auto w = std::make_unique<workload>();
+  w->arch = arch_peer();
+  const int in = 768, out = 768, n = 1000;
+  w->n = n;
+  std::mt19937_64 rng(0x5eed0002ull);
+  std::uniform_real_distribution<float> wd(-1.0f, 1.0f), xd(0.0f, 1.0f);
+  std::vector<float> wt(size_t(out) * in);
+  for (auto& v : wt) v = wd(rng);
+  w->xf.resize(size_t(n) * in);
+  for (auto& v : w->xf) v = xd(rng);
+  w->xq = quantize_inputs(w->xf, n, in, w->arch);
+  finish(*w, wt, in, out);
+  return w;
+}
+
+/// Workloads are built once per process (mapping and chip programming are not timed here).
+workload& get(const std::string& key) {
+  static std::map<std::string, std::unique_ptr<workload>> cache;
+  auto it = cache.find(key);
+  if (it != cache.end()) return *it->second;
+  std::unique_ptr<workload> w;
+  if (key == "peer") {
+    w = make_peer();
+  } else {
+    int out = 0, n = 0, pruned = 0, adc = 0;
+    if (std::sscanf(key.c_str(), "normal/%d/%d/%d/%d", &out, &n, &pruned, &adc) != 4) std::abort();
+    w = make_normal(out, 768, n, pruned != 0, adc);
+  }
+  return *(cache[key] = std::move(w));
+}
+
+std::string normal_key(int out, int n, bool pruned, int adc_bits) {
+  return "normal/" + std::to_string(out) + "/" + std::to_string(n) + "/" + std::to_string(pruned ? 1 : 0) +
+         "/" + std::to_string(adc_bits);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results shared between benchmarks (filled by the reporter as each benchmark finishes)
+// ---------------------------------------------------------------------------------------------
+
+std::map<std::string, double>& seconds_per_iter() {
+  static std::map<std::string, double> m;
+  return m;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Benchmark bodies
+// ---------------------------------------------------------------------------------------------
+
+/// Dense GEMM baseline: Y (n x out) = X (n x in) * W^T (in x out), Eigen column-major.
+template <class Scalar>
+void bm_dense(benchmark::State& state, int n, int in, int out, std::string key) {
+  using mat = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  const workload& w = get(key);
+  mat X(n, in), Wt(in, out), Y(n, out);
+  for (int i = 0; i < n; ++i)
+    for (int r = 0; r < in; ++r) X(i, r) = Scalar(w.xf[size_t(i) * in + r]);
+  for (int o = 0; o < out; ++o)
+    for (int r = 0; r < in; ++r) Wt(r, o) = Scalar(w.wf[size_t(o) * in + r]);
+  for (auto _ : state) {
+    Y.noalias() = X * Wt;
+    benchmark::DoNotOptimize(Y.data());
+    benchmark::ClobberMemory();
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * n * in * out * double(state.iterations()),
+                                                 benchmark::Counter::kIsRate);
+}
+
+void bm_mapped(benchmark::State& state, std::string key, rramft::mvm_path path, std::string baseline) {
+  const workload& w = get(key);
+  const rramft::mapped_layer& l = w.layer;
+  std::vector<int64_t> y(size_t(w.n) * l.cols);
+  const auto t0 = clk::now();
+  for (auto _ : state) {
+    rramft::mvm(l, w.errs, w.xq.data(), w.n, y.data(), path);
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  const double per_iter = std::chrono::duration<double>(clk::now() - t0).count() / double(state.iterations());
+  const auto& done = seconds_per_iter();
+  auto it = done.find(baseline);
+  if (it != done.end() && it->second > 0) state.counters["vs_dense"] = per_iter / it->second;
+  state.counters["xbars"] = l.crossbars();
+  state.counters["err_cells"] = double(w.errs.size());
+  state.counters["embedded"] = w.report.embedded ? 1 : 0;
+}
+
+void bm_read_errors(benchmark::State& state, std::string key) {
+  const workload& w = get(key);
+  size_t count = 0;
+  for (auto _ : state) {
+    rramft::fault_map chip(w.arch.fault, w.arch.seed, w.arch.cell_bits);
+    auto errs = rramft::read_errors(w.layer, chip, 0);
+    count = errs.size();
+    benchmark::DoNotOptimize(errs.data());
+  }
+  state.counters["err_cells"] = double(count);
+  state.counters["cells_used"] = double(w.report.cells_used);
+}
+
+void bm_map_layer(benchmark::State& state, std::string key) {
+  const workload& w = get(key);
+  rramft::models::weight_layer wl;
+  wl.name = "bench";
+  wl.kind = "linear";
+  wl.rows = w.layer.rows;
+  wl.cols = w.layer.cols;
+  wl.w = w.wf;
+  for (auto _ : state) {
+    rramft::mapping::layer_report rep;
+    auto l = rramft::mapping::map_layer(wl, w.arch, 0, rep);
+    benchmark::DoNotOptimize(l.columns.data());
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Registration and summary
+// ---------------------------------------------------------------------------------------------
+
+struct pair_row {
+  std::string label, mapped, baseline;
+  double target;  ///< ratio the target allows (<= target); 0 = no target
+};
+std::vector<pair_row>& pairs() {
+  static std::vector<pair_row> v;
+  return v;
+}
+
+constexpr int kIn = 768;
+constexpr int kN1 = 256;  // case 1 inputs
+constexpr int kN3 = 64;   // case 3 inputs (bit-serial path)
+
+void register_all() {
+  auto reg = [](const std::string& name, auto&& fn, double min_time) {
+    return benchmark::RegisterBenchmark(name.c_str(), fn)
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime()
+        ->MinTime(min_time);
+  };
+  // Case 1: fast path (lossless ADC), vote T=3, 1e-3 faults, n = 256.
+  for (int out : {768, 3072}) {
+    const std::string sh = "out" + std::to_string(out) + "_in768_n" + std::to_string(kN1);
+    const std::string base = "case1/dense_f32/" + sh;
+    reg(base, [=](benchmark::State& s) { bm_dense<float>(s, kN1, kIn, out, normal_key(out, kN1, false, 8)); }, 0.5);
+    for (bool pruned : {true, false}) {
+      const std::string name = std::string("case1/mapped_fast/") + (pruned ? "pruned30/" : "dense/") + sh;
+      const std::string key = normal_key(out, kN1, pruned, 8);
+      reg(name, [=](benchmark::State& s) { bm_mapped(s, key, rramft::mvm_path::automatic, base); }, 0.5);
+      pairs().push_back({name, name, base, 2.0});
+    }
+  }
+  // Case 2: peer-comparison workload, float64 baseline, n = 1000.
+  {
+    const std::string base = "case2/dense_f64/out768_in768_n1000";
+    reg(base, [=](benchmark::State& s) { bm_dense<double>(s, 1000, kIn, 768, "peer"); }, 0.5);
+    const std::string name = "case2/mapped_fast/out768_in768_n1000";
+    reg(name, [=](benchmark::State& s) { bm_mapped(s, "peer", rramft::mvm_path::automatic, base); }, 0.5);
+    pairs().push_back({name, name, base, 2.0});
+    reg("case2/read_errors(program chip)", [](benchmark::State& s) { bm_read_errors(s, "peer"); }, 0.3);
+    reg("case2/map_layer", [](benchmark::State& s) { bm_map_layer(s, "peer"); }, 0.3);
+  }
+  // Case 3: lossy 6-bit ADC, bit-serial path, same layers as case 1 with n = 64.
+  for (int out : {768, 3072}) {
+    const std::string sh = "out" + std::to_string(out) + "_in768_n" + std::to_string(kN3);
+    const std::string base = "case3/dense_f32/" + sh;
+    reg(base, [=](benchmark::State& s) { bm_dense<float>(s, kN3, kIn, out, normal_key(out, kN3, false, 6)); }, 0.3);
+    for (bool pruned : {true, false}) {
+      const std::string name = std::string("case3/mapped_bitserial_adc6/") + (pruned ? "pruned30/" : "dense/") + sh;
+      const std::string key = normal_key(out, kN3, pruned, 6);
+      // One iteration is seconds long: a single iteration is enough.
+      reg(name, [=](benchmark::State& s) { bm_mapped(s, key, rramft::mvm_path::automatic, base); }, 0.0)
+          ->Iterations(1);
+      pairs().push_back({name, name, base, 0});
+    }
+  }
+}
+
+/// Forwards everything to the display reporter and records seconds per iteration by name.
+class collecting_reporter : public benchmark::BenchmarkReporter {
+public:
+  explicit collecting_reporter(std::unique_ptr<benchmark::BenchmarkReporter> inner) : inner_(std::move(inner)) {}
+  bool ReportContext(const Context& c) override { return inner_->ReportContext(c); }
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const Run& r : runs) {
+      if (r.error_occurred || r.iterations <= 0) continue;
+      const std::string name = r.run_name.function_name;
+      const double s = r.real_accumulated_time / double(r.iterations);
+      if (r.run_type == Run::RT_Aggregate) {
+        if (r.aggregate_name == "mean") seconds_per_iter()[name] = s;
+      } else if (r.repetitions <= 1 || !seconds_per_iter().count(name)) {
+        seconds_per_iter()[name] = s;
+      }
+    }
+    inner_->ReportRuns(runs);
+  }
+  void Finalize() override { inner_->Finalize(); }
+
+private:
+  std::unique_ptr<benchmark::BenchmarkReporter> inner_;
+};
+
+void print_summary(std::ostream& os) {
+  const auto& t = seconds_per_iter();
+  auto ms = [&](const std::string& k) { auto it = t.find(k); return it == t.end() ? -1.0 : 1e3 * it->second; };
+  char buf[512];
+  os << "\nSummary (real time per call; ratio = mapped / dense GEMM of the same shapes; threads = "
+#ifdef _OPENMP
+     << omp_get_max_threads()
+#else
+     << 1
+#endif
+     << ")\n";
+  std::snprintf(buf, sizeof buf, "%-52s %12s %12s %8s  %s\n", "case", "mapped ms", "dense ms", "ratio", "target");
+  os << buf;
+  for (const pair_row& p : pairs()) {
+    const double m = ms(p.mapped), d = ms(p.baseline);
+    if (m < 0) continue;
+    std::string verdict = "-";
+    double ratio = d > 0 ? m / d : 0;
+    if (p.target > 0 && d > 0)
+      verdict = std::string(ratio <= p.target ? "met" : "MISSED") + " (<= " + std::to_string(int(p.target)) + ")";
+    std::snprintf(buf, sizeof buf, "%-52s %12.2f %12.2f %8.2f  %s\n", p.label.c_str(), m, d, d > 0 ? ratio : 0.0,
+                  verdict.c_str());
+    os << buf;
+  }
+  const double re = ms("case2/read_errors(program chip)"), ml = ms("case2/map_layer"),
+               mv = ms("case2/mapped_fast/out768_in768_n1000");
+  if (re >= 0 || ml >= 0) {
+    std::snprintf(buf, sizeof buf,
+                  "case2 one-off costs: map_layer %.2f ms, read_errors (program chip) %.2f ms; "
+                  "end to end map + program + mvm = %.2f ms\n",
+                  ml, re, (ml > 0 ? ml : 0) + (re > 0 ? re : 0) + (mv > 0 ? mv : 0));
+    os << buf;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // The display format, read before Initialize() consumes the flag.
+  std::string format = "console";
+  for (int i = 1; i < argc; ++i)
+    if (std::strncmp(argv[i], "--benchmark_format=", 19) == 0) format = argv[i] + 19;
+  const bool console = format == "console";
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  register_all();
+  std::unique_ptr<benchmark::BenchmarkReporter> inner;
+  if (console) {
+    inner = std::make_unique<benchmark::ConsoleReporter>();
+  } else {
+    if (format == "json")
+      inner = std::make_unique<benchmark::JSONReporter>();
+    else
+      inner = std::make_unique<benchmark::CSVReporter>();
+  }
+  collecting_reporter rep(std::move(inner));
+  benchmark::RunSpecifiedBenchmarks(&rep);
+  print_summary(console ? std::cout : std::cerr);
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,1 +1,75 @@
 #include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "core/error.h"
+#include "core/spec.h"
+
+using namespace rramft;
+
+namespace {
+const std::string default_yaml = std::string(RRAMFT_SOURCE_DIR) + "/configs/default.yaml";
+
+std::string write_tmp(const std::string& name, const std::string& text) {
+  const std::string p = std::string(RRAMFT_BINARY_DIR) + "/" + name;
+  std::ofstream(p) << text;
+  return p;
+}
+}  // namespace
+
+TEST_CASE("the shipped default architecture parses to the documented defaults", "[spec]") {
+  arch_spec a = arch_spec::load(default_yaml);
+  CHECK(a.crossbar.rows == 128);
+  CHECK(a.crossbar.cols == 128);
+  CHECK(a.weight_bits == 8);
+  CHECK(a.weight_slices() == 7);
+  CHECK(a.protection.scheme == scheme::vote);
+  CHECK(a.protection.candidates == 3);
+  CHECK(a.fault.sa0_fraction() == Approx(1.75 / 10.79));
+  CHECK(a.adc_lossless());
+}
+
+TEST_CASE("--set overrides any schema key and round-trips through to_yaml", "[spec]") {
+  arch_spec a = arch_spec::load(default_yaml, {"adc.bits=6", "crossbar.rows=256", "fault.scope=msb",
+                                               "protection.scheme=tmr", "fault.sa0_to_sa1=1:1"});
+  CHECK(a.adc.bits == 6);
+  CHECK(a.crossbar.rows == 256);
+  CHECK(a.fault.scope == fault_scope::msb);
+  CHECK(a.copies() == 3);
+  CHECK(a.protected_slices() == 7);
+  CHECK(a.fault.sa0_fraction() == Approx(0.5));
+  CHECK_FALSE(a.adc_lossless());
+  arch_spec b = arch_spec::parse(a.to_yaml(), "roundtrip");
+  CHECK(YAML::Dump(b.to_yaml()) == YAML::Dump(a.to_yaml()));
+}
+
+TEST_CASE("bad architecture input gets one line naming the key", "[spec][bad-input]") {
+  auto fails = [](const std::vector<std::string>& sets, const std::string& needle) {
+    INFO(needle);
+    CHECK_THROWS_WITH(arch_spec::load(default_yaml, sets), Catch::Contains(needle));
+  };
+  fails({"protection.candidates=4"}, "'protection.candidates': T = 4 is even");
+  fails({"crossbar.rows=0"}, "'crossbar.rows': 0 is out of range");
+  fails({"crossbar.cols=-8"}, "'crossbar.cols': -8 is out of range");
+  fails({"cell_bits=5"}, "'cell_bits': 5 is out of range");
+  fails({"adc.bits=0"}, "'adc.bits'");
+  fails({"adc.bits=abc"}, "'adc.bits': expected an integer, got 'abc'");
+  fails({"adc.bits=3.5"}, "'adc.bits': expected an integer");
+  fails({"protection.flip=maybe"}, "'protection.flip': expected true or false");
+  fails({"protection.scheme=ecc"}, "'ecc' is not one of none | vote | tmr");
+  fails({"fault.rate=1.5"}, "'fault.rate'");
+  fails({"fault.sa0_to_sa1=1:x"}, "'fault.sa0_to_sa1'");
+  fails({"adc.bitz=3"}, "--set: unknown key 'adc.bitz'");
+  fails({"adc.bits"}, "expected key=value");
+  fails({"crossbar.cols=8"}, "'crossbar.cols': 8 columns cannot hold");
+
+  const std::string typo = write_tmp("typo.yaml", "crossbar:\n  rowz: 64\n");
+  CHECK_THROWS_WITH(arch_spec::load(typo), Catch::Contains("typo.yaml: unknown key 'crossbar.rowz'"));
+  const std::string wrong = write_tmp("wrong.yaml", "crossbar: 7\n");
+  CHECK_THROWS_WITH(arch_spec::load(wrong), Catch::Contains("wrong.yaml: unknown key 'crossbar'"));
+  const std::string broken = write_tmp("broken.yaml", "crossbar: [1, 2\n");
+  CHECK_THROWS_WITH(arch_spec::load(broken), Catch::Contains("broken.yaml: invalid YAML"));
+  CHECK_THROWS_WITH(arch_spec::load("/nonexistent.yaml"), Catch::Contains("/nonexistent.yaml: cannot open"));
+  const std::string list = write_tmp("list.yaml", "- 1\n- 2\n");
+  CHECK_THROWS_WITH(arch_spec::load(list), Catch::Contains("list.yaml: expected a mapping"));
+}

@@ -1,0 +1,254 @@
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "core/mvm.h"
+#include "core/periph.h"
+#include "layer_fixtures.h"
+
+using namespace rramft;
+using fixtures::column_of;
+
+namespace {
+
+/// A small chip so that layers span several row blocks and crossbars.
+arch_spec small_chip() {
+  arch_spec a;
+  a.crossbar.rows = 32;
+  a.crossbar.cols = 64;
+  a.adc.bits = 8;
+  a.validate();
+  return a;
+}
+
+std::vector<int64_t> run(const mapped_layer& l, const std::vector<cell_error>& e,
+                         const std::vector<int32_t>& x, int n, mvm_path p) {
+  std::vector<int64_t> y(size_t(n) * l.cols);
+  mvm(l, e, x.data(), n, y.data(), p);
+  return y;
+}
+
+/// Variants of the chip that every equivalence test sweeps.
+std::vector<std::pair<std::string, arch_spec>> variants() {
+  std::vector<std::pair<std::string, arch_spec>> v;
+  auto add = [&](const std::string& name, auto&& edit) {
+    arch_spec a = small_chip();
+    edit(a);
+    a.validate();
+    v.emplace_back(name, a);
+  };
+  add("vote T=3", [](arch_spec&) {});
+  add("vote T=5 P=2", [](arch_spec& a) { a.protection.candidates = 5; a.protection.planes = 2; });
+  add("vote no flip", [](arch_spec& a) { a.protection.flip = false; });
+  add("vote no embed", [](arch_spec& a) { a.protection.embed = false; });
+  add("vote copy_scope crossbar", [](arch_spec& a) { a.mapping.copy_scope = copy_scope::crossbar; });
+  add("tmr", [](arch_spec& a) { a.protection.scheme = scheme::tmr; a.crossbar.cols = 128; });
+  add("none", [](arch_spec& a) { a.protection.scheme = scheme::none; });
+  add("2-bit cells", [](arch_spec& a) { a.cell_bits = 2; a.adc.bits = 7; });
+  add("2-bit DAC unsigned", [](arch_spec& a) { a.dac.bits = 2; a.input_signed = false; a.adc.bits = 7; });
+  add("6-bit weights per-channel", [](arch_spec& a) { a.weight_bits = 6; a.weight_scale = "per_channel"; });
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("fault-free mapped MVM equals the integer reference exactly", "[mvm]") {
+  const auto wl = fixtures::random_layer(100, 40, 14, 9, 1);
+  for (auto& [name, a] : variants()) {
+    INFO(name);
+    const mapped_layer l = fixtures::map(wl, a);
+    REQUIRE(l.row_blocks == 3);  // 91 kept rows over 32-row crossbars
+    const auto x = fixtures::random_inputs(a, 7, l.rows, 2);
+    const auto ref = fixtures::reference(l, x, 7);
+    CHECK(run(l, {}, x, 7, mvm_path::bit_serial) == ref);
+    CHECK(run(l, {}, x, 7, mvm_path::fast) == ref);
+  }
+}
+
+TEST_CASE("fast path equals the bit-serial path on random layers, inputs and fault maps", "[mvm][fast]") {
+  uint64_t seed = 10;
+  for (auto [name, a] : variants()) {
+    for (double rate : {0.003, 0.05}) {
+      a.fault.rate = rate;
+      a.fault.transient_rate = rate / 3;
+      a.fault.scope = seed % 2 ? fault_scope::all : fault_scope::msb;
+      ++seed;
+      INFO(name << " rate " << rate << " scope " << to_string(a.fault.scope));
+      const auto wl = fixtures::random_layer(70 + int(seed % 40), 30 + int(seed % 17), 10, 5, seed);
+      const mapped_layer l = fixtures::map(wl, a);
+      const fault_map chip(a.fault, seed, a.cell_bits);
+      const auto errs = read_errors(l, chip, seed);
+      REQUIRE(!errs.empty());
+      const auto x = fixtures::random_inputs(a, 5, l.rows, seed);
+      const auto slow = run(l, errs, x, 5, mvm_path::bit_serial);
+      CHECK(run(l, errs, x, 5, mvm_path::fast) == slow);
+      CHECK(slow != fixtures::reference(l, x, 5));  // the faults did something
+    }
+  }
+}
+
+TEST_CASE("a chip whose every protected cell is stuck loses exactly the protected plane", "[mvm][faults]") {
+  // Differential pairs: stuck pos and neg cells read alike, so the plane's pos - neg is 0
+  // in every candidate, flipped or not, SA0 or SA1: y = W x with the MSB cleared.
+  for (bool flip : {true, false})
+    for (double sa0 : {0.0, 1.0}) {
+      arch_spec a = small_chip();
+      a.protection.flip = flip;
+      a.fault.rate = 1.0;
+      a.fault.sa0 = sa0;
+      a.fault.sa1 = 1.0 - sa0;
+      a.fault.scope = fault_scope::msb;
+      const auto wl = fixtures::random_layer(50, 20, 4, 0, 3);
+      const mapped_layer l = fixtures::map(wl, a);
+      const auto errs = read_errors(l, fault_map(a.fault, 1, 1), 0);
+      const auto x = fixtures::random_inputs(a, 4, l.rows, 4);
+      INFO("flip " << flip << " sa0 " << sa0);
+      CHECK(run(l, errs, x, 4, mvm_path::bit_serial) == fixtures::reference(l, x, 4, 0x3f));
+      CHECK(run(l, errs, x, 4, mvm_path::fast) == fixtures::reference(l, x, 4, 0x3f));
+    }
+}
+
+TEST_CASE("the vote masks one faulty candidate but not two", "[mvm][vote]") {
+  arch_spec a = small_chip();
+  a.protection.flip = false;  // stored MSB 0 on a small weight, SA1 makes it 1
+  const auto wl = fixtures::random_layer(30, 10, 3, 0, 5);
+  const mapped_layer l = fixtures::map(wl, a);
+  const int S = l.slices();
+  // An output with a weight whose MSB is 0 and positive.
+  int out = 0, row = -1;
+  for (int r = 0; r < int(l.kept_rows.size()) && row < 0; ++r)
+    if (l.w.q[size_t(out) * l.w.in + r] > 0 && l.w.q[size_t(out) * l.w.in + r] < 64) row = r;
+  REQUIRE(row >= 0);
+  const auto x = fixtures::random_inputs(a, 3, l.rows, 6);
+  const auto ref = fixtures::reference(l, x, 3);
+  auto sa1 = [&](int cand) {
+    const int col = column_of(l, out, S - 1, 0, cand);
+    REQUIRE(col >= 0);
+    const int p = l.programmed_level(row, l.columns[size_t(col)]);
+    REQUIRE(p == 0);
+    return cell_error{0, col, row, 1 - p};
+  };
+  for (auto path : {mvm_path::bit_serial, mvm_path::fast}) {
+    CHECK(run(l, {sa1(1)}, x, 3, path) == ref);
+    CHECK(run(l, {sa1(0)}, x, 3, path) == ref);
+    auto two = run(l, {sa1(0), sa1(2)}, x, 3, path);
+    for (int i = 0; i < 3; ++i) {
+      const size_t at = size_t(i) * l.cols + l.kept_cols[out];
+      CHECK(two[at] - ref[at] == 64 * int64_t(x[size_t(i) * l.rows + l.kept_rows[row]]));
+    }
+  }
+}
+
+TEST_CASE("flipped storage makes SA1 on a zero MSB harmless; unflipped it is not", "[mvm][flip]") {
+  for (bool flip : {true, false}) {
+    arch_spec a = small_chip();
+    a.protection.scheme = scheme::vote;
+    a.protection.candidates = 1;  // flipping alone, no copies
+    a.protection.flip = flip;
+    const auto wl = fixtures::random_layer(30, 10, 3, 0, 7);
+    const mapped_layer l = fixtures::map(wl, a);
+    int row = -1;
+    for (int r = 0; r < int(l.kept_rows.size()) && row < 0; ++r)
+      if (std::abs(l.w.q[size_t(r)]) < 64) row = r;  // output 0, MSB bit 0
+    REQUIRE(row >= 0);
+    const int col = column_of(l, 0, l.slices() - 1, 0, 0);
+    const int p = l.programmed_level(row, l.columns[size_t(col)]);
+    CHECK(p == (flip ? 1 : 0));
+    // What the chip reads for an SA1 cell there, through the fault model's own rule.
+    const fault_map f(a.fault, 1, 1);
+    const int delta = f.apply(p, stuck::sa1, -1) - p;
+    std::vector<cell_error> errs;
+    if (delta) errs.push_back({0, col, row, delta});
+    const auto x = fixtures::random_inputs(a, 3, l.rows, 8);
+    const auto y = run(l, errs, x, 3, mvm_path::bit_serial);
+    INFO("flip " << flip);
+    if (flip)
+      CHECK(y == fixtures::reference(l, x, 3));
+    else
+      CHECK(y != fixtures::reference(l, x, 3));
+  }
+}
+
+TEST_CASE("lossy ADC path equals a brute-force slice-by-slice oracle", "[mvm][adc]") {
+  // Column by column, slice by slice, straight from the definitions in DESIGN.md §2.
+  for (int bits : {4, 6})
+    for (double range : {0.0, 12.0}) {
+      arch_spec a = small_chip();
+      a.adc.bits = bits;
+      a.adc.range = range;
+      a.fault.rate = 0.02;
+      const auto wl = fixtures::random_layer(45, 12, 3, 2, 9);
+      const mapped_layer l = fixtures::map(wl, a);
+      const fault_map chip(a.fault, 4, 1);
+      const auto errs = read_errors(l, chip, 0);
+      const int n = 3;
+      const auto x = fixtures::random_inputs(a, n, l.rows, 10);
+      const adc_model adc(a);
+      const input_slicing sl{a.input_bits, a.dac.bits, a.input_signed};
+      const int T = l.copies(), R = l.R(), C = l.C();
+      std::vector<int64_t> want(size_t(n) * l.cols, 0);
+      for (int i = 0; i < n; ++i)
+        for (size_t o = 0; o < l.kept_cols.size(); ++o) {
+          int64_t total = 0;
+          for (int b = 0; b < l.row_blocks; ++b) {
+            std::vector<int64_t> cand(T, 0);
+            int64_t plain = 0;
+            for (int s = 0; s < l.slices(); ++s)
+              for (int neg = 0; neg < 2; ++neg)
+                for (int t = 0; t < (l.is_protected(s) ? T : 1); ++t) {
+                  const int col = column_of(l, int(o), s, neg, t);
+                  int64_t colv = 0;
+                  for (int k = 0; k < sl.count(); ++k) {
+                    int64_t sum = 0;
+                    for (int r = 0; r < l.block_rows(b); ++r) {
+                      int lv = l.programmed_level(b * R + r, l.columns[size_t(col)]);
+                      for (const auto& e : errs)
+                        if (e.block == b && e.column == col && e.row == r) lv += e.delta;
+                      sum += int64_t(sl.digit(x[size_t(i) * l.rows + l.kept_rows[size_t(b * R + r)]], k)) * lv;
+                    }
+                    colv += sl.weight(k) * adc.convert(sum);
+                  }
+                  const int64_t sign = (neg ? -1 : 1) * (l.is_flipped(s) ? -1 : 1);
+                  const int64_t v = sign * (int64_t(1) << s) * colv;
+                  if (T > 1 && l.is_protected(s)) cand[t] += v; else plain += v;
+                }
+            total += plain + (T > 1 ? median(cand.data(), T) : 0);
+          }
+          want[size_t(i) * l.cols + l.kept_cols[o]] = total;
+        }
+      (void)C;
+      INFO("adc bits " << bits << " range " << range);
+      CHECK_FALSE(a.adc_lossless());
+      CHECK(run(l, errs, x, n, mvm_path::bit_serial) == want);
+      CHECK_THROWS_WITH(run(l, errs, x, n, mvm_path::fast), Catch::Contains("lossless ADC"));
+    }
+}
+
+TEST_CASE("the same seed gives the same faulty cells and outputs", "[mvm][determinism]") {
+  arch_spec a = small_chip();
+  a.fault.rate = 0.01;
+  a.fault.transient_rate = 0.001;
+  const auto wl = fixtures::random_layer(80, 30, 8, 3, 11);
+  const mapped_layer l = fixtures::map(wl, a);
+  const auto e1 = read_errors(l, fault_map(a.fault, 99, 1), 3);
+  const auto e2 = read_errors(l, fault_map(a.fault, 99, 1), 3);
+  const auto e3 = read_errors(l, fault_map(a.fault, 100, 1), 3);
+  REQUIRE(e1.size() == e2.size());
+  for (size_t i = 0; i < e1.size(); ++i) {
+    CHECK(e1[i].column == e2[i].column);
+    CHECK(e1[i].row == e2[i].row);
+    CHECK(e1[i].delta == e2[i].delta);
+  }
+  const auto x = fixtures::random_inputs(a, 4, l.rows, 12);
+  CHECK(run(l, e1, x, 4, mvm_path::automatic) == run(l, e2, x, 4, mvm_path::automatic));
+  CHECK(run(l, e1, x, 4, mvm_path::automatic) != run(l, e3, x, 4, mvm_path::automatic));
+}
+
+TEST_CASE("activations outside the input range are refused", "[mvm][bad-input]") {
+  arch_spec a = small_chip();
+  const mapped_layer l = fixtures::map(fixtures::random_layer(10, 4, 0, 0, 1), a);
+  std::vector<int32_t> x(10, 0);
+  x[3] = 500;
+  std::vector<int64_t> y(4);
+  CHECK_THROWS_WITH(mvm(l, {}, x.data(), 1, y.data()), Catch::Contains("outside the 8-bit input range"));
+}
