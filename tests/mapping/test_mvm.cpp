@@ -82,7 +82,7 @@ TEST_CASE("fast path equals the bit-serial path on random layers, inputs and fau
       const auto x = fixtures::random_inputs(a, 5, l.rows, seed);
       const auto slow = run(l, errs, x, 5, mvm_path::bit_serial);
       CHECK(run(l, errs, x, 5, mvm_path::fast) == slow);
-      CHECK(slow != fixtures::reference(l, x, 5));  // the faults did something
+      if (rate > 0.01) CHECK(slow != fixtures::reference(l, x, 5));  // the faults did something
     }
   }
 }
@@ -171,7 +171,7 @@ TEST_CASE("flipped storage makes SA1 on a zero MSB harmless; unflipped it is not
 
 TEST_CASE("lossy ADC path equals a brute-force slice-by-slice oracle", "[mvm][adc]") {
   // Column by column, slice by slice, straight from the definitions in DESIGN.md §2.
-  for (int bits : {4, 6})
+  for (int bits : {3, 5})  // 32-row crossbars: 5 bits (31 codes) is already lossy
     for (double range : {0.0, 12.0}) {
       arch_spec a = small_chip();
       a.adc.bits = bits;

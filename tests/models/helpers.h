@@ -15,10 +15,22 @@
 
 namespace rramft::test {
 
+/// The per-process scratch root; removed when the test process exits.
+inline std::filesystem::path scratch_root() {
+  return std::filesystem::temp_directory_path() / ("rramft_test_models_" + std::to_string(::getpid()));
+}
+
+inline const struct scratch_cleanup {
+  ~scratch_cleanup() {
+    std::error_code ec;
+    std::filesystem::remove_all(scratch_root(), ec);
+  }
+} scratch_cleanup_at_exit{};
+
 /// A fresh, empty folder under the system temp dir, unique per process and tag.
 inline std::string scratch(const std::string& tag) {
   namespace fs = std::filesystem;
-  const fs::path p = fs::temp_directory_path() / ("rramft_test_models_" + std::to_string(::getpid())) / tag;
+  const fs::path p = scratch_root() / tag;
   fs::remove_all(p);
   fs::create_directories(p);
   return p.string();
