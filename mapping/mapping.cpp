@@ -144,7 +144,10 @@ mapped_layer map_layer(const models::weight_layer& wl, const arch_spec& a, uint6
   rep.crossbars = l.crossbars();
   rep.crossbars_baseline = dense_rb * nb;
   rep.crossbars_pruned = l.row_blocks * ceil_div(O, g);
-  rep.extra_crossbars = std::max(0, rep.crossbars - rep.crossbars_baseline);
+  // Copies must sit in crossbars of their own row block, so the budget is per row block:
+  // the nb crossbars the dense layer spends on each block. Savings from pruned rows are
+  // real (crossbars < crossbars_baseline) but cannot host another block's copies.
+  rep.extra_crossbars = l.row_blocks * std::max(0, l.xbars_per_block - nb);
   rep.embedded = rep.extra_crossbars == 0;
   int64_t used_cols = 0;
   for (const auto& c : cols) used_cols += c.used();
@@ -158,14 +161,13 @@ mapped_layer map_layer(const models::weight_layer& wl, const arch_spec& a, uint6
       const int keep = std::min(g, C / (unit + copy_unit));
       rep.threshold = 1.0 - double(keep) / g;
     } else {
-      const int rb = std::max(1, l.row_blocks);
       int omax = 0;
       for (int o = l.cols; o >= 0; --o) {
         const int np = ceil_div(o, g);
         const int64_t spare = int64_t(np) * C - int64_t(o) * unit;
         const int64_t need = int64_t(o) * copy_unit;
         const int xpb = np + int(need > spare ? ceil_div(int(need - spare), C) : 0);
-        if (int64_t(rb) * xpb <= rep.crossbars_baseline) {
+        if (xpb <= nb) {
           omax = o;
           break;
         }

@@ -25,7 +25,7 @@ struct layer_report {
   int crossbars = 0;                 ///< used by this mapping
   int crossbars_baseline = 0;        ///< dense, unprotected, uncompacted
   int crossbars_pruned = 0;          ///< compacted, unprotected
-  int extra_crossbars = 0;           ///< max(0, crossbars - crossbars_baseline)
+  int extra_crossbars = 0;           ///< row blocks x crossbars per block beyond the dense layout's
   double threshold = 0;              ///< column sparsity the copies need to fit the baseline
   bool embedded = true;              ///< every copy sits in space the baseline already had
   int64_t cells_used = 0;            ///< programmed cells (used bit columns x rows)

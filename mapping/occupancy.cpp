@@ -193,14 +193,37 @@ double draw_layer(std::ostream& o, const mapped_layer& l, const layer_report& re
   }
   o << "</defs>\n";
 
+  // Which row blocks to draw: all of them if they fit; else the first ones and the last one
+  // (the last usually holds fewer rows); a row block too wide for the limit is cut.
+  const int xpb = l.xbars_per_block, nrb = l.row_blocks;
+  std::vector<int> blocks;
+  if (nrb * xpb <= draw) {
+    for (int b = 0; b < nrb; ++b) blocks.push_back(b);
+  } else {
+    const int fit = draw / xpb;
+    for (int b = 0; b + 1 < fit; ++b) blocks.push_back(b);
+    blocks.push_back(fit >= 2 ? nrb - 1 : 0);
+  }
+
   const int per_line = g.per_line();
-  int drawn = 0;
-  for (int b = 0; b < l.row_blocks && drawn < draw; ++b) {
+  int drawn = 0, prev = -1;
+  for (const int b : blocks) {
+    if (b != prev + 1) {
+      const int skipped = (b - prev - 1) * xpb;
+      text(o, kLeftMargin, y + 12, "note",
+           "... row block" + std::string(b - prev - 1 == 1 ? " " : "s ") +
+               std::to_string(prev + 1) + (b - prev - 1 == 1 ? "" : ".." + std::to_string(b - 1)) +
+               " (" + std::to_string(skipped) +
+               " crossbars) not drawn: same column layout, other "
+               "inputs and faults");
+      y += 20;
+    }
+    prev = b;
     const int used_rows = l.block_rows(b);
     text(o, kMargin, y + kLabelBand + 14, "lbl", "row block " + std::to_string(b));
     text(o, kMargin, y + kLabelBand + 26, "sm",
          std::to_string(used_rows) + "/" + std::to_string(R) + " rows used");
-    for (int k = 0; k < l.xbars_per_block && drawn < draw; ++k, ++drawn) {
+    for (int k = 0; k < xpb && drawn < draw; ++k, ++drawn) {
       if (k > 0 && k % per_line == 0) y += g.line_h();
       const double x = kLeftMargin + (k % per_line) * g.pitch();
       const uint64_t id = l.xbar_id(b, k);
@@ -216,7 +239,7 @@ double draw_layer(std::ostream& o, const mapped_layer& l, const layer_report& re
 
       if (chip.any()) {
         mark_paths mp;
-        const double mw = std::max(g.col_w, 2.0);
+        const double mw = std::max(g.col_w, 2.0), mh = 2.0;  // mark size, px
         const uint64_t key = chip.crossbar_key(id);
         for (int c = 0; c < C; ++c) {
           const column_content& cc = l.columns[size_t(k) * C + c];
@@ -237,7 +260,10 @@ double draw_layer(std::ostream& o, const mapped_layer& l, const layer_report& re
               continue;
             }
             ++st.marks;
-            mp.add(s, !live, (c + 0.5) * g.col_w - mw / 2, (r + 0.5) * g.row_h, mw);
+            // Centred on the cell, kept inside the crossbar's outline.
+            const double mx = std::clamp((c + 0.5) * g.col_w - mw / 2, 0.0, g.width() - mw);
+            const double my = std::clamp((r + 0.5) * g.row_h, mh / 2, kXbarHeight - mh / 2);
+            mp.add(s, !live, mx, my, mw);
           }
         }
         st.cells_scanned += int64_t(R) * C;
@@ -247,7 +273,7 @@ double draw_layer(std::ostream& o, const mapped_layer& l, const layer_report& re
         << "\"/></g>\n";
     }
     y += g.line_h();
-    if (b + 1 < l.row_blocks && drawn < draw)
+    if (b != blocks.back())
       o << "<line class=\"sep\" x1=\"" << num(kMargin) << "\" x2=\"" << num(kMaxWidth - kMargin)
         << "\" y1=\"" << num(y - 3) << "\" y2=\"" << num(y - 3) << "\"/>\n";
   }
@@ -257,7 +283,8 @@ double draw_layer(std::ostream& o, const mapped_layer& l, const layer_report& re
     st.xbars_not_drawn += more;
     text(o, kLeftMargin, y + 10, "note",
          "... " + std::to_string(more) + " more crossbar" + (more == 1 ? "" : "s") +
-             " not drawn (picture shows at most " + std::to_string(kMaxXbarsPerLayer) +
+             " not drawn (" + std::to_string(drawn) + " of " + std::to_string(l.crossbars()) +
+             " drawn; the picture shows at most " + std::to_string(kMaxXbarsPerLayer) +
              " per layer)");
     y += 18;
   }
