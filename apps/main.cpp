@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
   const std::string cmd = argv[1];
   try {
     if (cmd == "map") return rramft::app::cmd_map(argc - 1, argv + 1);
-    std::cerr << "rramft: error: unknown command '" << cmd << "'\n" << usage;
+    std::cerr << "rramft: error: unknown command '" << cmd << "' (rramft --help lists them)\n";
     return 2;
   } catch (const rramft::error& e) {
     std::cerr << "rramft: error: " << e.what() << "\n";

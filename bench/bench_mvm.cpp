@@ -268,10 +268,9 @@ constexpr int kN3 = 64;   // case 3 inputs (bit-serial path)
 
 void register_all() {
   auto reg = [](const std::string& name, auto&& fn, double min_time) {
-    return benchmark::RegisterBenchmark(name.c_str(), fn)
-        ->Unit(benchmark::kMillisecond)
-        ->UseRealTime()
-        ->MinTime(min_time);
+    auto* b = benchmark::RegisterBenchmark(name.c_str(), fn)->Unit(benchmark::kMillisecond)->UseRealTime();
+    // min_time 0: one iteration (MinTime and Iterations are exclusive in benchmark 1.7).
+    return min_time > 0 ? b->MinTime(min_time) : b->Iterations(1);
   };
   // Case 1: fast path (lossless ADC), vote T=3, 1e-3 faults, n = 256.
   for (int out : {768, 3072}) {
@@ -304,8 +303,7 @@ void register_all() {
       const std::string name = std::string("case3/mapped_bitserial_adc6/") + (pruned ? "pruned30/" : "dense/") + sh;
       const std::string key = normal_key(out, kN3, pruned, 6);
       // One iteration is seconds long: a single iteration is enough.
-      reg(name, [=](benchmark::State& s) { bm_mapped(s, key, rramft::mvm_path::automatic, base); }, 0.0)
-          ->Iterations(1);
+      reg(name, [=](benchmark::State& s) { bm_mapped(s, key, rramft::mvm_path::automatic, base); }, 0);
       pairs().push_back({name, name, base, 0});
     }
   }
@@ -377,19 +375,15 @@ int main(int argc, char** argv) {
   std::string format = "console";
   for (int i = 1; i < argc; ++i)
     if (std::strncmp(argv[i], "--benchmark_format=", 19) == 0) format = argv[i] + 19;
-  const bool console = format == "console";
+  const bool console = format != "json";
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   register_all();
   std::unique_ptr<benchmark::BenchmarkReporter> inner;
-  if (console) {
-    inner = std::make_unique<benchmark::ConsoleReporter>();
-  } else {
-    if (format == "json")
-      inner = std::make_unique<benchmark::JSONReporter>();
-    else
-      inner = std::make_unique<benchmark::CSVReporter>();
-  }
+  if (format == "json")
+    inner = std::make_unique<benchmark::JSONReporter>();
+  else
+    inner = std::make_unique<benchmark::ConsoleReporter>();  // csv is deprecated in benchmark 1.7
   collecting_reporter rep(std::move(inner));
   benchmark::RunSpecifiedBenchmarks(&rep);
   print_summary(console ? std::cout : std::cerr);

@@ -152,7 +152,8 @@ double draw_layer(std::ostream& o, const mapped_layer& l, const layer_report& re
     t << "  |  " << rep.row_blocks << " row block" << (rep.row_blocks == 1 ? "" : "s") << " x "
       << l.xbars_per_block << " = " << rep.crossbars << " crossbars, baseline "
       << rep.crossbars_baseline << ", extra " << rep.extra_crossbars;
-    if (rep.extra_crossbars > 0) t << " <tspan class=\"warn\">(copies did not all fit)</tspan>";
+    if (rep.extra_crossbars > 0 && l.copies() > 1)
+      t << " <tspan class=\"warn\">(copies did not all fit)</tspan>";
     text(o, kMargin, y + 14, "h2", t.str());
     y += 22;
   }
@@ -413,14 +414,16 @@ void write_occupancy_svg(const chip_mapping& cm, const fault_map& chip, const st
   ly += 22;
   const bool fl = a.flipped();
   const std::string inv = fl ? ", stored inverted" : "";
+  const std::string prot = a.protection.scheme == scheme::tmr ? "protected plane (tmr: every plane)"
+                                                              : "protected (MSB) plane";
   const double col1 = kMargin, col2 = kMargin + 330, col3 = kMargin + 690, col4 = kMargin + 1050;
   swatch(o, col1, ly, "fr", "free bit column");
-  swatch(o, col2, ly, "mp", "protected (MSB) plane, candidate 0, + array" + inv);
+  swatch(o, col2, ly, "mp", prot + ", candidate 0, + array" + inv);
   swatch(o, col3, ly, "cp", "candidate copies (cand >= 1), + array" + inv);
   mark_swatch(o, col4, ly, "s0", "SA0 cell (reads 0)");
   ly += 16;
   swatch(o, col1, ly, "lp", "LSB / unprotected plane, + array");
-  swatch(o, col2, ly, "mn", "protected (MSB) plane, candidate 0, - array" + inv);
+  swatch(o, col2, ly, "mn", prot + ", candidate 0, - array" + inv);
   swatch(o, col3, ly, "cn", "candidate copies (cand >= 1), - array" + inv);
   mark_swatch(o, col4, ly, "s1", "SA1 cell (reads max level)");
   ly += 16;

@@ -47,22 +47,25 @@ struct config_reader {
   int64_t positive(const std::string& key, const json& v) const {
     if (!v.is_number_integer())
       throw error(path + ": key '" + key + "' must be an integer, got " + one_line(v.dump()));
-    const bool huge = v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(max_config_int);
+    const bool huge =
+        v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(max_config_int);
     if (huge || v.get<int64_t>() < 1 || v.get<int64_t>() > max_config_int)
-      throw error(path + ": key '" + key + "' must be in 1.." + std::to_string(max_config_int) + ", got " +
-                  v.dump());
+      throw error(path + ": key '" + key + "' must be in 1.." + std::to_string(max_config_int) +
+                  ", got " + v.dump());
     return v.get<int64_t>();
   }
   int64_t positive(const std::string& key) const { return positive(key, at(key)); }
   std::string string(const std::string& key) const {
     const json& v = at(key);
-    if (!v.is_string()) throw error(path + ": key '" + key + "' must be a string, got " + one_line(v.dump()));
+    if (!v.is_string())
+      throw error(path + ": key '" + key + "' must be a string, got " + one_line(v.dump()));
     return v.get<std::string>();
   }
   bool boolean(const std::string& key, bool fallback) const {
     if (!cfg.contains(key)) return fallback;
     const json& v = cfg.at(key);
-    if (!v.is_boolean()) throw error(path + ": key '" + key + "' must be true or false, got " + one_line(v.dump()));
+    if (!v.is_boolean())
+      throw error(path + ": key '" + key + "' must be true or false, got " + one_line(v.dump()));
     return v.get<bool>();
   }
   /// Hugging Face writes num_labels only through id2label, and omits both at the default of 2.
@@ -71,7 +74,8 @@ struct config_reader {
     if (cfg.contains("id2label")) {
       const json& v = cfg.at("id2label");
       if (!v.is_object() || v.empty())
-        throw error(path + ": key 'id2label' must be a non-empty object, got " + one_line(v.dump()));
+        throw error(path + ": key 'id2label' must be a non-empty object, got " +
+                    one_line(v.dump()));
       return static_cast<int64_t>(v.size());
     }
     return 2;
@@ -84,14 +88,14 @@ struct config_reader {
 
 /// Builds the layer list of one model, checking every tensor it touches.
 class builder {
-public:
+ public:
   builder(model& m, std::string family) : m_(m), family_(std::move(family)) {}
 
   /// The tensor @p name with exactly @p shape.
   const tensor& need(const std::string& name, const shape_t& shape) {
     if (!m_.weights.has(name))
-      throw error(m_.weights.origin() + ": missing tensor '" + name + "' (needed by model_type " + family_ +
-                  ", expected shape " + shape_str(shape) + ")");
+      throw error(m_.weights.origin() + ": missing tensor '" + name + "' (needed by model_type " +
+                  family_ + ", expected shape " + shape_str(shape) + ")");
     const tensor& t = m_.weights.get(name);
     if (t.shape != shape)
       throw error(m_.weights.origin() + ": tensor '" + name + "' has shape " + shape_str(t.shape) +
@@ -121,18 +125,19 @@ public:
     for (const std::string& n : m_.weights.names())
       for (const char* suffix : {".in_mask", ".out_mask"}) {
         const std::string s = suffix;
-        if (n.size() > s.size() && n.compare(n.size() - s.size(), s.size(), s) == 0 && !used_.count(n))
-          throw error(m_.weights.origin() + ": mask tensor '" + n + "' names no weight layer of this " + family_ +
-                      " model");
+        if (n.size() > s.size() && n.compare(n.size() - s.size(), s.size(), s) == 0 &&
+            !used_.count(n))
+          throw error(m_.weights.origin() + ": mask tensor '" + n +
+                      "' names no weight layer of this " + family_ + " model");
       }
   }
 
-private:
-  void add(const std::string& name, const char* kind, const shape_t& shape, int64_t rows, int64_t cols,
-           bool bias) {
+ private:
+  void add(const std::string& name, const char* kind, const shape_t& shape, int64_t rows,
+           int64_t cols, bool bias) {
     if (rows > std::numeric_limits<int>::max() || cols > std::numeric_limits<int>::max())
-      throw error(m_.dir + "/config.json: layer '" + name + "' is too large (" + std::to_string(rows) + " x " +
-                  std::to_string(cols) + ")");
+      throw error(m_.dir + "/config.json: layer '" + name + "' is too large (" +
+                  std::to_string(rows) + " x " + std::to_string(cols) + ")");
     weight_layer l;
     l.name = name;
     l.kind = kind;
@@ -152,8 +157,8 @@ private:
     if (!m_.weights.has(name)) return {};
     const tensor& t = m_.weights.get(name);
     if (t.shape != shape_t{n})
-      throw error(m_.weights.origin() + ": mask '" + name + "' has shape " + shape_str(t.shape) + ", expected [" +
-                  std::to_string(n) + "]");
+      throw error(m_.weights.origin() + ": mask '" + name + "' has shape " + shape_str(t.shape) +
+                  ", expected [" + std::to_string(n) + "]");
     used_.insert(name);
     std::vector<uint8_t> out(n);
     for (int64_t i = 0; i < n; ++i) {
@@ -172,8 +177,8 @@ private:
   /// A mask may only mark as pruned what the weights already show as pruned.
   void check_mask_zeros(const weight_layer& l) const {
     auto fail = [&](const char* what, int idx) {
-      throw error(m_.weights.origin() + ": layer '" + l.name + "': " + what + " " + std::to_string(idx) +
-                  " is masked as pruned but its weights are not all zero");
+      throw error(m_.weights.origin() + ": layer '" + l.name + "': " + what + " " +
+                  std::to_string(idx) + " is masked as pruned but its weights are not all zero");
     };
     for (int r = 0; r < static_cast<int>(l.row_mask.size()); ++r)
       if (!l.row_mask[r])
@@ -196,12 +201,14 @@ void build_mlp(model& m, const config_reader& cfg) {
     throw error(cfg.path + ": key 'layer_sizes' must be an array of at least 2 integers, got " +
                 one_line(sizes.dump()));
   std::vector<int64_t> n;
-  for (size_t i = 0; i < sizes.size(); ++i) n.push_back(cfg.positive("layer_sizes[" + std::to_string(i) + "]", sizes[i]));
+  for (size_t i = 0; i < sizes.size(); ++i)
+    n.push_back(cfg.positive("layer_sizes[" + std::to_string(i) + "]", sizes[i]));
   if (cfg.cfg.contains("activation")) {
     const std::string act = cfg.string("activation");
     static const std::set<std::string> known = {"relu", "gelu", "tanh", "sigmoid", "identity"};
     if (!known.count(act))
-      throw error(cfg.path + ": key 'activation' is '" + act + "' (supported: relu, gelu, tanh, sigmoid, identity)");
+      throw error(cfg.path + ": key 'activation' is '" + act +
+                  "' (supported: relu, gelu, tanh, sigmoid, identity)");
   }
   builder b(m, "mlp");
   for (size_t k = 1; k < n.size(); ++k) b.linear("fc" + std::to_string(k), n[k - 1], n[k]);
@@ -213,8 +220,9 @@ void build_lenet5(model& m, const config_reader& cfg) {
   const int64_t size = cfg.positive("image_size");
   const int64_t classes = cfg.positive("num_classes");
   // conv5 (valid) -> pool2 -> conv5 (valid) -> pool2, pooling floors like torch.nn.MaxPool2d(2).
-  cfg.require(size >= 16, "key 'image_size' is " + std::to_string(size) +
-                              "; LeNet-5 needs at least 16 (two valid 5x5 convolutions and two 2x2 poolings)");
+  cfg.require(size >= 16,
+              "key 'image_size' is " + std::to_string(size) +
+                  "; LeNet-5 needs at least 16 (two valid 5x5 convolutions and two 2x2 poolings)");
   const int64_t s = ((size - 4) / 2 - 4) / 2;
   builder b(m, "lenet5");
   b.conv("conv1", in, 6, 5);
@@ -229,7 +237,8 @@ void build_lenet5(model& m, const config_reader& cfg) {
 std::string detect_prefix(const model& m, const std::string& prefix, const std::string& probe) {
   if (m.weights.has(prefix + probe)) return prefix;
   if (m.weights.has(probe)) return "";
-  throw error(m.weights.origin() + ": missing tensor '" + prefix + probe + "' (nor '" + probe + "')");
+  throw error(m.weights.origin() + ": missing tensor '" + prefix + probe + "' (nor '" + probe +
+              "')");
 }
 
 void build_vit(model& m, const config_reader& cfg) {
@@ -242,10 +251,10 @@ void build_vit(model& m, const config_reader& cfg) {
   const int64_t channels = cfg.positive("num_channels");
   const int64_t labels = cfg.num_labels();
   const bool qkv_bias = cfg.boolean("qkv_bias", true);
-  cfg.require(h % heads == 0, "num_attention_heads " + std::to_string(heads) + " does not divide hidden_size " +
-                                  std::to_string(h));
-  cfg.require(image % patch == 0,
-              "patch_size " + std::to_string(patch) + " does not divide image_size " + std::to_string(image));
+  cfg.require(h % heads == 0, "num_attention_heads " + std::to_string(heads) +
+                                  " does not divide hidden_size " + std::to_string(h));
+  cfg.require(image % patch == 0, "patch_size " + std::to_string(patch) +
+                                      " does not divide image_size " + std::to_string(image));
   const int64_t tokens = (image / patch) * (image / patch) + 1;
 
   const std::string p = detect_prefix(m, "vit.", "embeddings.cls_token");
@@ -278,8 +287,8 @@ void build_bert(model& m, const config_reader& cfg) {
   const int64_t positions = cfg.positive("max_position_embeddings");
   const int64_t types = cfg.positive("type_vocab_size");
   const int64_t labels = cfg.num_labels();
-  cfg.require(h % heads == 0, "num_attention_heads " + std::to_string(heads) + " does not divide hidden_size " +
-                                  std::to_string(h));
+  cfg.require(h % heads == 0, "num_attention_heads " + std::to_string(heads) +
+                                  " does not divide hidden_size " + std::to_string(h));
 
   const std::string p = detect_prefix(m, "bert.", "embeddings.word_embeddings.weight");
   builder b(m, "bert");
@@ -318,7 +327,8 @@ model load_model(const std::string& dir) {
       throw error(cfg_path + ": invalid JSON: " + one_line(ex.what()));
     }
   }
-  if (!m.config.is_object()) throw error(cfg_path + ": must hold a JSON object, got " + std::string(m.config.type_name()));
+  if (!m.config.is_object())
+    throw error(cfg_path + ": must hold a JSON object, got " + std::string(m.config.type_name()));
   const config_reader cfg{cfg_path, m.config};
   m.family = cfg.string("model_type");
 
@@ -326,7 +336,8 @@ model load_model(const std::string& dir) {
       {"mlp", build_mlp}, {"lenet5", build_lenet5}, {"vit", build_vit}, {"bert", build_bert}};
   auto it = families.find(m.family);
   if (it == families.end())
-    throw error(cfg_path + ": key 'model_type' is '" + one_line(m.family) + "' (supported: mlp, lenet5, vit, bert)");
+    throw error(cfg_path + ": key 'model_type' is '" + one_line(m.family) +
+                "' (supported: mlp, lenet5, vit, bert)");
 
   m.weights = safetensors::load(dir + "/model.safetensors");
   it->second(m, cfg);

@@ -2,8 +2,6 @@
 /// @brief A small, strict safetensors reader and F32 writer over nlohmann-json.
 /// Every field of the header is checked before a byte of the buffer is read, so a
 /// truncated or hostile file ends in a one-line rramft::error, never in a crash.
-#include "models/model.h"
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -12,6 +10,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "models/model.h"
 
 namespace rramft::models {
 
@@ -110,21 +109,24 @@ struct entry {
 
 entry parse_entry(const std::string& name, const nlohmann::json& j, const std::string& origin) {
   const std::string t = "tensor " + quote(name);
-  if (!j.is_object()) throw error(origin + ": " + t + ": header entry must be an object, got " + one_line(j.dump()));
+  if (!j.is_object())
+    throw error(origin + ": " + t + ": header entry must be an object, got " + one_line(j.dump()));
   for (const char* key : {"dtype", "shape", "data_offsets"})
     if (!j.contains(key)) throw error(origin + ": " + t + ": header entry has no '" + key + "'");
 
   entry e;
   e.name = name;
   const auto& jd = j.at("dtype");
-  if (!jd.is_string()) throw error(origin + ": " + t + ": 'dtype' must be a string, got " + one_line(jd.dump()));
+  if (!jd.is_string())
+    throw error(origin + ": " + t + ": 'dtype' must be a string, got " + one_line(jd.dump()));
   e.dtype = find_dtype(jd.get<std::string>());
   if (!e.dtype)
     throw error(origin + ": " + t + ": unsupported dtype " + quote(jd.get<std::string>()) +
                 " (supported: " + supported_dtypes() + ")");
 
   const auto& js = j.at("shape");
-  if (!js.is_array()) throw error(origin + ": " + t + ": 'shape' must be an array, got " + one_line(js.dump()));
+  if (!js.is_array())
+    throw error(origin + ": " + t + ": 'shape' must be an array, got " + one_line(js.dump()));
   e.numel = 1;
   bool overflow = false;
   for (size_t i = 0; i < js.size(); ++i) {
@@ -135,11 +137,13 @@ entry parse_entry(const std::string& name, const nlohmann::json& j, const std::s
     if (!overflow) e.numel *= d;
   }
   if (overflow || e.numel > std::numeric_limits<uint64_t>::max() / 8)
-    throw error(origin + ": " + t + ": shape " + one_line(js.dump()) + " has too many elements (overflow)");
+    throw error(origin + ": " + t + ": shape " + one_line(js.dump()) +
+                " has too many elements (overflow)");
 
   const auto& jo = j.at("data_offsets");
   if (!jo.is_array() || jo.size() != 2)
-    throw error(origin + ": " + t + ": 'data_offsets' must be [begin, end], got " + one_line(jo.dump()));
+    throw error(origin + ": " + t + ": 'data_offsets' must be [begin, end], got " +
+                one_line(jo.dump()));
   e.begin = json_u64(jo[0], origin, t + " data_offsets[0]");
   e.end = json_u64(jo[1], origin, t + " data_offsets[1]");
   if (e.end < e.begin)
@@ -170,8 +174,8 @@ std::vector<float> convert(const entry& e, const unsigned char* p, const std::st
         std::ostringstream os;
         os.precision(17);
         os << d;
-        throw error(origin + ": tensor " + quote(e.name) + ": F64 value " + os.str() + " at index " +
-                    std::to_string(i) + " is out of float range");
+        throw error(origin + ": tensor " + quote(e.name) + ": F64 value " + os.str() +
+                    " at index " + std::to_string(i) + " is out of float range");
       }
       v = static_cast<float>(d);
     } else if (dt == "I8") {
@@ -225,16 +229,18 @@ safetensors safetensors::parse(const std::string& bytes, const std::string& orig
     throw error(origin + ": header length " + std::to_string(n) + " is absurdly large (limit " +
                 std::to_string(max_header_bytes) + ")");
   if (n > bytes.size() - 8)
-    throw error(origin + ": header length " + std::to_string(n) + " runs past the end of the file (" +
-                std::to_string(bytes.size()) + " bytes)");
+    throw error(origin + ": header length " + std::to_string(n) +
+                " runs past the end of the file (" + std::to_string(bytes.size()) + " bytes)");
 
   nlohmann::json header;
   try {
-    header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n));
+    header = nlohmann::json::parse(bytes.begin() + 8,
+                                   bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n));
   } catch (const nlohmann::json::exception& ex) {
     throw error(origin + ": header is not valid JSON: " + one_line(ex.what()));
   }
-  if (!header.is_object()) throw error(origin + ": header must be a JSON object, got " + header.type_name());
+  if (!header.is_object())
+    throw error(origin + ": header must be a JSON object, got " + header.type_name());
 
   safetensors st;
   st.origin_ = origin;
@@ -247,7 +253,8 @@ safetensors safetensors::parse(const std::string& bytes, const std::string& orig
       if (!j.is_object()) throw error(origin + ": '__metadata__' must be an object of strings");
       for (const auto& [k, v] : j.items()) {
         if (!v.is_string())
-          throw error(origin + ": '__metadata__' key " + quote(k) + " must be a string, got " + one_line(v.dump()));
+          throw error(origin + ": '__metadata__' key " + quote(k) + " must be a string, got " +
+                      one_line(v.dump()));
         st.metadata_[k] = v.get<std::string>();
       }
       continue;
@@ -255,13 +262,14 @@ safetensors safetensors::parse(const std::string& bytes, const std::string& orig
     if (name.empty()) throw error(origin + ": header has a tensor with an empty name");
     entry e = parse_entry(name, j, origin);
     if (e.end > buf_size)
-      throw error(origin + ": tensor " + quote(name) + ": data_offsets end " + std::to_string(e.end) +
-                  " is past the end of the data buffer (" + std::to_string(buf_size) + " bytes)");
+      throw error(origin + ": tensor " + quote(name) + ": data_offsets end " +
+                  std::to_string(e.end) + " is past the end of the data buffer (" +
+                  std::to_string(buf_size) + " bytes)");
     const uint64_t want = e.numel * static_cast<uint64_t>(e.dtype->bytes);
     if (e.end - e.begin != want)
-      throw error(origin + ": tensor " + quote(name) + ": data_offsets span " + std::to_string(e.end - e.begin) +
-                  " bytes but shape " + shape_str(e.shape) + " of " + e.dtype->name + " needs " +
-                  std::to_string(want));
+      throw error(origin + ": tensor " + quote(name) + ": data_offsets span " +
+                  std::to_string(e.end - e.begin) + " bytes but shape " + shape_str(e.shape) +
+                  " of " + e.dtype->name + " needs " + std::to_string(want));
     entries.push_back(std::move(e));
   }
 
@@ -274,8 +282,8 @@ safetensors safetensors::parse(const std::string& bytes, const std::string& orig
   });
   for (size_t i = 1; i < order.size(); ++i)
     if (order[i]->begin < order[i - 1]->end)
-      throw error(origin + ": tensors " + quote(order[i - 1]->name) + " and " + quote(order[i]->name) +
-                  " overlap in the data buffer");
+      throw error(origin + ": tensors " + quote(order[i - 1]->name) + " and " +
+                  quote(order[i]->name) + " overlap in the data buffer");
 
   for (const auto& e : entries) {
     tensor t;
@@ -306,7 +314,8 @@ void save_safetensors(const std::string& path, const std::vector<tensor>& tensor
                       const std::map<std::string, std::string>& metadata) {
   std::vector<const tensor*> sorted;
   for (const auto& t : tensors) sorted.push_back(&t);
-  std::sort(sorted.begin(), sorted.end(), [](const tensor* a, const tensor* b) { return a->name < b->name; });
+  std::sort(sorted.begin(), sorted.end(),
+            [](const tensor* a, const tensor* b) { return a->name < b->name; });
 
   // nlohmann's default object is a std::map, so the header's keys come out sorted as well.
   nlohmann::json header = nlohmann::json::object();
@@ -316,14 +325,16 @@ void save_safetensors(const std::string& path, const std::vector<tensor>& tensor
     const tensor& t = *sorted[i];
     if (t.name.empty() || t.name == "__metadata__")
       throw error(path + ": cannot save a tensor named " + quote(t.name));
-    if (i > 0 && sorted[i - 1]->name == t.name) throw error(path + ": duplicate tensor " + quote(t.name));
+    if (i > 0 && sorted[i - 1]->name == t.name)
+      throw error(path + ": duplicate tensor " + quote(t.name));
     for (int64_t d : t.shape)
       if (d < 0) throw error(path + ": tensor " + quote(t.name) + " has a negative dimension");
     if (t.numel() != static_cast<int64_t>(t.data.size()))
-      throw error(path + ": tensor " + quote(t.name) + " has shape " + shape_str(t.shape) + " but " +
-                  std::to_string(t.data.size()) + " values");
+      throw error(path + ": tensor " + quote(t.name) + " has shape " + shape_str(t.shape) +
+                  " but " + std::to_string(t.data.size()) + " values");
     const uint64_t size = t.data.size() * 4;
-    header[t.name] = {{"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {offset, offset + size}}};
+    header[t.name] = {
+        {"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {offset, offset + size}}};
     offset += size;
   }
   std::string h = header.dump();
@@ -331,7 +342,8 @@ void save_safetensors(const std::string& path, const std::vector<tensor>& tensor
 
   std::string out;
   out.reserve(8 + h.size() + offset);
-  for (int i = 0; i < 8; ++i) out += static_cast<char>((static_cast<uint64_t>(h.size()) >> (8 * i)) & 0xff);
+  for (int i = 0; i < 8; ++i)
+    out += static_cast<char>((static_cast<uint64_t>(h.size()) >> (8 * i)) & 0xff);
   out += h;
   for (const tensor* t : sorted)
     for (float v : t->data) {

@@ -1,6 +1,9 @@
 #pragma once
 /// @file helpers.h
 /// @brief Byte-level builders and a scratch folder shared by the models tests.
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -8,16 +11,14 @@
 #include <string>
 #include <vector>
 
-#include <catch2/catch.hpp>
-#include <unistd.h>
-
 #include "core/error.h"
 
 namespace rramft::test {
 
 /// The per-process scratch root; removed when the test process exits.
 inline std::filesystem::path scratch_root() {
-  return std::filesystem::temp_directory_path() / ("rramft_test_models_" + std::to_string(::getpid()));
+  return std::filesystem::temp_directory_path() /
+         ("rramft_test_models_" + std::to_string(::getpid()));
 }
 
 inline const struct scratch_cleanup {

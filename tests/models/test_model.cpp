@@ -2,10 +2,9 @@
 /// @brief load_model on tiny models of every family that the tests write themselves,
 /// on broken configs and tensors, on explicit masks, and on the shipped zoo.
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <limits>
-
-#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include "models/model.h"
@@ -50,7 +49,9 @@ struct tensors {
   }
   void drop(const std::string& name) {
     const auto before = list.size();
-    list.erase(std::remove_if(list.begin(), list.end(), [&](const tensor& t) { return t.name == name; }), list.end());
+    list.erase(
+        std::remove_if(list.begin(), list.end(), [&](const tensor& t) { return t.name == name; }),
+        list.end());
     REQUIRE(list.size() + 1 == before);
   }
   void reshape(const std::string& name, std::vector<int64_t> shape) {
@@ -67,7 +68,9 @@ std::string write_model(const std::string& tag, const json& config, const tensor
   return dir;
 }
 
-json mlp_config() { return {{"model_type", "mlp"}, {"layer_sizes", {12, 8, 6, 3}}, {"activation", "relu"}}; }
+json mlp_config() {
+  return {{"model_type", "mlp"}, {"layer_sizes", {12, 8, 6, 3}}, {"activation", "relu"}};
+}
 
 tensors mlp_tensors() {
   tensors ts;
@@ -95,9 +98,9 @@ tensors lenet_tensors(int in, int size, int classes) {
 }
 
 json vit_config() {
-  return {{"model_type", "vit"},     {"hidden_size", 8}, {"num_hidden_layers", 2}, {"num_attention_heads", 2},
-          {"intermediate_size", 16}, {"image_size", 8},  {"patch_size", 4},        {"num_channels", 3},
-          {"num_labels", 5}};
+  return {{"model_type", "vit"},      {"hidden_size", 8},        {"num_hidden_layers", 2},
+          {"num_attention_heads", 2}, {"intermediate_size", 16}, {"image_size", 8},
+          {"patch_size", 4},          {"num_channels", 3},       {"num_labels", 5}};
 }
 
 tensors vit_tensors(const std::string& p = "vit.") {
@@ -109,7 +112,8 @@ tensors vit_tensors(const std::string& p = "vit.") {
   ts.add(p + "embeddings.patch_embeddings.projection.bias", {h});
   for (int i = 0; i < 2; ++i) {
     const std::string l = p + "encoder.layer." + std::to_string(i) + ".";
-    for (const char* qkv : {"query", "key", "value"}) ts.linear(l + "attention.attention." + qkv, h, h);
+    for (const char* qkv : {"query", "key", "value"})
+      ts.linear(l + "attention.attention." + qkv, h, h);
     ts.linear(l + "attention.output.dense", h, h);
     ts.linear(l + "intermediate.dense", h, inter);
     ts.linear(l + "output.dense", inter, h);
@@ -122,8 +126,8 @@ tensors vit_tensors(const std::string& p = "vit.") {
 }
 
 json bert_config() {
-  return {{"model_type", "bert"},        {"hidden_size", 8},   {"num_hidden_layers", 2},
-          {"num_attention_heads", 4},    {"intermediate_size", 32}, {"vocab_size", 30},
+  return {{"model_type", "bert"},          {"hidden_size", 8},        {"num_hidden_layers", 2},
+          {"num_attention_heads", 4},      {"intermediate_size", 32}, {"vocab_size", 30},
           {"max_position_embeddings", 16}, {"type_vocab_size", 2}};
 }
 
@@ -203,10 +207,13 @@ TEST_CASE("model: lenet5 convolutions are seen through im2col", "[model]") {
     check_layer(m.layers[4], ts, "linear", 84, 10);
     CHECK(m.layers[0].shape == std::vector<int64_t>{6, 1, 5, 5});
   }
-  CHECK(load_model(write_model("lenet32", lenet_config(32), lenet_tensors(1, 32, 10))).layers[2].rows == 400);
+  CHECK(load_model(write_model("lenet32", lenet_config(32), lenet_tensors(1, 32, 10)))
+            .layers[2]
+            .rows == 400);
 }
 
-TEST_CASE("model: vit loads the patch projection, every encoder linear and the classifier", "[model]") {
+TEST_CASE("model: vit loads the patch projection, every encoder linear and the classifier",
+          "[model]") {
   tensors ts = vit_tensors();
   const model m = load_model(write_model("vit", vit_config(), ts));
   CHECK(m.family == "vit");
@@ -228,7 +235,8 @@ TEST_CASE("model: vit without q/k/v biases when qkv_bias is false", "[model]") {
     for (const char* qkv : {"query", "key", "value"})
       ts.drop("vit.encoder.layer." + std::to_string(i) + ".attention.attention." + qkv + ".bias");
   json cfg = vit_config();
-  CHECK_THAT(model_error("vit_nobias", cfg, ts), Contains("vit.encoder.layer.0.attention.attention.query.bias"));
+  CHECK_THAT(model_error("vit_nobias", cfg, ts),
+             Contains("vit.encoder.layer.0.attention.attention.query.bias"));
   cfg["qkv_bias"] = false;
   const model m = load_model(write_model("vit_nobias2", cfg, ts));
   CHECK(m.layers[1].bias.empty());
@@ -259,8 +267,8 @@ TEST_CASE("model: num_labels comes from num_labels, else id2label, else 2", "[mo
   cfg["num_labels"] = 4;
   CHECK(load_model(write_model("labels4", cfg, bert_tensors("bert.", 4))).layers.back().cols == 4);
   const std::string msg = model_error("labels_bad", cfg, bert_tensors("bert.", 3));
-  CHECK_THAT(msg, Contains("model.safetensors") && Contains("'classifier.weight'") && Contains("[3,8]") &&
-                      Contains("[4,8]"));
+  CHECK_THAT(msg, Contains("model.safetensors") && Contains("'classifier.weight'") &&
+                      Contains("[3,8]") && Contains("[4,8]"));
 }
 
 TEST_CASE("model: config errors name the file and the key", "[model]") {
@@ -273,10 +281,12 @@ TEST_CASE("model: config errors name the file and the key", "[model]") {
   SECTION("invalid JSON") {
     const std::string dir = write_model("badjson", mlp_config(), ts);
     write_bytes(dir + "/config.json", "{\"model_type\": \"mlp\",");
-    CHECK_THAT(error_of([&] { load_model(dir); }), Contains(dir + "/config.json") && Contains("invalid JSON"));
+    CHECK_THAT(error_of([&] { load_model(dir); }),
+               Contains(dir + "/config.json") && Contains("invalid JSON"));
   }
   SECTION("not an object") {
-    CHECK_THAT(model_error("cfgarray", json::array({1, 2}), ts), Contains("config.json") && Contains("object"));
+    CHECK_THAT(model_error("cfgarray", json::array({1, 2}), ts),
+               Contains("config.json") && Contains("object"));
   }
   SECTION("missing model_type") {
     json cfg = mlp_config();
@@ -286,7 +296,8 @@ TEST_CASE("model: config errors name the file and the key", "[model]") {
   SECTION("model_type not a string") {
     json cfg = mlp_config();
     cfg["model_type"] = 3;
-    CHECK_THAT(model_error("typeint", cfg, ts), Contains("config.json") && Contains("'model_type'"));
+    CHECK_THAT(model_error("typeint", cfg, ts),
+               Contains("config.json") && Contains("'model_type'"));
   }
   SECTION("unknown model_type lists the supported ones") {
     json cfg = mlp_config();
@@ -297,48 +308,57 @@ TEST_CASE("model: config errors name the file and the key", "[model]") {
   SECTION("missing layer_sizes") {
     json cfg = mlp_config();
     cfg.erase("layer_sizes");
-    CHECK_THAT(model_error("nosizes", cfg, ts), Contains("config.json") && Contains("'layer_sizes'"));
+    CHECK_THAT(model_error("nosizes", cfg, ts),
+               Contains("config.json") && Contains("'layer_sizes'"));
   }
   SECTION("layer_sizes too short") {
     json cfg = mlp_config();
     cfg["layer_sizes"] = {12};
-    CHECK_THAT(model_error("sizes1", cfg, ts), Contains("config.json") && Contains("'layer_sizes'"));
+    CHECK_THAT(model_error("sizes1", cfg, ts),
+               Contains("config.json") && Contains("'layer_sizes'"));
   }
   SECTION("layer_sizes entry zero") {
     json cfg = mlp_config();
     cfg["layer_sizes"] = {12, 0, 3};
-    CHECK_THAT(model_error("sizes0", cfg, ts), Contains("config.json") && Contains("layer_sizes[1]"));
+    CHECK_THAT(model_error("sizes0", cfg, ts),
+               Contains("config.json") && Contains("layer_sizes[1]"));
   }
   SECTION("layer_sizes entry not an integer") {
     json cfg = mlp_config();
     cfg["layer_sizes"] = {12, "8", 3};
-    CHECK_THAT(model_error("sizesstr", cfg, ts), Contains("config.json") && Contains("layer_sizes[1]"));
+    CHECK_THAT(model_error("sizesstr", cfg, ts),
+               Contains("config.json") && Contains("layer_sizes[1]"));
   }
   SECTION("unknown activation") {
     json cfg = mlp_config();
     cfg["activation"] = "swish";
-    CHECK_THAT(model_error("act", cfg, ts), Contains("config.json") && Contains("'activation'") && Contains("swish"));
+    CHECK_THAT(model_error("act", cfg, ts),
+               Contains("config.json") && Contains("'activation'") && Contains("swish"));
   }
   SECTION("vit: missing hidden_size") {
     json cfg = vit_config();
     cfg.erase("hidden_size");
-    CHECK_THAT(model_error("vit_nohidden", cfg, vit_tensors()), Contains("config.json") && Contains("'hidden_size'"));
+    CHECK_THAT(model_error("vit_nohidden", cfg, vit_tensors()),
+               Contains("config.json") && Contains("'hidden_size'"));
   }
   SECTION("vit: heads do not divide hidden_size") {
     json cfg = vit_config();
     cfg["num_attention_heads"] = 3;
-    CHECK_THAT(model_error("vit_heads", cfg, vit_tensors()),
-               Contains("config.json") && Contains("num_attention_heads") && Contains("hidden_size"));
+    CHECK_THAT(model_error("vit_heads", cfg, vit_tensors()), Contains("config.json") &&
+                                                                 Contains("num_attention_heads") &&
+                                                                 Contains("hidden_size"));
   }
   SECTION("vit: patch_size does not divide image_size") {
     json cfg = vit_config();
     cfg["patch_size"] = 3;
-    CHECK_THAT(model_error("vit_patch", cfg, vit_tensors()), Contains("config.json") && Contains("patch_size"));
+    CHECK_THAT(model_error("vit_patch", cfg, vit_tensors()),
+               Contains("config.json") && Contains("patch_size"));
   }
   SECTION("vit: qkv_bias not a boolean") {
     json cfg = vit_config();
     cfg["qkv_bias"] = "yes";
-    CHECK_THAT(model_error("vit_qkv", cfg, vit_tensors()), Contains("config.json") && Contains("'qkv_bias'"));
+    CHECK_THAT(model_error("vit_qkv", cfg, vit_tensors()),
+               Contains("config.json") && Contains("'qkv_bias'"));
   }
   SECTION("bert: heads do not divide hidden_size") {
     json cfg = bert_config();
@@ -349,7 +369,8 @@ TEST_CASE("model: config errors name the file and the key", "[model]") {
   SECTION("bert: vocab_size wrong type") {
     json cfg = bert_config();
     cfg["vocab_size"] = 30.5;
-    CHECK_THAT(model_error("bert_vocab", cfg, bert_tensors("bert.")), Contains("config.json") && Contains("'vocab_size'"));
+    CHECK_THAT(model_error("bert_vocab", cfg, bert_tensors("bert.")),
+               Contains("config.json") && Contains("'vocab_size'"));
   }
   SECTION("lenet5: image too small for two convolutions") {
     CHECK_THAT(model_error("lenet_small", lenet_config(12), lenet_tensors(1, 16, 10)),
@@ -362,22 +383,26 @@ TEST_CASE("model: config errors name the file and the key", "[model]") {
   }
 }
 
-TEST_CASE("model: missing and misshapen tensors are named with expected and actual shape", "[model]") {
+TEST_CASE("model: missing and misshapen tensors are named with expected and actual shape",
+          "[model]") {
   SECTION("mlp: missing bias") {
     tensors ts = mlp_tensors();
     ts.drop("fc2.bias");
-    CHECK_THAT(model_error("mlp_nobias", mlp_config(), ts), Contains("model.safetensors") && Contains("'fc2.bias'"));
+    CHECK_THAT(model_error("mlp_nobias", mlp_config(), ts),
+               Contains("model.safetensors") && Contains("'fc2.bias'"));
   }
   SECTION("mlp: config asks for a layer the file lacks") {
     json cfg = mlp_config();
     cfg["layer_sizes"] = {12, 8, 6, 3, 2};
-    CHECK_THAT(model_error("mlp_extra", cfg, mlp_tensors()), Contains("'fc4.weight'") && Contains("[2,3]"));
+    CHECK_THAT(model_error("mlp_extra", cfg, mlp_tensors()),
+               Contains("'fc4.weight'") && Contains("[2,3]"));
   }
   SECTION("mlp: transposed weight") {
     tensors ts = mlp_tensors();
     ts.reshape("fc1.weight", {12, 8});
     CHECK_THAT(model_error("mlp_T", mlp_config(), ts),
-               Contains("model.safetensors") && Contains("'fc1.weight'") && Contains("[12,8]") && Contains("[8,12]"));
+               Contains("model.safetensors") && Contains("'fc1.weight'") && Contains("[12,8]") &&
+                   Contains("[8,12]"));
   }
   SECTION("lenet5: fc1 does not match image_size") {
     CHECK_THAT(model_error("lenet_fc1", lenet_config(32), lenet_tensors(1, 28, 10)),
@@ -390,7 +415,8 @@ TEST_CASE("model: missing and misshapen tensors are named with expected and actu
   SECTION("vit: missing layer tensor") {
     tensors ts = vit_tensors();
     ts.drop("vit.encoder.layer.1.layernorm_after.bias");
-    CHECK_THAT(model_error("vit_miss", vit_config(), ts), Contains("'vit.encoder.layer.1.layernorm_after.bias'"));
+    CHECK_THAT(model_error("vit_miss", vit_config(), ts),
+               Contains("'vit.encoder.layer.1.layernorm_after.bias'"));
   }
   SECTION("vit: position embeddings of the wrong length") {
     tensors ts = vit_tensors();
@@ -412,12 +438,14 @@ TEST_CASE("model: missing and misshapen tensors are named with expected and actu
     json cfg = bert_config();
     cfg["intermediate_size"] = 16;
     CHECK_THAT(model_error("bert_inter", cfg, bert_tensors("bert.")),
-               Contains("'bert.encoder.layer.0.intermediate.dense.weight'") && Contains("[16,8]") && Contains("[32,8]"));
+               Contains("'bert.encoder.layer.0.intermediate.dense.weight'") && Contains("[16,8]") &&
+                   Contains("[32,8]"));
   }
   SECTION("bert: no embeddings at all") {
     tensors ts = bert_tensors("bert.");
     ts.drop("bert.embeddings.word_embeddings.weight");
-    CHECK_THAT(model_error("bert_emb", bert_config(), ts), Contains("'bert.embeddings.word_embeddings.weight'"));
+    CHECK_THAT(model_error("bert_emb", bert_config(), ts),
+               Contains("'bert.embeddings.word_embeddings.weight'"));
   }
   SECTION("bert: missing pooler") {
     tensors ts = bert_tensors("");
@@ -435,11 +463,13 @@ TEST_CASE("model: missing and misshapen tensors are named with expected and actu
 TEST_CASE("model: NaN in a weight is refused naming the tensor", "[model]") {
   tensors ts = mlp_tensors();
   ts.at("fc2.weight").data[5] = std::numeric_limits<float>::quiet_NaN();
-  CHECK_THAT(model_error("mlp_nan", mlp_config(), ts),
-             Contains("model.safetensors") && Contains("'fc2.weight'") && Contains("NaN") && Contains("index 5"));
+  CHECK_THAT(model_error("mlp_nan", mlp_config(), ts), Contains("model.safetensors") &&
+                                                           Contains("'fc2.weight'") &&
+                                                           Contains("NaN") && Contains("index 5"));
 }
 
-TEST_CASE("model: explicit in/out masks fill row_mask and col_mask and must agree with the weights", "[model]") {
+TEST_CASE("model: explicit in/out masks fill row_mask and col_mask and must agree with the weights",
+          "[model]") {
   tensors ts = mlp_tensors();
   // Prune fc1 input 3 and fc1 output 5 (a whole row of the PyTorch weight, and its bias).
   tensor& w = ts.at("fc1.weight");
@@ -468,15 +498,18 @@ TEST_CASE("model: explicit in/out masks fill row_mask and col_mask and must agre
   }
   SECTION("a mask over a non-zero output column lies") {
     ts.at("fc1.weight").data[5 * 12 + 11] = -0.5f;
-    CHECK_THAT(model_error("mask_lie_out", mlp_config(), ts), Contains("'fc1'") && Contains("output column 5"));
+    CHECK_THAT(model_error("mask_lie_out", mlp_config(), ts),
+               Contains("'fc1'") && Contains("output column 5"));
   }
   SECTION("mask values other than 0 and 1") {
     ts.at("fc1.in_mask").data[7] = 0.5f;
-    CHECK_THAT(model_error("mask_half", mlp_config(), ts), Contains("'fc1.in_mask'") && Contains("index 7"));
+    CHECK_THAT(model_error("mask_half", mlp_config(), ts),
+               Contains("'fc1.in_mask'") && Contains("index 7"));
   }
   SECTION("mask of the wrong length") {
     ts.reshape("fc1.out_mask", {9});
-    CHECK_THAT(model_error("mask_len", mlp_config(), ts), Contains("'fc1.out_mask'") && Contains("[8]"));
+    CHECK_THAT(model_error("mask_len", mlp_config(), ts),
+               Contains("'fc1.out_mask'") && Contains("[8]"));
   }
   SECTION("mask for a layer the model does not have") {
     ts.list.push_back({"fc7.in_mask", "F32", {2}, {1, 1}});
@@ -499,7 +532,8 @@ TEST_CASE("model: the shipped zoo loads and mlp-pruned is structurally pruned", 
     std::vector<int> out;
     for (int c = 0; c < l.cols; ++c) {
       bool zero = l.bias[c] == 0.0f;
-      for (int r = 0; r < l.rows; ++r) zero = zero && l.w[static_cast<size_t>(c) * l.rows + r] == 0.0f;
+      for (int r = 0; r < l.rows; ++r)
+        zero = zero && l.w[static_cast<size_t>(c) * l.rows + r] == 0.0f;
       if (zero) out.push_back(c);
     }
     return out;
@@ -508,7 +542,8 @@ TEST_CASE("model: the shipped zoo loads and mlp-pruned is structurally pruned", 
     std::vector<int> out;
     for (int r = 0; r < l.rows; ++r) {
       bool zero = true;
-      for (int c = 0; c < l.cols; ++c) zero = zero && l.w[static_cast<size_t>(c) * l.rows + r] == 0.0f;
+      for (int c = 0; c < l.cols; ++c)
+        zero = zero && l.w[static_cast<size_t>(c) * l.rows + r] == 0.0f;
       if (zero) out.push_back(r);
     }
     return out;
@@ -535,6 +570,7 @@ TEST_CASE("model: the shipped zoo loads and mlp-pruned is structurally pruned", 
   for (int c = 0; c < d.cols; ++c)
     for (int r = 0; r < d.rows; ++r)
       if (!std::binary_search(out2.begin(), out2.end(), r))
-        CHECK(p[2].w[static_cast<size_t>(c) * d.rows + r] == d.w[static_cast<size_t>(c) * d.rows + r]);
+        CHECK(p[2].w[static_cast<size_t>(c) * d.rows + r] ==
+              d.w[static_cast<size_t>(c) * d.rows + r]);
   CHECK(p[2].bias == d.bias);
 }

@@ -1,9 +1,8 @@
 /// @file test_safetensors.cpp
 /// @brief The safetensors reader against hand-built byte images, good and bad.
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <limits>
-
-#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include "models/model.h"
@@ -41,7 +40,8 @@ TEST_CASE("safetensors: save then load keeps names, shapes, values and metadata"
   CHECK(st.get("m.empty").numel() == 0);
 }
 
-TEST_CASE("safetensors: writer pads the header to 8 bytes and lays tensors out sorted", "[safetensors]") {
+TEST_CASE("safetensors: writer pads the header to 8 bytes and lays tensors out sorted",
+          "[safetensors]") {
   const std::string dir = scratch("layout");
   const std::string path = dir + "/layout.safetensors";
   save_safetensors(path, {{"b", "F32", {1}, {2.0f}}, {"a", "F32", {3}, {1.0f, 1.0f, 1.0f}}});
@@ -105,27 +105,33 @@ TEST_CASE("safetensors: F16 and BF16 bit patterns convert exactly", "[safetensor
     float value;
   };
   const std::vector<pat> f16 = {
-      {0x0000, 0.0f},         {0x3c00, 1.0f},          {0xc000, -2.0f},
-      {0x3555, 0.333251953125f},                        // nearest half to 1/3
-      {0x7bff, 65504.0f},                               // largest half
-      {0x0400, 6.103515625e-05f},                       // smallest normal, 2^-14
-      {0x0001, 5.9604644775390625e-08f},                // smallest subnormal, 2^-24
-      {0x83ff, -6.097555160522461e-05f},                // largest negative subnormal
-      {0x3800, 0.5f},         {0x4248, 3.140625f},
+      {0x0000, 0.0f},
+      {0x3c00, 1.0f},
+      {0xc000, -2.0f},
+      {0x3555, 0.333251953125f},          // nearest half to 1/3
+      {0x7bff, 65504.0f},                 // largest half
+      {0x0400, 6.103515625e-05f},         // smallest normal, 2^-14
+      {0x0001, 5.9604644775390625e-08f},  // smallest subnormal, 2^-24
+      {0x83ff, -6.097555160522461e-05f},  // largest negative subnormal
+      {0x3800, 0.5f},
+      {0x4248, 3.140625f},
   };
   const std::vector<pat> bf16 = {
-      {0x0000, 0.0f},      {0x3f80, 1.0f},      {0xc049, -3.140625f},
-      {0x7f7f, 3.3895313892515355e+38f},      // largest bfloat16
-      {0x0001, 9.183549615799121e-41f},       // smallest subnormal, 2^-133
+      {0x0000, 0.0f},
+      {0x3f80, 1.0f},
+      {0xc049, -3.140625f},
+      {0x7f7f, 3.3895313892515355e+38f},  // largest bfloat16
+      {0x0001, 9.183549615799121e-41f},   // smallest subnormal, 2^-133
       {0x3e80, 0.25f},
   };
   std::string hbuf, bbuf;
   for (const auto& p : f16) hbuf += le(p.bits, 2);
   for (const auto& p : bf16) bbuf += le(p.bits, 2);
   const std::string header = R"({"h":{"dtype":"F16","shape":[)" + std::to_string(f16.size()) +
-                             R"(],"data_offsets":[0,)" + std::to_string(hbuf.size()) + R"(]},"b":{"dtype":"BF16","shape":[)" +
-                             std::to_string(bf16.size()) + R"(],"data_offsets":[)" + std::to_string(hbuf.size()) +
-                             "," + std::to_string(hbuf.size() + bbuf.size()) + "]}}";
+                             R"(],"data_offsets":[0,)" + std::to_string(hbuf.size()) +
+                             R"(]},"b":{"dtype":"BF16","shape":[)" + std::to_string(bf16.size()) +
+                             R"(],"data_offsets":[)" + std::to_string(hbuf.size()) + "," +
+                             std::to_string(hbuf.size() + bbuf.size()) + "]}}";
   const safetensors st = safetensors::parse(image(header, hbuf + bbuf), "mem");
   for (size_t i = 0; i < f16.size(); ++i) {
     INFO("F16 0x" << std::hex << f16[i].bits);
@@ -136,8 +142,8 @@ TEST_CASE("safetensors: F16 and BF16 bit patterns convert exactly", "[safetensor
     CHECK(st.get("b").data[i] == bf16[i].value);
   }
   // Negative zero keeps its sign.
-  const safetensors nz =
-      safetensors::parse(image(R"({"z":{"dtype":"F16","shape":[1],"data_offsets":[0,2]}})", le(0x8000, 2)), "mem");
+  const safetensors nz = safetensors::parse(
+      image(R"({"z":{"dtype":"F16","shape":[1],"data_offsets":[0,2]}})", le(0x8000, 2)), "mem");
   CHECK(std::signbit(nz.get("z").data[0]));
 }
 
@@ -158,7 +164,8 @@ std::string one(const std::string& entry, const std::string& buf) {
 
 }  // namespace
 
-TEST_CASE("safetensors: malformed files are refused naming the file and the tensor", "[safetensors]") {
+TEST_CASE("safetensors: malformed files are refused naming the file and the tensor",
+          "[safetensors]") {
   const std::string dir = scratch("bad");
   const std::string ok4 = f32(1.0f);
 
@@ -166,7 +173,9 @@ TEST_CASE("safetensors: malformed files are refused naming the file and the tens
     const std::string msg = error_of([&] { safetensors::load(dir + "/nope.safetensors"); });
     CHECK_THAT(msg, Contains(dir + "/nope.safetensors"));
   }
-  SECTION("shorter than 8 bytes") { CHECK_THAT(load_error(dir, "short", "abc"), Contains("shorter than")); }
+  SECTION("shorter than 8 bytes") {
+    CHECK_THAT(load_error(dir, "short", "abc"), Contains("shorter than"));
+  }
   SECTION("empty file") { CHECK_THAT(load_error(dir, "empty", ""), Contains("0 bytes")); }
   SECTION("header length past end of file") {
     CHECK_THAT(load_error(dir, "pastend", le(100, 8) + "{}"), Contains("past the end"));
@@ -174,15 +183,22 @@ TEST_CASE("safetensors: malformed files are refused naming the file and the tens
   SECTION("absurd header length") {
     CHECK_THAT(load_error(dir, "absurd", le(~0ull, 8) + "{}"), Contains("absurdly large"));
   }
-  SECTION("header not JSON") { CHECK_THAT(load_error(dir, "notjson", image("{\"t\": [1,", "")), Contains("not valid JSON")); }
-  SECTION("header not an object") { CHECK_THAT(load_error(dir, "array", image("[1,2]", "")), Contains("object")); }
-  SECTION("entry not an object") { CHECK_THAT(load_error(dir, "entry", image(R"({"t":3})", "")), Contains("'t'")); }
+  SECTION("header not JSON") {
+    CHECK_THAT(load_error(dir, "notjson", image("{\"t\": [1,", "")), Contains("not valid JSON"));
+  }
+  SECTION("header not an object") {
+    CHECK_THAT(load_error(dir, "array", image("[1,2]", "")), Contains("object"));
+  }
+  SECTION("entry not an object") {
+    CHECK_THAT(load_error(dir, "entry", image(R"({"t":3})", "")), Contains("'t'"));
+  }
   SECTION("missing dtype") {
     const auto msg = load_error(dir, "nodtype", one(R"({"shape":[1],"data_offsets":[0,4]})", ok4));
     CHECK_THAT(msg, Contains("'t'") && Contains("dtype"));
   }
   SECTION("missing shape") {
-    const auto msg = load_error(dir, "noshape", one(R"({"dtype":"F32","data_offsets":[0,4]})", ok4));
+    const auto msg =
+        load_error(dir, "noshape", one(R"({"dtype":"F32","data_offsets":[0,4]})", ok4));
     CHECK_THAT(msg, Contains("'t'") && Contains("shape"));
   }
   SECTION("missing data_offsets") {
@@ -190,31 +206,38 @@ TEST_CASE("safetensors: malformed files are refused naming the file and the tens
     CHECK_THAT(msg, Contains("'t'") && Contains("data_offsets"));
   }
   SECTION("dtype not a string") {
-    CHECK_THAT(load_error(dir, "dtypeint", one(R"({"dtype":4,"shape":[1],"data_offsets":[0,4]})", ok4)),
-               Contains("'t'") && Contains("dtype"));
+    CHECK_THAT(
+        load_error(dir, "dtypeint", one(R"({"dtype":4,"shape":[1],"data_offsets":[0,4]})", ok4)),
+        Contains("'t'") && Contains("dtype"));
   }
   SECTION("shape not an array") {
-    CHECK_THAT(load_error(dir, "shapestr", one(R"({"dtype":"F32","shape":"1","data_offsets":[0,4]})", ok4)),
+    CHECK_THAT(load_error(dir, "shapestr",
+                          one(R"({"dtype":"F32","shape":"1","data_offsets":[0,4]})", ok4)),
                Contains("'t'") && Contains("shape"));
   }
   SECTION("shape entry not an integer") {
-    CHECK_THAT(load_error(dir, "shapefloat", one(R"({"dtype":"F32","shape":[1.5],"data_offsets":[0,4]})", ok4)),
+    CHECK_THAT(load_error(dir, "shapefloat",
+                          one(R"({"dtype":"F32","shape":[1.5],"data_offsets":[0,4]})", ok4)),
                Contains("'t'") && Contains("shape[0]"));
   }
   SECTION("data_offsets of the wrong length") {
-    CHECK_THAT(load_error(dir, "offs3", one(R"({"dtype":"F32","shape":[1],"data_offsets":[0,4,8]})", ok4)),
-               Contains("'t'") && Contains("data_offsets"));
+    CHECK_THAT(
+        load_error(dir, "offs3", one(R"({"dtype":"F32","shape":[1],"data_offsets":[0,4,8]})", ok4)),
+        Contains("'t'") && Contains("data_offsets"));
   }
   SECTION("negative data offset") {
-    CHECK_THAT(load_error(dir, "offsneg", one(R"({"dtype":"F32","shape":[1],"data_offsets":[-4,4]})", ok4)),
+    CHECK_THAT(load_error(dir, "offsneg",
+                          one(R"({"dtype":"F32","shape":[1],"data_offsets":[-4,4]})", ok4)),
                Contains("'t'") && Contains("negative"));
   }
   SECTION("unknown dtype") {
-    const auto msg = load_error(dir, "dtype", one(R"({"dtype":"F8_E4M3","shape":[1],"data_offsets":[0,1]})", "x"));
+    const auto msg = load_error(
+        dir, "dtype", one(R"({"dtype":"F8_E4M3","shape":[1],"data_offsets":[0,1]})", "x"));
     CHECK_THAT(msg, Contains("'t'") && Contains("F8_E4M3") && Contains("BF16"));
   }
   SECTION("negative dimension") {
-    CHECK_THAT(load_error(dir, "negdim", one(R"({"dtype":"F32","shape":[2,-1],"data_offsets":[0,4]})", ok4)),
+    CHECK_THAT(load_error(dir, "negdim",
+                          one(R"({"dtype":"F32","shape":[2,-1],"data_offsets":[0,4]})", ok4)),
                Contains("'t'") && Contains("negative"));
   }
   SECTION("shape product overflows") {
@@ -224,20 +247,24 @@ TEST_CASE("safetensors: malformed files are refused naming the file and the tens
     CHECK_THAT(msg, Contains("'t'") && Contains("overflow"));
   }
   SECTION("numel times dtype size overflows") {
-    const auto msg =
-        load_error(dir, "overflow2", one(R"({"dtype":"F64","shape":[4611686018427387904],"data_offsets":[0,4]})", ok4));
+    const auto msg = load_error(
+        dir, "overflow2",
+        one(R"({"dtype":"F64","shape":[4611686018427387904],"data_offsets":[0,4]})", ok4));
     CHECK_THAT(msg, Contains("'t'") && Contains("overflow"));
   }
   SECTION("end before begin") {
-    CHECK_THAT(load_error(dir, "backwards", one(R"({"dtype":"F32","shape":[1],"data_offsets":[4,0]})", ok4 + ok4)),
+    CHECK_THAT(load_error(dir, "backwards",
+                          one(R"({"dtype":"F32","shape":[1],"data_offsets":[4,0]})", ok4 + ok4)),
                Contains("'t'") && Contains("< begin"));
   }
   SECTION("end past the buffer") {
-    CHECK_THAT(load_error(dir, "pastbuf", one(R"({"dtype":"F32","shape":[2],"data_offsets":[0,8]})", ok4)),
-               Contains("'t'") && Contains("past the end of the data buffer"));
+    CHECK_THAT(
+        load_error(dir, "pastbuf", one(R"({"dtype":"F32","shape":[2],"data_offsets":[0,8]})", ok4)),
+        Contains("'t'") && Contains("past the end of the data buffer"));
   }
   SECTION("byte size does not match shape and dtype") {
-    const auto msg = load_error(dir, "size", one(R"({"dtype":"F32","shape":[3],"data_offsets":[0,8]})", ok4 + ok4));
+    const auto msg = load_error(
+        dir, "size", one(R"({"dtype":"F32","shape":[3],"data_offsets":[0,8]})", ok4 + ok4));
     CHECK_THAT(msg, Contains("'t'") && Contains("needs 12"));
   }
   SECTION("overlapping tensors") {
@@ -252,54 +279,65 @@ TEST_CASE("safetensors: malformed files are refused naming the file and the tens
     CHECK_THAT(msg, Contains("__metadata__") && Contains("'k'"));
   }
   SECTION("BOOL byte other than 0 or 1") {
-    CHECK_THAT(load_error(dir, "bool", one(R"({"dtype":"BOOL","shape":[2],"data_offsets":[0,2]})", le(1, 1) + le(2, 1))),
+    CHECK_THAT(load_error(dir, "bool",
+                          one(R"({"dtype":"BOOL","shape":[2],"data_offsets":[0,2]})",
+                              le(1, 1) + le(2, 1))),
                Contains("'t'") && Contains("index 1"));
   }
   SECTION("control characters in a name stay on one line") {
-    const auto msg = load_error(dir, "ctrl", image(R"({"bad\nname":{"dtype":"X","shape":[],"data_offsets":[0,0]}})", ""));
+    const auto msg = load_error(
+        dir, "ctrl", image(R"({"bad\nname":{"dtype":"X","shape":[],"data_offsets":[0,0]}})", ""));
     CHECK_THAT(msg, Contains("bad\\x0aname"));
   }
 }
 
-TEST_CASE("safetensors: NaN, Inf and out-of-range F64 are refused with tensor and index", "[safetensors]") {
+TEST_CASE("safetensors: NaN, Inf and out-of-range F64 are refused with tensor and index",
+          "[safetensors]") {
   const std::string dir = scratch("nan");
   const float nan = std::numeric_limits<float>::quiet_NaN();
   const float inf = std::numeric_limits<float>::infinity();
 
   SECTION("F32 NaN") {
-    const auto msg = load_error(dir, "f32nan", one(R"({"dtype":"F32","shape":[2,2],"data_offsets":[0,16]})",
-                                                   f32(0) + f32(1) + f32(nan) + f32(2)));
+    const auto msg = load_error(dir, "f32nan",
+                                one(R"({"dtype":"F32","shape":[2,2],"data_offsets":[0,16]})",
+                                    f32(0) + f32(1) + f32(nan) + f32(2)));
     CHECK_THAT(msg, Contains("'t'") && Contains("NaN") && Contains("index 2"));
   }
   SECTION("F32 -Inf") {
     const auto msg =
-        load_error(dir, "f32inf", one(R"({"dtype":"F32","shape":[2],"data_offsets":[0,8]})", f32(-inf) + f32(1)));
+        load_error(dir, "f32inf",
+                   one(R"({"dtype":"F32","shape":[2],"data_offsets":[0,8]})", f32(-inf) + f32(1)));
     CHECK_THAT(msg, Contains("'t'") && Contains("Inf") && Contains("index 0"));
   }
   SECTION("F16 Inf") {
-    const auto msg = load_error(dir, "f16inf", one(R"({"dtype":"F16","shape":[3],"data_offsets":[0,6]})",
-                                                   le(0x3c00, 2) + le(0x3c00, 2) + le(0x7c00, 2)));
+    const auto msg = load_error(dir, "f16inf",
+                                one(R"({"dtype":"F16","shape":[3],"data_offsets":[0,6]})",
+                                    le(0x3c00, 2) + le(0x3c00, 2) + le(0x7c00, 2)));
     CHECK_THAT(msg, Contains("'t'") && Contains("Inf") && Contains("index 2"));
   }
   SECTION("BF16 NaN") {
-    const auto msg =
-        load_error(dir, "bf16nan", one(R"({"dtype":"BF16","shape":[2],"data_offsets":[0,4]})", le(0x7fc1, 2) + le(0, 2)));
+    const auto msg = load_error(
+        dir, "bf16nan",
+        one(R"({"dtype":"BF16","shape":[2],"data_offsets":[0,4]})", le(0x7fc1, 2) + le(0, 2)));
     CHECK_THAT(msg, Contains("'t'") && Contains("NaN") && Contains("index 0"));
   }
   SECTION("F64 NaN") {
-    const auto msg = load_error(dir, "f64nan", one(R"({"dtype":"F64","shape":[2],"data_offsets":[0,16]})",
-                                                   f64(1.0) + f64(std::nan(""))));
+    const auto msg = load_error(
+        dir, "f64nan",
+        one(R"({"dtype":"F64","shape":[2],"data_offsets":[0,16]})", f64(1.0) + f64(std::nan(""))));
     CHECK_THAT(msg, Contains("'t'") && Contains("NaN") && Contains("index 1"));
   }
   SECTION("F64 beyond float range") {
-    const auto msg =
-        load_error(dir, "f64big", one(R"({"dtype":"F64","shape":[2],"data_offsets":[0,16]})", f64(1.0) + f64(-1e39)));
+    const auto msg = load_error(
+        dir, "f64big",
+        one(R"({"dtype":"F64","shape":[2],"data_offsets":[0,16]})", f64(1.0) + f64(-1e39)));
     CHECK_THAT(msg, Contains("'t'") && Contains("out of float range") && Contains("index 1"));
   }
 }
 
 TEST_CASE("safetensors: get of an absent tensor names file and tensor", "[safetensors]") {
-  const safetensors st = safetensors::parse(one(R"({"dtype":"F32","shape":[1],"data_offsets":[0,4]})", f32(1)), "x.st");
+  const safetensors st = safetensors::parse(
+      one(R"({"dtype":"F32","shape":[1],"data_offsets":[0,4]})", f32(1)), "x.st");
   CHECK_FALSE(st.has("u"));
   const std::string msg = error_of([&] { st.get("u"); });
   CHECK_THAT(msg, Catch::StartsWith("x.st") && Contains("'u'"));
@@ -308,8 +346,12 @@ TEST_CASE("safetensors: get of an absent tensor names file and tensor", "[safete
 TEST_CASE("safetensors: the writer refuses inconsistent tensors", "[safetensors]") {
   const std::string dir = scratch("writer");
   const std::string path = dir + "/w.safetensors";
-  CHECK_THAT(error_of([&] { save_safetensors(path, {{"t", "F32", {2, 2}, {1, 2, 3}}}); }),
+  CHECK_THAT(error_of([&] {
+               save_safetensors(path, {{"t", "F32", {2, 2}, {1, 2, 3}}});
+             }),
              Contains(path) && Contains("'t'"));
-  CHECK_THAT(error_of([&] { save_safetensors(path, {{"t", "F32", {1}, {1}}, {"t", "F32", {1}, {2}}}); }),
+  CHECK_THAT(error_of([&] {
+               save_safetensors(path, {{"t", "F32", {1}, {1}}, {"t", "F32", {1}, {2}}});
+             }),
              Contains("duplicate") && Contains("'t'"));
 }
