@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include <Eigen/Dense>
 
 #include "core/faults.h"
@@ -372,9 +374,18 @@ void print_summary(std::ostream& os) {
 
 int main(int argc, char** argv) {
   // The display format, read before Initialize() consumes the flag.
-  std::string format = "console";
-  for (int i = 1; i < argc; ++i)
+  // Display options too: a reporter passed to RunSpecifiedBenchmarks does not see the flags.
+  std::string format = "console", color = "auto";
+  bool tabular = false;
+  for (int i = 1; i < argc; ++i) {
     if (std::strncmp(argv[i], "--benchmark_format=", 19) == 0) format = argv[i] + 19;
+    if (std::strncmp(argv[i], "--benchmark_color=", 18) == 0) color = argv[i] + 18;
+    if (std::strcmp(argv[i], "--benchmark_counters_tabular=true") == 0 ||
+        std::strcmp(argv[i], "--benchmark_counters_tabular") == 0)
+      tabular = true;
+  }
+  const bool use_color = color == "true" || color == "yes" || color == "1" || color == "always" ||
+                         (color == "auto" && isatty(STDOUT_FILENO));
   const bool console = format != "json";
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
@@ -383,7 +394,9 @@ int main(int argc, char** argv) {
   if (format == "json")
     inner = std::make_unique<benchmark::JSONReporter>();
   else
-    inner = std::make_unique<benchmark::ConsoleReporter>();  // csv is deprecated in benchmark 1.7
+    inner = std::make_unique<benchmark::ConsoleReporter>(benchmark::ConsoleReporter::OutputOptions(
+        (use_color ? benchmark::ConsoleReporter::OO_Color : 0) |
+        (tabular ? benchmark::ConsoleReporter::OO_Tabular : 0)));  // csv is deprecated in benchmark 1.7
   collecting_reporter rep(std::move(inner));
   benchmark::RunSpecifiedBenchmarks(&rep);
   print_summary(console ? std::cout : std::cerr);

@@ -12,7 +12,7 @@ namespace {
 const std::string src = RRAMFT_SOURCE_DIR;
 const std::string exe = RRAMFT_EXE;
 
-int rramft(const std::string& args, const std::string& log) {
+int run_cli(const std::string& args, const std::string& log) {
   return std::system((exe + " " + args + " > " + log + " 2>&1").c_str());
 }
 std::string slurp(const std::string& p) {
@@ -30,7 +30,7 @@ std::string tmpdir(const std::string& name) {
 
 TEST_CASE("rramft map writes what the library computes", "[cli][map]") {
   const std::string out = tmpdir("map_pruned");
-  REQUIRE(rramft("map --model " + src + "/models/zoo/mlp-pruned --arch " + src +
+  REQUIRE(run_cli("map --model " + src + "/models/zoo/mlp-pruned --arch " + src +
                      "/configs/default.yaml --set fault.rate=0.001 --out " + out,
                  out + ".log") == 0);
   const auto j = nlohmann::json::parse(slurp(out + "/mapping.json"));
@@ -46,7 +46,7 @@ TEST_CASE("rramft map writes what the library computes", "[cli][map]") {
   CHECK(j["storage_overhead_pct"] == 0.0);
   CHECK(j["crossbars_used"].get<int>() < j["crossbars_baseline"].get<int>());
   const std::string svg = slurp(out + "/occupancy.svg");
-  CHECK(svg.rfind("<svg", 0) != std::string::npos);
+  CHECK(svg.find("<svg") != std::string::npos);
   CHECK(svg.find("</svg>") != std::string::npos);
   const std::string log = slurp(out + ".log");
   CHECK(log.find("storage overhead 0.00%") != std::string::npos);
@@ -54,13 +54,13 @@ TEST_CASE("rramft map writes what the library computes", "[cli][map]") {
 
 TEST_CASE("the dense model needs extra crossbars for its copies", "[cli][map]") {
   const std::string out = tmpdir("map_dense");
-  REQUIRE(rramft("map --model " + src + "/models/zoo/mlp-dense --arch " + src + "/configs/default.yaml --out " + out,
+  REQUIRE(run_cli("map --model " + src + "/models/zoo/mlp-dense --arch " + src + "/configs/default.yaml --out " + out,
                  out + ".log") == 0);
   const auto j = nlohmann::json::parse(slurp(out + "/mapping.json"));
   CHECK(j["storage_overhead_pct"].get<double>() > 0);
   CHECK(j["all_embedded"] == false);
   const std::string none = tmpdir("map_dense_none");
-  REQUIRE(rramft("map --model " + src + "/models/zoo/mlp-dense --arch " + src +
+  REQUIRE(run_cli("map --model " + src + "/models/zoo/mlp-dense --arch " + src +
                      "/configs/default.yaml --set protection.scheme=none --out " + none,
                  none + ".log") == 0);
   const auto n = nlohmann::json::parse(slurp(none + "/mapping.json"));
@@ -72,8 +72,8 @@ TEST_CASE("the same inputs give byte-identical results", "[cli][determinism]") {
   const std::string a = tmpdir("det_a"), b = tmpdir("det_b");
   const std::string args = "map --model " + src + "/models/zoo/mlp-pruned --arch " + src +
                            "/configs/default.yaml --set fault.rate=0.01 --set seed=7 --out ";
-  REQUIRE(rramft(args + a, a + ".log") == 0);
-  REQUIRE(rramft(args + b, b + ".log") == 0);
+  REQUIRE(run_cli(args + a, a + ".log") == 0);
+  REQUIRE(run_cli(args + b, b + ".log") == 0);
   CHECK(slurp(a + "/mapping.json") == slurp(b + "/mapping.json"));
   CHECK(slurp(a + "/occupancy.svg") == slurp(b + "/occupancy.svg"));
   CHECK(slurp(a + "/arch.yaml") == slurp(b + "/arch.yaml"));

@@ -29,7 +29,7 @@ TEST_CASE("the shipped default architecture parses to the documented defaults", 
   CHECK(a.adc_lossless());
 }
 
-TEST_CASE("--set overrides any schema key and round-trips through to_yaml", "[spec]") {
+TEST_CASE("overrides (--set) reach any schema key and round-trips through to_yaml", "[spec]") {
   arch_spec a = arch_spec::load(default_yaml, {"adc.bits=6", "crossbar.rows=256", "fault.scope=msb",
                                                "protection.scheme=tmr", "fault.sa0_to_sa1=1:1"});
   CHECK(a.adc.bits == 6);
