@@ -1,11 +1,10 @@
 /// `rramft map`: maps a model onto the configured chip, writes mapping.json, the effective
 /// architecture (arch.yaml) and the occupancy picture, and prints a summary table.
+#include <boost/program_options.hpp>
 #include <cstdio>
 #include <iostream>
 #include <string>
 #include <vector>
-
-#include <boost/program_options.hpp>
 
 #include "apps/output.h"
 #include "core/error.h"
@@ -32,8 +31,9 @@ void print_mapping_summary(const mapping::chip_mapping& cm, std::ostream& os) {
   std::snprintf(line, sizeof line,
                 "scheme %s: %d crossbars used, %d in the dense unprotected baseline, "
                 "%d when pruned without protection; storage overhead %.2f%%\n",
-                j["scheme"].get<std::string>().c_str(), cm.crossbars_used(), cm.crossbars_baseline(),
-                j["crossbars_pruned_unprotected"].get<int>(), cm.storage_overhead_pct());
+                j["scheme"].get<std::string>().c_str(), cm.crossbars_used(),
+                cm.crossbars_baseline(), j["crossbars_pruned_unprotected"].get<int>(),
+                cm.storage_overhead_pct());
   os << line;
 }
 
@@ -42,10 +42,11 @@ int cmd_map(int argc, char** argv) {
   std::vector<std::string> sets;
   bool strict = false;
   po::options_description opts("rramft map options");
-  opts.add_options()("help,h", "show this help")(
-      "model", po::value(&model_dir)->required(), "model folder (config.json + model.safetensors)")(
+  opts.add_options()("help,h", "show this help")("model", po::value(&model_dir)->required(),
+                                                 "model folder (config.json + model.safetensors)")(
       "arch", po::value(&arch_file)->required(), "architecture YAML (configs/default.yaml)")(
-      "set", po::value(&sets)->composing(), "override an architecture key: --set adc.bits=6 (repeatable)")(
+      "set", po::value(&sets)->composing(),
+      "override an architecture key: --set adc.bits=6 (repeatable)")(
       "strict", po::bool_switch(&strict), "fail if a layer's copies do not fit in pruned space")(
       "out", po::value(&out_dir)->required(), "output folder");
   po::variables_map vm;
@@ -65,11 +66,13 @@ int cmd_map(int argc, char** argv) {
   const mapping::chip_mapping cm = mapping::map_model(m, arch);
 
   make_dir(out_dir);
-  write_atomically(out_dir + "/mapping.json", [&](std::ostream& o) { o << cm.to_json().dump(2) << "\n"; });
+  write_atomically(out_dir + "/mapping.json",
+                   [&](std::ostream& o) { o << cm.to_json().dump(2) << "\n"; });
   write_atomically(out_dir + "/arch.yaml", [&](std::ostream& o) {
     YAML::Emitter e;
     e << arch.to_yaml();
-    o << "# effective architecture of this result (all keys, overrides applied)\n" << e.c_str() << "\n";
+    o << "# effective architecture of this result (all keys, overrides applied)\n"
+      << e.c_str() << "\n";
   });
   const fault_map chip(arch.fault, arch.seed, arch.cell_bits);
   mapping::write_occupancy_svg(cm, chip, out_dir + "/occupancy.svg");

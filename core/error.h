@@ -9,7 +9,7 @@ namespace rramft {
 
 /// @brief Bad input or an impossible request: one line naming what is at fault.
 class error : public std::runtime_error {
-public:
+ public:
   explicit error(const std::string& what) : std::runtime_error(what) {}
 };
 

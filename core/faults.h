@@ -26,7 +26,7 @@ uint64_t probability_threshold(double p);
 
 /// @brief The stuck-at and transient fault map of one chip.
 class fault_map {
-public:
+ public:
   /// @brief @p seed identifies the chip; rates and the SA0:SA1 ratio come from @p f.
   fault_map(const arch_spec::fault_spec& f, uint64_t seed, int cell_bits);
 
@@ -58,13 +58,14 @@ public:
   }
   /// @brief The level cell (row, col) reads in evaluation @p epoch.
   int read(int programmed, uint64_t xkey, uint64_t epoch, int row, int col) const {
-    return apply(programmed, stuck_at(xkey, row, col), transient_bit(epoch_key(xkey, epoch), row, col));
+    return apply(programmed, stuck_at(xkey, row, col),
+                 transient_bit(epoch_key(xkey, epoch), row, col));
   }
   bool any() const { return stuck_thr_ != 0 || flip_thr_ != 0; }
   bool has_transients() const { return flip_thr_ != 0; }
   uint64_t seed() const { return seed_; }
 
-private:
+ private:
   uint64_t seed_, seed_key_;
   uint64_t stuck_thr_, sa0_thr_, flip_thr_;
   int cell_bits_, max_level_;

@@ -16,24 +16,24 @@ namespace rramft {
 
 /// @brief What one physical bit column holds. Every row block of a layer has the same layout.
 struct column_content {
-  int32_t out = -1;    ///< index into kept_cols; -1 = free column
-  int16_t slice = 0;   ///< weight slice, 0 = least significant
-  int8_t neg = 0;      ///< 1 = negative array of the differential pair
-  int8_t cand = 0;     ///< candidate (copy) index, 0 = primary
+  int32_t out = -1;   ///< index into kept_cols; -1 = free column
+  int16_t slice = 0;  ///< weight slice, 0 = least significant
+  int8_t neg = 0;     ///< 1 = negative array of the differential pair
+  int8_t cand = 0;    ///< candidate (copy) index, 0 = primary
   bool used() const { return out >= 0; }
 };
 
 /// @brief A weight layer mapped onto crossbars.
 struct mapped_layer {
   std::string name;
-  int rows = 0, cols = 0;           ///< logical inputs and outputs before compaction
-  std::vector<int> kept_rows;       ///< inputs that carry a weight, ascending
-  std::vector<int> kept_cols;       ///< outputs that carry a weight, ascending
-  quantized_matrix w;               ///< kept_cols x kept_rows
-  arch_spec arch;                   ///< the chip it was mapped for
-  int row_blocks = 0;               ///< crossbars stacked over the kept inputs
-  int xbars_per_block = 0;          ///< crossbars side by side in one row block
-  uint64_t first_xbar = 0;          ///< chip-wide id of crossbar (0, 0)
+  int rows = 0, cols = 0;               ///< logical inputs and outputs before compaction
+  std::vector<int> kept_rows;           ///< inputs that carry a weight, ascending
+  std::vector<int> kept_cols;           ///< outputs that carry a weight, ascending
+  quantized_matrix w;                   ///< kept_cols x kept_rows
+  arch_spec arch;                       ///< the chip it was mapped for
+  int row_blocks = 0;                   ///< crossbars stacked over the kept inputs
+  int xbars_per_block = 0;              ///< crossbars side by side in one row block
+  uint64_t first_xbar = 0;              ///< chip-wide id of crossbar (0, 0)
   std::vector<column_content> columns;  ///< xbars_per_block * C entries
 
   int R() const { return arch.crossbar.rows; }
@@ -57,10 +57,10 @@ struct mapped_layer {
 
 /// @brief A cell of a mapped layer that reads a different level than it was programmed to.
 struct cell_error {
-  int32_t block;     ///< row block
-  int32_t column;    ///< index into mapped_layer::columns (crossbar * C + column)
-  int32_t row;       ///< row inside the crossbar
-  int32_t delta;     ///< read level - programmed level
+  int32_t block;   ///< row block
+  int32_t column;  ///< index into mapped_layer::columns (crossbar * C + column)
+  int32_t row;     ///< row inside the crossbar
+  int32_t delta;   ///< read level - programmed level
 };
 
 /// @brief Every cell of @p l that reads wrong on chip @p f during evaluation @p epoch (stuck-at

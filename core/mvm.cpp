@@ -1,10 +1,9 @@
 #include "core/mvm.h"
 
+#include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-
-#include <Eigen/Dense>
 
 #include "core/error.h"
 #include "core/periph.h"
@@ -36,8 +35,8 @@ void check_inputs(const mapped_layer& l, const std::vector<int32_t>& xk) {
   activation_quantizer aq{l.arch.input_bits, l.arch.input_signed};
   for (int32_t v : xk)
     if (v < aq.qmin() || v > aq.qmax())
-      throw error("layer '" + l.name + "': activation " + std::to_string(v) +
-                  " is outside the " + std::to_string(l.arch.input_bits) + "-bit input range");
+      throw error("layer '" + l.name + "': activation " + std::to_string(v) + " is outside the " +
+                  std::to_string(l.arch.input_bits) + "-bit input range");
 }
 
 /// Slice by slice, crossbar by crossbar, as the hardware computes it.
@@ -61,14 +60,16 @@ void mvm_bit_serial(const mapped_layer& l, const std::vector<cell_error>& errors
     std::vector<matf> dig(nslices, matf(n, rows));
     for (int k = 0; k < nslices; ++k)
       for (int i = 0; i < n; ++i)
-        for (int r = 0; r < rows; ++r) dig[k](i, r) = float(sl.digit(xk[size_t(i) * K + b * R + r], k));
+        for (int r = 0; r < rows; ++r)
+          dig[k](i, r) = float(sl.digit(xk[size_t(i) * K + b * R + r], k));
     for (int x = 0; x < l.xbars_per_block; ++x) {
       // Programmed levels, then the cells that read wrong.
       levels.setZero(rows, C);
       const column_content* cols = &l.columns[size_t(x) * C];
       for (int c = 0; c < C; ++c)
         if (cols[c].used())
-          for (int r = 0; r < rows; ++r) levels(r, c) = float(l.programmed_level(b * R + r, cols[c]));
+          for (int r = 0; r < rows; ++r)
+            levels(r, c) = float(l.programmed_level(b * R + r, cols[c]));
       while (err != errors.end() && err->block == b && err->column < (x + 1) * C) {
         levels(err->row, err->column - x * C) += float(err->delta);
         ++err;
@@ -113,13 +114,17 @@ void mvm_fast(const mapped_layer& l, const std::vector<cell_error>& errors,
   for (int32_t v : l.w.q) wmax = std::max<int64_t>(wmax, std::abs(v));
   const double bound = double(xmax) * double(wmax) * double(K);
   if (bound < 16777216.0) {  // every partial sum is an integer below 2^24: float is exact
-    Eigen::Map<const Eigen::Matrix<int32_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> X(xk.data(), n, K);
-    Eigen::Map<const Eigen::Matrix<int32_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> W(l.w.q.data(), O, K);
+    Eigen::Map<const Eigen::Matrix<int32_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> X(
+        xk.data(), n, K);
+    Eigen::Map<const Eigen::Matrix<int32_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> W(
+        l.w.q.data(), O, K);
     matf Y = X.cast<float>() * W.cast<float>().transpose();
     for (size_t i = 0; i < yk.size(); ++i) yk[i] = int64_t(Y.data()[i]);
   } else if (bound < 9007199254740992.0) {  // below 2^53: double is exact
-    Eigen::Map<const Eigen::Matrix<int32_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> X(xk.data(), n, K);
-    Eigen::Map<const Eigen::Matrix<int32_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> W(l.w.q.data(), O, K);
+    Eigen::Map<const Eigen::Matrix<int32_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> X(
+        xk.data(), n, K);
+    Eigen::Map<const Eigen::Matrix<int32_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> W(
+        l.w.q.data(), O, K);
     matd Y = X.cast<double>() * W.cast<double>().transpose();
     for (size_t i = 0; i < yk.size(); ++i) yk[i] = int64_t(Y.data()[i]);
   } else {
@@ -146,10 +151,12 @@ void mvm_fast(const mapped_layer& l, const std::vector<cell_error>& errors,
   std::vector<int64_t> d(T);
   for (size_t g = 0; g < voted.size();) {
     size_t e = g;
-    while (e < voted.size() && voted[e].block == voted[g].block && voted[e].out == voted[g].out) ++e;
+    while (e < voted.size() && voted[e].block == voted[g].block && voted[e].out == voted[g].out)
+      ++e;
     for (int i = 0; i < n; ++i) {
       std::fill(d.begin(), d.end(), 0);
-      for (size_t j = g; j < e; ++j) d[voted[j].cand] += voted[j].coef * xk[size_t(i) * K + voted[j].row];
+      for (size_t j = g; j < e; ++j)
+        d[voted[j].cand] += voted[j].coef * xk[size_t(i) * K + voted[j].row];
       yk[size_t(i) * O + voted[g].out] += median(d.data(), T);
     }
     g = e;

@@ -13,13 +13,13 @@ namespace rramft {
 /// range / (2^bits - 1), never below one column-sum unit; the result is the reconstructed
 /// level rounded to an integer, so the whole datapath stays in integers.
 class adc_model {
-public:
+ public:
   explicit adc_model(const arch_spec& a);
   int64_t convert(int64_t sum) const;
   bool lossless() const { return lossless_; }
   double step() const { return step_; }  ///< column-sum units per code
 
-private:
+ private:
   double range_ = 0, step_ = 1;
   int64_t max_code_ = 0;
   bool lossless_ = false;

@@ -10,9 +10,10 @@ namespace rramft {
 
 /// @brief Integer weights with their scales: w ~= q * scale(o).
 struct quantized_matrix {
-  int out = 0, in = 0;           ///< shape, PyTorch layout (out x in)
-  std::vector<int32_t> q;        ///< out x in, row-major; |q| <= 2^(n-1)-1, sign carried separately in hardware
-  std::vector<double> scale;     ///< one per layer (size 1) or one per output (size out)
+  int out = 0, in = 0;  ///< shape, PyTorch layout (out x in)
+  std::vector<int32_t>
+      q;  ///< out x in, row-major; |q| <= 2^(n-1)-1, sign carried separately in hardware
+  std::vector<double> scale;  ///< one per layer (size 1) or one per output (size out)
   double scale_of(int o) const { return scale.size() == 1 ? scale[0] : scale[size_t(o)]; }
 };
 
@@ -39,9 +40,9 @@ struct activation_quantizer {
 struct input_slicing {
   int bits = 8, dac_bits = 1;
   bool is_signed = true;
-  int count() const;                        ///< number of slices
-  int64_t weight(int k) const;              ///< value of one unit of slice k (negative for the sign slice)
-  int32_t digit(int32_t x, int k) const;    ///< the DAC level of slice k for activation x
+  int count() const;            ///< number of slices
+  int64_t weight(int k) const;  ///< value of one unit of slice k (negative for the sign slice)
+  int32_t digit(int32_t x, int k) const;  ///< the DAC level of slice k for activation x
 };
 
 }  // namespace rramft

@@ -11,14 +11,19 @@ namespace rramft {
 
 const char* to_string(scheme s) {
   switch (s) {
-    case scheme::none: return "none";
-    case scheme::vote: return "vote";
-    case scheme::tmr: return "tmr";
+    case scheme::none:
+      return "none";
+    case scheme::vote:
+      return "vote";
+    case scheme::tmr:
+      return "tmr";
   }
   return "?";
 }
 const char* to_string(fault_scope s) { return s == fault_scope::all ? "all" : "msb"; }
-const char* to_string(copy_scope s) { return s == copy_scope::row_block ? "row_block" : "crossbar"; }
+const char* to_string(copy_scope s) {
+  return s == copy_scope::row_block ? "row_block" : "crossbar";
+}
 
 namespace {
 
@@ -29,20 +34,37 @@ std::string scalar_text(const YAML::Node& n) {
   return e.c_str();
 }
 
-template <class T> const char* type_name();
-template <> const char* type_name<int>() { return "an integer"; }
-template <> const char* type_name<uint64_t>() { return "a non-negative integer"; }
-template <> const char* type_name<double>() { return "a number"; }
-template <> const char* type_name<bool>() { return "true or false"; }
-template <> const char* type_name<std::string>() { return "a string"; }
+template <class T>
+const char* type_name();
+template <>
+const char* type_name<int>() {
+  return "an integer";
+}
+template <>
+const char* type_name<uint64_t>() {
+  return "a non-negative integer";
+}
+template <>
+const char* type_name<double>() {
+  return "a number";
+}
+template <>
+const char* type_name<bool>() {
+  return "true or false";
+}
+template <>
+const char* type_name<std::string>() {
+  return "a string";
+}
 
 /// Reads dotted keys from a YAML tree and remembers which keys the schema asked for,
 /// so that anything else in the file can be reported as unknown.
 class reader {
-public:
+ public:
   reader(const YAML::Node& root, std::string origin) : root_(root), origin_(std::move(origin)) {}
 
-  template <class T> void get(const std::string& key, T& out) {
+  template <class T>
+  void get(const std::string& key, T& out) {
     seen_.insert(key);
     YAML::Node n = find(key);
     if (!n || n.IsNull()) return;
@@ -82,14 +104,15 @@ public:
   }
 
   [[noreturn]] void fail(const std::string& key, const YAML::Node& n, const char* want) const {
-    throw error(origin_ + ": key '" + key + "': expected " + want + ", got '" + scalar_text(n) + "'");
+    throw error(origin_ + ": key '" + key + "': expected " + want + ", got '" + scalar_text(n) +
+                "'");
   }
 
   /// Every leaf of the tree must be a key the schema read.
   void check_unknown() const { walk(root_, ""); }
   const std::set<std::string>& seen() const { return seen_; }
 
-private:
+ private:
   void walk(const YAML::Node& n, const std::string& prefix) const {
     if (!n.IsMap()) {
       if (!prefix.empty() && !seen_.count(prefix))
@@ -166,8 +189,8 @@ arch_spec parse_with(reader& r, const std::string& origin) {
   r.get("protection.planes", s.protection.planes);
   r.get("protection.flip", s.protection.flip);
   r.get("protection.embed", s.protection.embed);
-  static const std::pair<const char*, copy_scope> cscopes[] = {
-      {"row_block", copy_scope::row_block}, {"crossbar", copy_scope::crossbar}};
+  static const std::pair<const char*, copy_scope> cscopes[] = {{"row_block", copy_scope::row_block},
+                                                               {"crossbar", copy_scope::crossbar}};
   r.get_enum("mapping.copy_scope", s.mapping.copy_scope, cscopes);
   r.get("mapping.strict", s.mapping.strict);
   r.get("seed", s.seed);
@@ -254,9 +277,12 @@ int arch_spec::protected_slices() const {
 
 int arch_spec::copies() const {
   switch (protection.scheme) {
-    case scheme::none: return 1;
-    case scheme::vote: return protection.candidates;
-    case scheme::tmr: return 3;
+    case scheme::none:
+      return 1;
+    case scheme::vote:
+      return protection.candidates;
+    case scheme::tmr:
+      return 3;
   }
   return 1;
 }
@@ -307,9 +333,9 @@ void arch_spec::validate() const {
     throw error("key 'protection.planes': the vote scheme needs at least one protected plane");
   // Column sums are computed in float GEMMs, exact only below 2^24.
   if (column_full_scale() >= (int64_t(1) << 24))
-    throw error("key 'crossbar.rows': " + std::to_string(crossbar.rows) +
-                " rows of " + std::to_string(cell_bits) + "-bit cells with " +
-                std::to_string(dac.bits) + "-bit DACs give column sums of 2^24 or more");
+    throw error("key 'crossbar.rows': " + std::to_string(crossbar.rows) + " rows of " +
+                std::to_string(cell_bits) + "-bit cells with " + std::to_string(dac.bits) +
+                "-bit DACs give column sums of 2^24 or more");
   if (2 * weight_slices() > crossbar.cols)
     throw error("key 'crossbar.cols': " + std::to_string(crossbar.cols) +
                 " columns cannot hold one output's " + std::to_string(2 * weight_slices()) +

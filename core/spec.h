@@ -3,12 +3,12 @@
 /// @brief The architecture specification: every structural parameter of the modelled chip
 /// that the functional core and the mapping compiler need, parsed from YAML (configs/),
 /// overridable key by key (--set a.b=value) and validated with errors that name the key.
+#include <yaml-cpp/yaml.h>
+
 #include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <yaml-cpp/yaml.h>
 
 namespace rramft {
 
@@ -26,39 +26,41 @@ struct arch_spec {
     int rows = 128;  ///< R: cells per column (word lines), count
     int cols = 128;  ///< C: cells per row (bit lines), count
   } crossbar;
-  int cell_bits = 1;             ///< bits stored per ReRAM cell, 1..4
-  int weight_bits = 8;           ///< n: sign + (n-1) magnitude bits, 2..16
+  int cell_bits = 1;                       ///< bits stored per ReRAM cell, 1..4
+  int weight_bits = 8;                     ///< n: sign + (n-1) magnitude bits, 2..16
   std::string weight_scale = "per_layer";  ///< per_layer | per_channel (one scale per output)
-  int input_bits = 8;            ///< a: activation bits fed to the DACs, 1..16
-  bool input_signed = true;      ///< two's complement (true) or unsigned (false) activations
+  int input_bits = 8;                      ///< a: activation bits fed to the DACs, 1..16
+  bool input_signed = true;  ///< two's complement (true) or unsigned (false) activations
   std::string input_scale = "per_vector";  ///< per_vector | calibrated (see README)
   struct adc_spec {
-    int bits = 8;                ///< ADC resolution, bits, 1..16
-    int share = 8;               ///< columns multiplexed onto one ADC, count
-    double range = 0;            ///< full-scale input in column-sum units; 0 = R*(2^cell_bits-1)*(2^dac.bits-1)
+    int bits = 8;   ///< ADC resolution, bits, 1..16
+    int share = 8;  ///< columns multiplexed onto one ADC, count
+    double range =
+        0;  ///< full-scale input in column-sum units; 0 = R*(2^cell_bits-1)*(2^dac.bits-1)
   } adc;
   struct dac_spec {
-    int bits = 1;                ///< bits per input slice (DAC resolution), 1..8
+    int bits = 1;  ///< bits per input slice (DAC resolution), 1..8
   } dac;
   struct fault_spec {
-    double rate = 0;             ///< probability that a cell is stuck (SA0 or SA1), 0..1
-    double sa0 = 1.75, sa1 = 9.04;  ///< SA0:SA1 ratio (only the ratio matters)
+    double rate = 0;                       ///< probability that a cell is stuck (SA0 or SA1), 0..1
+    double sa0 = 1.75, sa1 = 9.04;         ///< SA0:SA1 ratio (only the ratio matters)
     fault_scope scope = fault_scope::all;  ///< all cells, or only protected-plane cells and copies
-    double transient_rate = 0;   ///< probability that a cell reads one bit flipped during one evaluation, 0..1
+    double transient_rate =
+        0;  ///< probability that a cell reads one bit flipped during one evaluation, 0..1
     double sa0_fraction() const { return sa0 / (sa0 + sa1); }
   } fault;
   struct protection_spec {
     rramft::scheme scheme = rramft::scheme::vote;
-    int candidates = 3;          ///< T: copies of each protected plane (odd)
-    int planes = 1;              ///< P: protected weight planes, counted from the MSB
-    bool flip = true;            ///< store protected planes inverted (vote only)
-    bool embed = true;           ///< place copies 2..T in columns freed by pruning
+    int candidates = 3;  ///< T: copies of each protected plane (odd)
+    int planes = 1;      ///< P: protected weight planes, counted from the MSB
+    bool flip = true;    ///< store protected planes inverted (vote only)
+    bool embed = true;   ///< place copies 2..T in columns freed by pruning
   } protection;
   struct mapping_spec {
     rramft::copy_scope copy_scope = rramft::copy_scope::row_block;  ///< where copies may go
-    bool strict = false;         ///< fail instead of adding crossbars when copies do not fit
+    bool strict = false;  ///< fail instead of adding crossbars when copies do not fit
   } mapping;
-  uint64_t seed = 1;             ///< root of every fault map (chip identity)
+  uint64_t seed = 1;  ///< root of every fault map (chip identity)
 
   /// @brief Parses @p node; @p origin names the file in errors. Unknown keys are errors.
   static arch_spec parse(const YAML::Node& node, const std::string& origin);

@@ -14,7 +14,7 @@ int ceil_div(int a, int b) { return (a + b - 1) / b; }
 
 /// Hands out free bit columns of a row block in order, opening crossbars as needed.
 class column_stream {
-public:
+ public:
   column_stream(std::vector<column_content>& cols, int C, size_t start_col)
       : cols_(cols), C_(C), pos_(start_col) {}
   column_content& next() {
@@ -23,7 +23,7 @@ public:
     return cols_[pos_++];
   }
 
-private:
+ private:
   std::vector<column_content>& cols_;
   int C_;
   size_t pos_;
@@ -34,7 +34,8 @@ template <class Next>
 void place_copies(int out, int S, int P, int T, Next&& next) {
   for (int t = 1; t < T; ++t)
     for (int s = S - P; s < S; ++s)
-      for (int neg = 0; neg < 2; ++neg) next() = column_content{out, int16_t(s), int8_t(neg), int8_t(t)};
+      for (int neg = 0; neg < 2; ++neg)
+        next() = column_content{out, int16_t(s), int8_t(neg), int8_t(t)};
 }
 
 void place_primary(std::vector<column_content>& cols, size_t at, int out, int S) {
@@ -84,14 +85,15 @@ mapped_layer map_layer(const models::weight_layer& wl, const arch_spec& a, uint6
   // Quantize the kept submatrix; pruned weights are zero, so the scales are those of the layer.
   std::vector<float> sub(size_t(O) * K);
   for (int o = 0; o < O; ++o)
-    for (int r = 0; r < K; ++r) sub[size_t(o) * K + r] = wl.w[size_t(l.kept_cols[o]) * wl.rows + l.kept_rows[r]];
+    for (int r = 0; r < K; ++r)
+      sub[size_t(o) * K + r] = wl.w[size_t(l.kept_cols[o]) * wl.rows + l.kept_rows[r]];
   l.w = quantize_weights(sub.data(), O, K, a.weight_bits, a.weight_scale == "per_channel");
 
   const int R = a.crossbar.rows, C = a.crossbar.cols;
   const int S = a.weight_slices(), P = a.protected_slices(), T = a.copies();
   const int unit = 2 * S, copy_unit = 2 * P * (T - 1);
-  const int g = C / unit;                 // outputs per crossbar; validate() guarantees g >= 1
-  const int nb = ceil_div(wl.cols, g);    // dense baseline crossbars per row block
+  const int g = C / unit;               // outputs per crossbar; validate() guarantees g >= 1
+  const int nb = ceil_div(wl.cols, g);  // dense baseline crossbars per row block
   const int dense_rb = ceil_div(wl.rows, R);
   l.row_blocks = K == 0 || O == 0 ? 0 : ceil_div(K, R);
   const bool in_place = T > 1 && a.protection.embed && a.mapping.copy_scope == copy_scope::crossbar;
@@ -102,10 +104,12 @@ mapped_layer map_layer(const models::weight_layer& wl, const arch_spec& a, uint6
       // Kept outputs packed from crossbar 0; copies in the free columns that follow them
       // (embed) or in crossbars of their own (no embedding).
       cols.assign(size_t(ceil_div(O, g)) * C, column_content{});
-      for (int i = 0; i < O; ++i) place_primary(cols, size_t(i / g) * C + size_t(i % g) * unit, i, S);
+      for (int i = 0; i < O; ++i)
+        place_primary(cols, size_t(i / g) * C + size_t(i % g) * unit, i, S);
       if (T > 1) {
         column_stream stream(cols, C, a.protection.embed ? 0 : cols.size());
-        for (int i = 0; i < O; ++i) place_copies(i, S, P, T, [&]() -> column_content& { return stream.next(); });
+        for (int i = 0; i < O; ++i)
+          place_copies(i, S, P, T, [&]() -> column_content& { return stream.next(); });
       }
     } else {
       // Outputs stay where the dense layout puts them; copies go into free columns of the same
@@ -198,8 +202,8 @@ chip_mapping map_model(const models::model& m, const arch_spec& arch) {
       o << std::fixed << "layer '" << rep.name << "': column sparsity " << 100 * rep.col_sparsity
         << "% is below the " << 100 * rep.threshold << "% its " << arch.copies() - 1
         << " extra copies of " << arch.protected_slices() << " plane(s) need on "
-        << arch.crossbar.rows << "x" << arch.crossbar.cols
-        << " crossbars (--strict; it would take " << rep.extra_crossbars << " extra crossbars)";
+        << arch.crossbar.rows << "x" << arch.crossbar.cols << " crossbars (--strict; it would take "
+        << rep.extra_crossbars << " extra crossbars)";
       throw error(o.str());
     }
     cm.reports.push_back(rep);
@@ -252,24 +256,24 @@ nlohmann::json chip_mapping::to_json() const {
   for (size_t i = 0; i < reports.size(); ++i) {
     const auto& r = reports[i];
     jl.push_back({{"name", r.name},
-                      {"rows", r.rows},
-                      {"cols", r.cols},
-                      {"kept_rows", r.kept_rows},
-                      {"kept_cols", r.kept_cols},
-                      {"col_sparsity", r.col_sparsity},
-                      {"row_sparsity", r.row_sparsity},
-                      {"row_blocks", r.row_blocks},
-                      {"crossbars_per_row_block", layers[i].xbars_per_block},
-                      {"crossbars", r.crossbars},
-                      {"crossbars_baseline", r.crossbars_baseline},
-                      {"crossbars_pruned_unprotected", r.crossbars_pruned},
-                      {"extra_crossbars", r.extra_crossbars},
-                      {"threshold", r.threshold},
-                      {"embedded", r.embedded},
-                      {"cells_used", r.cells_used},
-                      {"cells_baseline", r.cells_baseline},
-                      {"msb_zero_fraction", r.msb_zero_fraction},
-                      {"first_crossbar", layers[i].first_xbar}});
+                  {"rows", r.rows},
+                  {"cols", r.cols},
+                  {"kept_rows", r.kept_rows},
+                  {"kept_cols", r.kept_cols},
+                  {"col_sparsity", r.col_sparsity},
+                  {"row_sparsity", r.row_sparsity},
+                  {"row_blocks", r.row_blocks},
+                  {"crossbars_per_row_block", layers[i].xbars_per_block},
+                  {"crossbars", r.crossbars},
+                  {"crossbars_baseline", r.crossbars_baseline},
+                  {"crossbars_pruned_unprotected", r.crossbars_pruned},
+                  {"extra_crossbars", r.extra_crossbars},
+                  {"threshold", r.threshold},
+                  {"embedded", r.embedded},
+                  {"cells_used", r.cells_used},
+                  {"cells_baseline", r.cells_baseline},
+                  {"msb_zero_fraction", r.msb_zero_fraction},
+                  {"first_crossbar", layers[i].first_xbar}});
   }
   j["layers"] = jl;
   return j;

@@ -3,10 +3,9 @@
 /// @brief The mapping compiler: compacts pruned rows and columns, slices weights into planes,
 /// places planes on crossbars and embeds the extra candidates of protected planes into the
 /// bit columns that pruning freed (Algorithm 2 of arXiv 2401.11664), then reports the cost.
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/layer.h"
 #include "core/spec.h"
@@ -17,20 +16,20 @@ namespace rramft::mapping {
 /// @brief What mapping one layer cost, against the dense unprotected baseline.
 struct layer_report {
   std::string name;
-  int rows = 0, cols = 0;            ///< logical inputs / outputs
+  int rows = 0, cols = 0;  ///< logical inputs / outputs
   int kept_rows = 0, kept_cols = 0;
-  double col_sparsity = 0;           ///< pruned outputs / outputs
-  double row_sparsity = 0;           ///< pruned inputs / inputs
-  int row_blocks = 0;                ///< after row compaction
-  int crossbars = 0;                 ///< used by this mapping
-  int crossbars_baseline = 0;        ///< dense, unprotected, uncompacted
-  int crossbars_pruned = 0;          ///< compacted, unprotected
-  int extra_crossbars = 0;           ///< row blocks x crossbars per block beyond the dense layout's
-  double threshold = 0;              ///< column sparsity the copies need to fit the baseline
-  bool embedded = true;              ///< every copy sits in space the baseline already had
-  int64_t cells_used = 0;            ///< programmed cells (used bit columns x rows)
-  int64_t cells_baseline = 0;        ///< rows x cols x 2 x slices
-  double msb_zero_fraction = 0;      ///< kept weights whose top magnitude slice is 0
+  double col_sparsity = 0;       ///< pruned outputs / outputs
+  double row_sparsity = 0;       ///< pruned inputs / inputs
+  int row_blocks = 0;            ///< after row compaction
+  int crossbars = 0;             ///< used by this mapping
+  int crossbars_baseline = 0;    ///< dense, unprotected, uncompacted
+  int crossbars_pruned = 0;      ///< compacted, unprotected
+  int extra_crossbars = 0;       ///< row blocks x crossbars per block beyond the dense layout's
+  double threshold = 0;          ///< column sparsity the copies need to fit the baseline
+  bool embedded = true;          ///< every copy sits in space the baseline already had
+  int64_t cells_used = 0;        ///< programmed cells (used bit columns x rows)
+  int64_t cells_baseline = 0;    ///< rows x cols x 2 x slices
+  double msb_zero_fraction = 0;  ///< kept weights whose top magnitude slice is 0
 };
 
 /// @brief A whole model mapped onto one chip.

@@ -4,29 +4,30 @@
 /// model.safetensors), reduced to what the mapping compiler and the engines need.
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace rramft::models {
 
 /// @brief One tensor read from a safetensors file, converted to float32.
 struct tensor {
   std::string name;
-  std::string dtype;            ///< dtype as stored in the file (F32, F16, BF16, F64, I64, ...)
-  std::vector<int64_t> shape;   ///< row-major shape
-  std::vector<float> data;      ///< values, row-major, converted to float
+  std::string dtype;           ///< dtype as stored in the file (F32, F16, BF16, F64, I64, ...)
+  std::vector<int64_t> shape;  ///< row-major shape
+  std::vector<float> data;     ///< values, row-major, converted to float
   int64_t numel() const;
 };
 
 /// @brief A parsed safetensors file (https://github.com/huggingface/safetensors format):
 /// 8-byte little-endian header length, JSON header, byte buffer. Every offset is validated.
 class safetensors {
-public:
-  /// @brief Reads and validates @p path; throws rramft::error naming the file and tensor on any defect.
+ public:
+  /// @brief Reads and validates @p path; throws rramft::error naming the file and tensor on any
+  /// defect.
   static safetensors load(const std::string& path);
-  /// @brief Parses an in-memory image (used by load and by the fuzzers); @p origin names it in errors.
+  /// @brief Parses an in-memory image (used by load and by the fuzzers); @p origin names it in
+  /// errors.
   static safetensors parse(const std::string& bytes, const std::string& origin);
   bool has(const std::string& name) const;
   /// @brief The tensor @p name; throws rramft::error "<file>: missing tensor '<name>'".
@@ -35,7 +36,7 @@ public:
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
   const std::string& origin() const { return origin_; }
 
-private:
+ private:
   std::string origin_;
   std::map<std::string, tensor> tensors_;
   std::map<std::string, std::string> metadata_;
@@ -49,23 +50,25 @@ void save_safetensors(const std::string& path, const std::vector<tensor>& tensor
 /// Crossbar orientation: `rows` are the layer's inputs (in_features, or in_ch*kh*kw for conv),
 /// `cols` its outputs (out_features / out_ch). `w` is stored PyTorch-style, out x in, row-major.
 struct weight_layer {
-  std::string name;            ///< tensor name prefix, e.g. "fc1" or "encoder.layer.0.attention.self.query"
-  std::string kind;            ///< "linear" or "conv2d"
-  int rows = 0;                ///< inputs (crossbar rows)
-  int cols = 0;                ///< outputs (crossbar columns before bit slicing)
-  std::vector<float> w;        ///< cols x rows, row-major (PyTorch layout, conv kernels flattened)
-  std::vector<float> bias;     ///< cols values, empty if the layer has no bias
-  std::vector<uint8_t> row_mask;  ///< optional stored mask over inputs (1 = kept); empty = derive from zeros
-  std::vector<uint8_t> col_mask;  ///< optional stored mask over outputs (1 = kept); empty = derive from zeros
+  std::string name;  ///< tensor name prefix, e.g. "fc1" or "encoder.layer.0.attention.self.query"
+  std::string kind;  ///< "linear" or "conv2d"
+  int rows = 0;      ///< inputs (crossbar rows)
+  int cols = 0;      ///< outputs (crossbar columns before bit slicing)
+  std::vector<float> w;     ///< cols x rows, row-major (PyTorch layout, conv kernels flattened)
+  std::vector<float> bias;  ///< cols values, empty if the layer has no bias
+  std::vector<uint8_t>
+      row_mask;  ///< optional stored mask over inputs (1 = kept); empty = derive from zeros
+  std::vector<uint8_t>
+      col_mask;  ///< optional stored mask over outputs (1 = kept); empty = derive from zeros
   std::vector<int64_t> shape;  ///< original weight tensor shape
 };
 
 /// @brief A model folder: family, raw config and every weight-stationary layer in execution order.
 struct model {
   std::string dir;
-  std::string family;          ///< mlp | lenet5 | vit | bert
-  nlohmann::json config;       ///< config.json as read
-  safetensors weights;         ///< all tensors
+  std::string family;     ///< mlp | lenet5 | vit | bert
+  nlohmann::json config;  ///< config.json as read
+  safetensors weights;    ///< all tensors
   std::vector<weight_layer> layers;
 };
 

@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -31,17 +30,20 @@ std::string tmpdir(const std::string& name) {
 TEST_CASE("rramft map writes what the library computes", "[cli][map]") {
   const std::string out = tmpdir("map_pruned");
   REQUIRE(run_cli("map --model " + src + "/models/zoo/mlp-pruned --arch " + src +
-                     "/configs/default.yaml --set fault.rate=0.001 --out " + out,
-                 out + ".log") == 0);
+                      "/configs/default.yaml --set fault.rate=0.001 --out " + out,
+                  out + ".log") == 0);
   const auto j = nlohmann::json::parse(slurp(out + "/mapping.json"));
   // The same mapping through the library, from the arch the run wrote next to its result.
   const auto arch = rramft::arch_spec::load(out + "/arch.yaml");
   CHECK(arch.fault.rate == 0.001);
-  const auto cm = rramft::mapping::map_model(rramft::models::load_model(src + "/models/zoo/mlp-pruned"), arch);
+  const auto cm =
+      rramft::mapping::map_model(rramft::models::load_model(src + "/models/zoo/mlp-pruned"), arch);
   CHECK(j == cm.to_json());
-  for (const char* k : {"crossbars_used", "crossbars_baseline", "storage_overhead_pct"}) CHECK(j.contains(k));
+  for (const char* k : {"crossbars_used", "crossbars_baseline", "storage_overhead_pct"})
+    CHECK(j.contains(k));
   for (const auto& l : j["layers"])
-    for (const char* k : {"name", "rows", "cols", "kept_rows", "kept_cols", "col_sparsity", "crossbars"})
+    for (const char* k :
+         {"name", "rows", "cols", "kept_rows", "kept_cols", "col_sparsity", "crossbars"})
       CHECK(l.contains(k));
   CHECK(j["storage_overhead_pct"] == 0.0);
   CHECK(j["crossbars_used"].get<int>() < j["crossbars_baseline"].get<int>());
@@ -54,15 +56,16 @@ TEST_CASE("rramft map writes what the library computes", "[cli][map]") {
 
 TEST_CASE("the dense model needs extra crossbars for its copies", "[cli][map]") {
   const std::string out = tmpdir("map_dense");
-  REQUIRE(run_cli("map --model " + src + "/models/zoo/mlp-dense --arch " + src + "/configs/default.yaml --out " + out,
-                 out + ".log") == 0);
+  REQUIRE(run_cli("map --model " + src + "/models/zoo/mlp-dense --arch " + src +
+                      "/configs/default.yaml --out " + out,
+                  out + ".log") == 0);
   const auto j = nlohmann::json::parse(slurp(out + "/mapping.json"));
   CHECK(j["storage_overhead_pct"].get<double>() > 0);
   CHECK(j["all_embedded"] == false);
   const std::string none = tmpdir("map_dense_none");
   REQUIRE(run_cli("map --model " + src + "/models/zoo/mlp-dense --arch " + src +
-                     "/configs/default.yaml --set protection.scheme=none --out " + none,
-                 none + ".log") == 0);
+                      "/configs/default.yaml --set protection.scheme=none --out " + none,
+                  none + ".log") == 0);
   const auto n = nlohmann::json::parse(slurp(none + "/mapping.json"));
   CHECK(n["crossbars_used"] == n["crossbars_baseline"]);
   CHECK(n["storage_overhead_pct"] == 0.0);

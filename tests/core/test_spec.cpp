@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <fstream>
 
 #include "core/error.h"
@@ -64,12 +63,14 @@ TEST_CASE("bad architecture input gets one line naming the key", "[spec][bad-inp
   fails({"crossbar.cols=8"}, "'crossbar.cols': 8 columns cannot hold");
 
   const std::string typo = write_tmp("typo.yaml", "crossbar:\n  rowz: 64\n");
-  CHECK_THROWS_WITH(arch_spec::load(typo), Catch::Contains("typo.yaml: unknown key 'crossbar.rowz'"));
+  CHECK_THROWS_WITH(arch_spec::load(typo),
+                    Catch::Contains("typo.yaml: unknown key 'crossbar.rowz'"));
   const std::string wrong = write_tmp("wrong.yaml", "crossbar: 7\n");
   CHECK_THROWS_WITH(arch_spec::load(wrong), Catch::Contains("wrong.yaml: unknown key 'crossbar'"));
   const std::string broken = write_tmp("broken.yaml", "crossbar: [1, 2\n");
   CHECK_THROWS_WITH(arch_spec::load(broken), Catch::Contains("broken.yaml: invalid YAML"));
-  CHECK_THROWS_WITH(arch_spec::load("/nonexistent.yaml"), Catch::Contains("/nonexistent.yaml: cannot open"));
+  CHECK_THROWS_WITH(arch_spec::load("/nonexistent.yaml"),
+                    Catch::Contains("/nonexistent.yaml: cannot open"));
   const std::string list = write_tmp("list.yaml", "- 1\n- 2\n");
   CHECK_THROWS_WITH(arch_spec::load(list), Catch::Contains("list.yaml: expected a mapping"));
 }

@@ -13,8 +13,8 @@ namespace fixtures {
 
 /// A rows x cols linear layer with normal weights, @p pruned_cols outputs and @p pruned_rows
 /// inputs set to exact zeros (spread at random).
-inline rramft::models::weight_layer random_layer(int rows, int cols, int pruned_cols, int pruned_rows,
-                                                 uint64_t seed) {
+inline rramft::models::weight_layer random_layer(int rows, int cols, int pruned_cols,
+                                                 int pruned_rows, uint64_t seed) {
   std::mt19937_64 g(seed);
   std::normal_distribution<float> nd(0.0f, 1.0f);
   rramft::models::weight_layer wl;
@@ -36,7 +36,8 @@ inline rramft::models::weight_layer random_layer(int rows, int cols, int pruned_
   return wl;
 }
 
-inline std::vector<int32_t> random_inputs(const rramft::arch_spec& a, int n, int rows, uint64_t seed) {
+inline std::vector<int32_t> random_inputs(const rramft::arch_spec& a, int n, int rows,
+                                          uint64_t seed) {
   std::mt19937_64 g(seed);
   rramft::activation_quantizer aq{a.input_bits, a.input_signed};
   std::uniform_int_distribution<int32_t> d(aq.qmin(), aq.qmax());
@@ -47,8 +48,8 @@ inline std::vector<int32_t> random_inputs(const rramft::arch_spec& a, int n, int
 
 /// y = W_q x over the logical shape, from the quantized weights alone (no crossbars).
 /// @p magnitude_mask keeps only these magnitude bits of every weight.
-inline std::vector<int64_t> reference(const rramft::mapped_layer& l, const std::vector<int32_t>& x, int n,
-                                      int32_t magnitude_mask = -1) {
+inline std::vector<int64_t> reference(const rramft::mapped_layer& l, const std::vector<int32_t>& x,
+                                      int n, int32_t magnitude_mask = -1) {
   std::vector<int64_t> y(size_t(n) * l.cols, 0);
   for (int i = 0; i < n; ++i)
     for (size_t o = 0; o < l.kept_cols.size(); ++o) {
@@ -63,7 +64,8 @@ inline std::vector<int64_t> reference(const rramft::mapped_layer& l, const std::
   return y;
 }
 
-inline rramft::mapped_layer map(const rramft::models::weight_layer& wl, const rramft::arch_spec& a) {
+inline rramft::mapped_layer map(const rramft::models::weight_layer& wl,
+                                const rramft::arch_spec& a) {
   rramft::mapping::layer_report rep;
   return rramft::mapping::map_layer(wl, a, 0, rep);
 }

@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <map>
 #include <tuple>
 
@@ -56,8 +55,8 @@ TEST_CASE("crossbar counts follow the closed form", "[mapping]") {
   const auto wl = fixtures::random_layer(300, 100, 40, 0, 1);
   layer_report rep;
   const mapped_layer l = mapping::map_layer(wl, a, 0, rep);
-  CHECK(rep.crossbars_baseline == 3 * 12);          // ceil(300/128) x ceil(100/9)
-  CHECK(rep.crossbars == 3 * 7);                    // 60 kept outputs: ceil(60/9)
+  CHECK(rep.crossbars_baseline == 3 * 12);  // ceil(300/128) x ceil(100/9)
+  CHECK(rep.crossbars == 3 * 7);            // 60 kept outputs: ceil(60/9)
   CHECK(rep.crossbars_pruned == rep.crossbars);
   CHECK(rep.cells_used == int64_t(60) * 14 * 300);
   CHECK(rep.col_sparsity == Approx(0.4));
@@ -65,7 +64,8 @@ TEST_CASE("crossbar counts follow the closed form", "[mapping]") {
   CHECK(rep.embedded);
 }
 
-TEST_CASE("copies embed at zero space cost above the threshold and cost crossbars below it", "[mapping][embed]") {
+TEST_CASE("copies embed at zero space cost above the threshold and cost crossbars below it",
+          "[mapping][embed]") {
   // One row block, 288 outputs: 32 baseline crossbars of 9 outputs = 4096 columns.
   // A kept output needs 14 + 2*2 = 18 columns, so at most floor(4096/18) = 227 fit:
   // threshold = 1 - 227/288.
@@ -92,7 +92,8 @@ TEST_CASE("copies embed at zero space cost above the threshold and cost crossbar
   CHECK(sep.crossbars == 21 + 6);  // ceil(188/9) primaries + ceil(188*4/128) for copies
 }
 
-TEST_CASE("copy_scope crossbar keeps outputs in place and fragments free space", "[mapping][embed]") {
+TEST_CASE("copy_scope crossbar keeps outputs in place and fragments free space",
+          "[mapping][embed]") {
   // 9 outputs per crossbar; each kept output needs 4 copy columns; a crossbar with k kept
   // outputs fits iff 18k <= 128, k <= 7. Same overall sparsity, two pruning patterns.
   arch_spec a = chip(128, 128);

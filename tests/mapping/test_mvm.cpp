@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <cmath>
 
 #include "core/mvm.h"
@@ -38,15 +37,32 @@ std::vector<std::pair<std::string, arch_spec>> variants() {
     v.emplace_back(name, a);
   };
   add("vote T=3", [](arch_spec&) {});
-  add("vote T=5 P=2", [](arch_spec& a) { a.protection.candidates = 5; a.protection.planes = 2; });
+  add("vote T=5 P=2", [](arch_spec& a) {
+    a.protection.candidates = 5;
+    a.protection.planes = 2;
+  });
   add("vote no flip", [](arch_spec& a) { a.protection.flip = false; });
   add("vote no embed", [](arch_spec& a) { a.protection.embed = false; });
-  add("vote copy_scope crossbar", [](arch_spec& a) { a.mapping.copy_scope = copy_scope::crossbar; });
-  add("tmr", [](arch_spec& a) { a.protection.scheme = scheme::tmr; a.crossbar.cols = 128; });
+  add("vote copy_scope crossbar",
+      [](arch_spec& a) { a.mapping.copy_scope = copy_scope::crossbar; });
+  add("tmr", [](arch_spec& a) {
+    a.protection.scheme = scheme::tmr;
+    a.crossbar.cols = 128;
+  });
   add("none", [](arch_spec& a) { a.protection.scheme = scheme::none; });
-  add("2-bit cells", [](arch_spec& a) { a.cell_bits = 2; a.adc.bits = 7; });
-  add("2-bit DAC unsigned", [](arch_spec& a) { a.dac.bits = 2; a.input_signed = false; a.adc.bits = 7; });
-  add("6-bit weights per-channel", [](arch_spec& a) { a.weight_bits = 6; a.weight_scale = "per_channel"; });
+  add("2-bit cells", [](arch_spec& a) {
+    a.cell_bits = 2;
+    a.adc.bits = 7;
+  });
+  add("2-bit DAC unsigned", [](arch_spec& a) {
+    a.dac.bits = 2;
+    a.input_signed = false;
+    a.adc.bits = 7;
+  });
+  add("6-bit weights per-channel", [](arch_spec& a) {
+    a.weight_bits = 6;
+    a.weight_scale = "per_channel";
+  });
   return v;
 }
 
@@ -65,7 +81,8 @@ TEST_CASE("fault-free mapped MVM equals the integer reference exactly", "[mvm]")
   }
 }
 
-TEST_CASE("fast path equals the bit-serial path on random layers, inputs and fault maps", "[mvm][fast]") {
+TEST_CASE("fast path equals the bit-serial path on random layers, inputs and fault maps",
+          "[mvm][fast]") {
   uint64_t seed = 10;
   for (auto [name, a] : variants()) {
     for (double rate : {0.003, 0.05}) {
@@ -87,7 +104,8 @@ TEST_CASE("fast path equals the bit-serial path on random layers, inputs and fau
   }
 }
 
-TEST_CASE("a chip whose every protected cell is stuck loses exactly the protected plane", "[mvm][faults]") {
+TEST_CASE("a chip whose every protected cell is stuck loses exactly the protected plane",
+          "[mvm][faults]") {
   // Differential pairs: stuck pos and neg cells read alike, so the plane's pos - neg is 0
   // in every candidate, flipped or not, SA0 or SA1: y = W x with the MSB cleared.
   for (bool flip : {true, false})
@@ -204,13 +222,18 @@ TEST_CASE("lossy ADC path equals a brute-force slice-by-slice oracle", "[mvm][ad
                       int lv = l.programmed_level(b * R + r, l.columns[size_t(col)]);
                       for (const auto& e : errs)
                         if (e.block == b && e.column == col && e.row == r) lv += e.delta;
-                      sum += int64_t(sl.digit(x[size_t(i) * l.rows + l.kept_rows[size_t(b * R + r)]], k)) * lv;
+                      sum += int64_t(sl.digit(
+                                 x[size_t(i) * l.rows + l.kept_rows[size_t(b * R + r)]], k)) *
+                             lv;
                     }
                     colv += sl.weight(k) * adc.convert(sum);
                   }
                   const int64_t sign = (neg ? -1 : 1) * (l.is_flipped(s) ? -1 : 1);
                   const int64_t v = sign * (int64_t(1) << s) * colv;
-                  if (T > 1 && l.is_protected(s)) cand[t] += v; else plain += v;
+                  if (T > 1 && l.is_protected(s))
+                    cand[t] += v;
+                  else
+                    plain += v;
                 }
             total += plain + (T > 1 ? median(cand.data(), T) : 0);
           }
@@ -250,5 +273,6 @@ TEST_CASE("activations outside the input range are refused", "[mvm][bad-input]")
   std::vector<int32_t> x(10, 0);
   x[3] = 500;
   std::vector<int64_t> y(4);
-  CHECK_THROWS_WITH(mvm(l, {}, x.data(), 1, y.data()), Catch::Contains("outside the 8-bit input range"));
+  CHECK_THROWS_WITH(mvm(l, {}, x.data(), 1, y.data()),
+                    Catch::Contains("outside the 8-bit input range"));
 }
