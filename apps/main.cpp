@@ -9,6 +9,7 @@
 
 namespace rramft::app {
 int cmd_map(int argc, char** argv);
+int cmd_eval(int argc, char** argv);
 }
 
 namespace {
@@ -17,6 +18,7 @@ const char* usage =
     "usage: rramft <command> [options]\n"
     "commands:\n"
     "  map    map a model onto the chip and report crossbars, overhead and sparsity\n"
+    "  eval   accuracy under stuck-at faults, per protection scheme and failure rate\n"
     "run 'rramft <command> --help' for the options of a command\n";
 
 }  // namespace
@@ -29,6 +31,7 @@ int main(int argc, char** argv) {
   const std::string cmd = argv[1];
   try {
     if (cmd == "map") return rramft::app::cmd_map(argc - 1, argv + 1);
+    if (cmd == "eval") return rramft::app::cmd_eval(argc - 1, argv + 1);
     std::cerr << "rramft: error: unknown command '" << cmd << "' (rramft --help lists them)\n";
     return 2;
   } catch (const rramft::error& e) {

@@ -270,6 +270,16 @@ arch_spec arch_spec::load(const std::string& path, const std::vector<std::string
   return parse(root, path);
 }
 
+void apply_scheme(arch_spec& a, const std::string& name) {
+  for (scheme s : {scheme::none, scheme::vote, scheme::tmr})
+    if (name == to_string(s)) {
+      a.protection.scheme = s;
+      a.validate();
+      return;
+    }
+  throw error("protection scheme '" + name + "' is not one of none | vote | tmr");
+}
+
 int arch_spec::protected_slices() const {
   if (protection.scheme == scheme::tmr) return weight_slices();
   return protection.planes;

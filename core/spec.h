@@ -89,6 +89,9 @@ struct arch_spec {
   bool adc_lossless() const;
 };
 
+/// @brief Sets protection.scheme from a name (none | vote | tmr); rramft::error otherwise.
+void apply_scheme(arch_spec& a, const std::string& name);
+
 /// @brief Sets "a.b=value" in @p root; the key must exist in the schema (@p known).
 void apply_override(YAML::Node& root, const std::string& assignment);
 

@@ -1,0 +1,183 @@
+/// `rramft eval`: accuracy under stuck-at faults, Monte Carlo over chips, for every
+/// (protection scheme, failure rate) pair; writes accuracy.json, accuracy.csv, accuracy.png.
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+#include "apps/output.h"
+#include "core/error.h"
+#include "engine/evaluate.h"
+#include "models/idx.h"
+#include "models/model.h"
+
+namespace po = boost::program_options;
+
+namespace rramft::app {
+
+namespace {
+
+std::vector<std::string> split(const std::string& s, const std::string& what) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string item; std::getline(ss, item, ',');) {
+    if (item.empty()) throw error(what + " '" + s + "': empty item");
+    out.push_back(item);
+  }
+  if (out.empty()) throw error(what + ": no values");
+  return out;
+}
+
+std::vector<double> parse_rates(const std::string& s) {
+  std::vector<double> r;
+  for (const auto& item : split(s, "--rates")) {
+    size_t used = 0;
+    double v = -1;
+    try {
+      v = std::stod(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != item.size() || !(v >= 0 && v <= 1))
+      throw error("--rates: '" + item + "' is not a probability in [0, 1]");
+    r.push_back(v);
+  }
+  return r;
+}
+
+/// The accuracy-vs-failure-rate picture, in the manner of the paper's Figure 7.
+void plot(const engine::eval_report& rep, const std::string& dir) {
+  const std::string gp = dir + "/accuracy.gp";
+  write_atomically(gp, [&](std::ostream& o) {
+    o << "set terminal pngcairo size 900,600 font 'sans,11'\n"
+      << "set output '" << dir << "/accuracy.png.tmp'\n"
+      << "set datafile separator ','\n"
+      << "set title 'Accuracy under stuck-at faults: " << rep.model << " (" << rep.trials
+      << " chips per point, 95% CI)' noenhanced\n"
+      << "set xlabel 'cell failure rate (%)'\nset ylabel 'accuracy (%)'\n"
+      << "set logscale x\nset grid\nset key bottom left\nset yrange [0:100]\n"
+      << "plot ";
+    bool first = true;
+    for (const auto& s : rep.schemes) {
+      o << (first ? "" : ", ") << "'" << dir << "/accuracy.csv' using ($2*100):(strcol(1) eq '" << s.protect
+        << "' ? $3*100 : 1/0):($5*100):($6*100) with yerrorlines lw 2 title '" << s.protect
+        << " (fault-free " << std::round(s.fault_free * 1000) / 10 << "%)'";
+      first = false;
+    }
+    o << ", " << rep.float_acc * 100 << " with lines dt 2 lc 'gray' title 'float "
+      << std::round(rep.float_acc * 1000) / 10 << "%'\n";
+  });
+  const std::string cmd = "gnuplot " + gp + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  if (p) {
+    char buf[512];
+    while (fgets(buf, sizeof buf, p)) out += buf;
+  }
+  const int rc = p ? pclose(p) : -1;
+  if (rc != 0) {
+    std::remove((dir + "/accuracy.png.tmp").c_str());
+    std::cerr << "rramft: warning: gnuplot failed, accuracy.png not written (install gnuplot-nox): "
+              << out.substr(0, out.find('\n')) << "\n";
+    return;
+  }
+  std::rename((dir + "/accuracy.png.tmp").c_str(), (dir + "/accuracy.png").c_str());
+}
+
+}  // namespace
+
+int cmd_eval(int argc, char** argv) {
+  std::string model_dir, arch_file, out_dir, data_spec = "fashion-mnist", rates_s, protect_s = "none,vote",
+                                                calib_spec = "fashion-mnist-train:1000";
+  std::vector<std::string> sets;
+  int trials = 10, batch = 500;
+  po::options_description opts("rramft eval options");
+  opts.add_options()("help,h", "show this help")(
+      "model", po::value(&model_dir)->required(), "model folder (config.json + model.safetensors)")(
+      "arch", po::value(&arch_file)->required(), "architecture YAML")(
+      "set", po::value(&sets)->composing(), "override an architecture key (repeatable)")(
+      "data", po::value(&data_spec), "fashion-mnist[:N] (default: all 10,000 test images), or DIR[:N]")(
+      "rates", po::value(&rates_s)->required(), "comma-separated cell failure rates, e.g. 1e-4,5e-4,1e-3")(
+      "trials", po::value(&trials), "chips (fault maps) per point (default 10)")(
+      "protect", po::value(&protect_s), "comma-separated schemes: none,vote,tmr (default none,vote)")(
+      "calib", po::value(&calib_spec), "calibration images for input_scale: calibrated")(
+      "batch", po::value(&batch), "images per forward pass (default 500)")(
+      "out", po::value(&out_dir)->required(), "output folder");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, opts), vm);
+    if (vm.count("help")) {
+      std::cout << opts;
+      return 0;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw error(std::string("eval: ") + e.what());
+  }
+  if (trials < 1 || trials > 100000) throw error("--trials: " + std::to_string(trials) + " is not in 1..100000");
+  if (batch < 1) throw error("--batch must be positive");
+  const arch_spec arch = arch_spec::load(arch_file, sets);
+  engine::eval_options opt;
+  opt.rates = parse_rates(rates_s);
+  opt.protect = split(protect_s, "--protect");
+  for (const auto& p : opt.protect) {
+    arch_spec probe = arch;
+    apply_scheme(probe, p);  // validates the name before any work
+  }
+  opt.trials = trials;
+  opt.batch = batch;
+  const models::model m = models::load_model(model_dir);
+  const models::image_set data = models::load_dataset(data_spec);
+  models::image_set calib;
+  if (arch.input_scale == "calibrated") {
+    calib = models::load_dataset(calib_spec);
+    opt.calibration = &calib;
+  }
+  const bool tty = isatty(2);
+  opt.progress = [tty](const std::string& line) {
+    if (tty)
+      std::cerr << "\r\033[K" << line << std::flush;
+    else
+      std::cerr << line << "\n";
+  };
+  const engine::eval_report rep = engine::evaluate(m, arch, data, opt);
+  if (tty) std::cerr << "\n";
+
+  make_dir(out_dir);
+  write_atomically(out_dir + "/accuracy.json", [&](std::ostream& o) { o << rep.to_json().dump(2) << "\n"; });
+  write_atomically(out_dir + "/accuracy.csv", [&](std::ostream& o) { o << rep.to_csv(); });
+  write_atomically(out_dir + "/arch.yaml", [&](std::ostream& o) {
+    YAML::Emitter e;
+    e << arch.to_yaml();
+    o << "# effective architecture of this result (all keys, overrides applied)\n" << e.c_str() << "\n";
+  });
+  plot(rep, out_dir);
+
+  std::printf("float accuracy %.2f%% on %d images\n", 100 * rep.float_acc, rep.images);
+  std::printf("%-8s %10s %8s %8s %8s %8s\n", "protect", "rate", "mean%", "std", "ci95lo", "ci95hi");
+  for (const auto& p : rep.points)
+    std::printf("%-8s %10.3g %8.2f %8.2f %8.2f %8.2f\n", p.protect.c_str(), p.rate, 100 * p.mean, 100 * p.std,
+                100 * p.ci95_low, 100 * p.ci95_high);
+  for (const auto& s : rep.schemes) {
+    std::printf("%s: fault-free %.2f%%, storage overhead %.2f%%, ", s.protect.c_str(), 100 * s.fault_free,
+                s.storage_overhead_pct);
+    if (s.reached)
+      std::printf("drops 10 points at rate %.3g", s.tolerated_rate);
+    else
+      std::printf("does not drop 10 points within the rates evaluated");
+    const double r = rep.tolerance_ratio(s.protect);
+    if (s.protect != "none" && !std::isnan(r)) std::printf(", tolerance ratio vs none %.2f", r);
+    std::printf("\n");
+  }
+  std::printf("wrote %s/accuracy.json, accuracy.csv, accuracy.png, arch.yaml\n", out_dir.c_str());
+  return 0;
+}
+
+}  // namespace rramft::app

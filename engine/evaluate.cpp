@@ -1,0 +1,203 @@
+#include "engine/evaluate.h"
+
+#include <boost/math/distributions/students_t.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+#include "core/error.h"
+#include "core/faults.h"
+#include "engine/mapped_backend.h"
+#include "mapping/mapping.h"
+
+namespace rramft::engine {
+
+double accuracy(const models::network& net, models::linear_backend& be, const models::image_set& data,
+                int batch) {
+  if (!net.takes_images()) throw error(net.source().dir + ": family '" + net.source().family +
+                                       "' cannot be evaluated on images");
+  if (data.channels != net.image_channels() || data.rows != net.image_size() || data.cols != net.image_size())
+    throw error(data.name + ": images are " + std::to_string(data.channels) + "x" + std::to_string(data.rows) + "x" +
+                std::to_string(data.cols) + ", the model expects " + std::to_string(net.image_channels()) + "x" +
+                std::to_string(net.image_size()) + "x" + std::to_string(net.image_size()));
+  const int classes = net.num_classes();
+  std::vector<float> logits;
+  int64_t correct = 0;
+  for (int s = 0; s < data.n; s += batch) {
+    const int n = std::min(batch, data.n - s);
+    logits.resize(size_t(n) * classes);
+    net.forward_images(&data.pixels[size_t(s) * data.image_bytes()], n, be, logits.data());
+    for (int i = 0; i < n; ++i) {
+      const float* l = &logits[size_t(i) * classes];
+      int best = 0;
+      for (int c = 1; c < classes; ++c)
+        if (l[c] > l[best]) best = c;  // first maximum wins, as torch.argmax
+      correct += best == data.labels[size_t(s + i)];
+    }
+  }
+  return double(correct) / double(data.n);
+}
+
+uint64_t trial_seed(uint64_t base, int k) { return mix64(mix64(base) ^ (0x747269616cull + uint64_t(k))); }
+
+void summarize(eval_point& p) {
+  const size_t n = p.acc.size();
+  double s = 0;
+  for (double a : p.acc) s += a;
+  p.mean = n ? s / double(n) : 0;
+  double v = 0;
+  for (double a : p.acc) v += (a - p.mean) * (a - p.mean);
+  p.std = n > 1 ? std::sqrt(v / double(n - 1)) : 0;
+  double half = 0;
+  if (n > 1) {
+    boost::math::students_t t(double(n - 1));
+    half = boost::math::quantile(boost::math::complement(t, 0.025)) * p.std / std::sqrt(double(n));
+  }
+  p.ci95_low = p.mean - half;
+  p.ci95_high = p.mean + half;
+}
+
+double eval_report::tolerance_ratio(const std::string& protect) const {
+  const scheme_summary *a = nullptr, *b = nullptr;
+  for (const auto& s : schemes) {
+    if (s.protect == protect) a = &s;
+    if (s.protect == "none") b = &s;
+  }
+  if (!a || !b || !a->reached || !b->reached || b->tolerated_rate <= 0)
+    return std::numeric_limits<double>::quiet_NaN();
+  return a->tolerated_rate / b->tolerated_rate;
+}
+
+nlohmann::json eval_report::to_json() const {
+  nlohmann::json j;
+  j["model"] = model;
+  j["data"] = data;
+  j["images"] = images;
+  j["trials"] = trials;
+  j["float_accuracy"] = float_acc;
+  for (const auto& s : schemes) {
+    nlohmann::json js = {{"protect", s.protect},
+                         {"fault_free_accuracy", s.fault_free},
+                         {"storage_overhead_pct", s.storage_overhead_pct},
+                         {"crossbars", s.crossbars},
+                         {"drop_reached", s.reached}};
+    js["tolerated_rate"] = s.reached ? nlohmann::json(s.tolerated_rate) : nlohmann::json(nullptr);
+    const double r = tolerance_ratio(s.protect);
+    js["tolerance_ratio_vs_none"] = std::isnan(r) ? nlohmann::json(nullptr) : nlohmann::json(r);
+    j["schemes"].push_back(js);
+  }
+  for (const auto& p : points)
+    j["points"].push_back({{"protect", p.protect},
+                           {"rate", p.rate},
+                           {"mean", p.mean},
+                           {"std", p.std},
+                           {"ci95_low", p.ci95_low},
+                           {"ci95_high", p.ci95_high},
+                           {"trials", p.acc.size()},
+                           {"accuracies", p.acc}});
+  j["layers"] = layers;
+  return j;
+}
+
+std::string eval_report::to_csv() const {
+  std::ostringstream o;
+  o.precision(10);
+  o << "protect,rate,mean,std,ci95_low,ci95_high,trials,fault_free,float\n";
+  for (const auto& p : points) {
+    double ff = 0;
+    for (const auto& s : schemes)
+      if (s.protect == p.protect) ff = s.fault_free;
+    o << p.protect << "," << p.rate << "," << p.mean << "," << p.std << "," << p.ci95_low << "," << p.ci95_high
+      << "," << p.acc.size() << "," << ff << "," << float_acc << "\n";
+  }
+  return o.str();
+}
+
+eval_report evaluate(const models::model& m, const arch_spec& base, const models::image_set& data,
+                     const eval_options& opt) {
+  if (opt.trials < 1) throw error("--trials must be at least 1");
+  if (opt.protect.empty()) throw error("--protect names no scheme");
+  for (double r : opt.rates)
+    if (!(r >= 0 && r <= 1)) throw error("--rates: " + std::to_string(r) + " is not a probability");
+  const models::network net(m);
+  eval_report rep;
+  rep.model = m.dir;
+  rep.data = data.name;
+  rep.images = data.n;
+  rep.trials = opt.trials;
+  models::float_backend fb(m);
+  rep.float_acc = accuracy(net, fb, data, opt.batch);
+
+  std::vector<double> scales;
+  if (base.input_scale == "calibrated") {
+    calibrating_backend cb(m);
+    accuracy(net, cb, opt.calibration ? *opt.calibration : data, opt.batch);
+    scales = cb.scales(base);
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  const size_t total = opt.protect.size() * opt.rates.size() * size_t(opt.trials);
+  size_t done = 0;
+  for (const std::string& prot : opt.protect) {
+    arch_spec a = base;
+    apply_scheme(a, prot);
+    a.fault.rate = 0;
+    a.fault.transient_rate = 0;
+    const mapping::chip_mapping cm = mapping::map_model(m, a);
+    scheme_summary sum;
+    sum.protect = prot;
+    sum.storage_overhead_pct = cm.storage_overhead_pct();
+    sum.crossbars = cm.crossbars_used();
+    {
+      const fault_map clean(a.fault, a.seed, a.cell_bits);
+      mapped_backend mb(cm, m, clean, 0, scales);
+      sum.fault_free = accuracy(net, mb, data, opt.batch);
+    }
+    if (rep.layers.is_null())
+      for (const auto& r : cm.reports)
+        rep.layers.push_back({{"name", r.name},
+                              {"col_sparsity", r.col_sparsity},
+                              {"threshold", r.threshold},
+                              {"msb_zero_fraction", r.msb_zero_fraction}});
+    double prev_rate = 0, prev_mean = sum.fault_free;
+    std::vector<double> rates = opt.rates;
+    std::sort(rates.begin(), rates.end());
+    for (double rate : rates) {
+      eval_point p;
+      p.protect = prot;
+      p.rate = rate;
+      arch_spec ar = a;
+      ar.fault.rate = rate;
+      ar.fault.transient_rate = base.fault.transient_rate;
+      for (int k = 0; k < opt.trials; ++k) {
+        const fault_map chip(ar.fault, trial_seed(base.seed, k), ar.cell_bits);
+        mapped_backend mb(cm, m, chip, uint64_t(k), scales);
+        p.acc.push_back(accuracy(net, mb, data, opt.batch));
+        ++done;
+        if (opt.progress) {
+          const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+          std::ostringstream o;
+          o << prot << " rate " << rate << " trial " << k + 1 << "/" << opt.trials << " acc " << p.acc.back()
+            << " | " << done << "/" << total << " runs, " << int(el) << " s elapsed, ~"
+            << int(el / double(done) * double(total - done)) << " s left";
+          opt.progress(o.str());
+        }
+      }
+      summarize(p);
+      const double target = sum.fault_free - opt.drop;
+      if (!sum.reached && p.mean < target) {
+        sum.reached = true;
+        const double f = (prev_mean - target) / (prev_mean - p.mean);
+        sum.tolerated_rate = prev_rate + f * (rate - prev_rate);
+      }
+      prev_rate = rate;
+      prev_mean = p.mean;
+      rep.points.push_back(p);
+    }
+    rep.schemes.push_back(sum);
+  }
+  return rep;
+}
+
+}  // namespace rramft::engine

@@ -1,0 +1,72 @@
+#pragma once
+/// @file evaluate.h
+/// @brief The batched accuracy engine: Monte Carlo over chips (fault maps) for every
+/// (protection scheme, failure rate) pair, with float and fault-free mapped references.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/spec.h"
+#include "models/idx.h"
+#include "models/model.h"
+#include "models/network.h"
+
+namespace rramft::engine {
+
+/// @brief Share of @p data that @p net classifies correctly with backend @p be, in [0, 1].
+double accuracy(const models::network& net, models::linear_backend& be, const models::image_set& data,
+                int batch = 500);
+
+/// @brief Seed of the chip used by Monte Carlo trial @p k: derived from the base seed alone, so
+/// trial k uses the same chip at every rate and under every scheme (faults nest across rates).
+uint64_t trial_seed(uint64_t base, int k);
+
+struct eval_options {
+  std::vector<std::string> protect{"none", "vote"};  ///< none | vote | tmr
+  std::vector<double> rates{1e-4, 2.5e-4, 5e-4, 7.5e-4, 1e-3};  ///< stuck-at probabilities
+  int trials = 10;
+  int batch = 500;             ///< images per forward pass
+  double drop = 0.10;          ///< accuracy drop that defines the tolerated rate
+  const models::image_set* calibration = nullptr;  ///< for input_scale: calibrated
+  std::function<void(const std::string&)> progress;  ///< called after every trial
+};
+
+struct eval_point {
+  std::string protect;
+  double rate = 0;
+  std::vector<double> acc;     ///< one per trial
+  double mean = 0, std = 0, ci95_low = 0, ci95_high = 0;
+};
+
+struct scheme_summary {
+  std::string protect;
+  double fault_free = 0;       ///< mapped accuracy with no faults
+  double storage_overhead_pct = 0;
+  int crossbars = 0;
+  bool reached = false;        ///< the mean fell by `drop` within the rates evaluated
+  double tolerated_rate = 0;   ///< rate at which it did (linear interpolation), if reached
+};
+
+struct eval_report {
+  std::string model, data;
+  int images = 0, trials = 0;
+  double float_acc = 0;
+  std::vector<scheme_summary> schemes;
+  std::vector<eval_point> points;
+  nlohmann::json layers;       ///< per layer: name, col_sparsity, msb_zero_fraction
+  /// @brief tolerated rate of @p protect over that of "none"; NaN if either is unreached.
+  double tolerance_ratio(const std::string& protect) const;
+  nlohmann::json to_json() const;
+  std::string to_csv() const;
+};
+
+/// @brief Runs the whole experiment; @p base gives everything but scheme, rate and seed.
+eval_report evaluate(const models::model& m, const arch_spec& base, const models::image_set& data,
+                     const eval_options& opt);
+
+/// @brief Mean, sample standard deviation and Student-t 95% interval of @p v.
+void summarize(eval_point& p);
+
+}  // namespace rramft::engine

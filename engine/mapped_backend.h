@@ -1,0 +1,50 @@
+#pragma once
+/// @file mapped_backend.h
+/// @brief Runs every weight layer of a model through the functional crossbar core, on one
+/// chip (fault map) and one evaluation epoch (transient flips): the accuracy engine's
+/// linear_backend.
+#include <vector>
+
+#include "core/faults.h"
+#include "core/layer.h"
+#include "core/mvm.h"
+#include "mapping/mapping.h"
+#include "models/network.h"
+
+namespace rramft::engine {
+
+/// @brief Largest |x| seen at each weight layer's input over calibration data, in float.
+class calibrating_backend : public models::linear_backend {
+public:
+  explicit calibrating_backend(const models::model& m)
+      : m_(m), inner_(m), max_(m.layers.size(), 0.0f) {}
+  void linear(size_t layer, const float* x, int n, float* y) override;
+  /// @brief Activation scale per layer for @p a's input quantizer.
+  std::vector<double> scales(const arch_spec& a) const;
+
+private:
+  const models::model& m_;
+  models::float_backend inner_;
+  std::vector<float> max_;
+};
+
+/// @brief y = dequantize(mvm(quantize(x))) + bias through the mapped layers.
+class mapped_backend : public models::linear_backend {
+public:
+  /// @param scales per-layer activation scales (input_scale: calibrated); empty = per vector
+  mapped_backend(const mapping::chip_mapping& cm, const models::model& m, const fault_map& chip,
+                 uint64_t epoch, std::vector<double> scales = {},
+                 mvm_path path = mvm_path::automatic);
+  void linear(size_t layer, const float* x, int n, float* y) override;
+  /// @brief Cells that read wrong, per layer (stuck-at plus this epoch's transients).
+  const std::vector<std::vector<cell_error>>& errors() const { return errors_; }
+
+private:
+  const mapping::chip_mapping& cm_;
+  const models::model& m_;
+  std::vector<std::vector<cell_error>> errors_;
+  std::vector<double> scales_;
+  mvm_path path_;
+};
+
+}  // namespace rramft::engine

@@ -1,0 +1,346 @@
+#include "models/network.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <Eigen/Dense>
+
+#include "core/error.h"
+
+namespace rramft::models {
+
+namespace {
+
+using matf = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using vec = std::vector<float>;
+
+const tensor& param(const model& m, const std::string& name) { return m.weights.get(name); }
+
+void relu(vec& x) {
+  for (float& v : x) v = std::max(v, 0.0f);
+}
+
+void gelu(vec& x, bool tanh_approx) {
+  if (tanh_approx) {
+    const float c = std::sqrt(2.0f / float(M_PI));
+    for (float& v : x) v = 0.5f * v * (1.0f + std::tanh(c * (v + 0.044715f * v * v * v)));
+  } else {
+    for (float& v : x) v = 0.5f * v * (1.0f + std::erf(v * float(M_SQRT1_2)));
+  }
+}
+
+/// Row-wise layer norm of an m x w matrix, in place into @p out.
+vec layer_norm(const vec& x, size_t m, size_t w, const tensor& g, const tensor& b, double eps) {
+  vec out(x.size());
+#pragma omp parallel for schedule(static)
+  for (long long r = 0; r < (long long)m; ++r) {
+    const float* p = &x[size_t(r) * w];
+    double mean = 0, var = 0;
+    for (size_t i = 0; i < w; ++i) mean += p[i];
+    mean /= double(w);
+    for (size_t i = 0; i < w; ++i) var += (p[i] - mean) * (p[i] - mean);
+    var /= double(w);
+    const double inv = 1.0 / std::sqrt(var + eps);
+    float* o = &out[size_t(r) * w];
+    for (size_t i = 0; i < w; ++i) o[i] = float((p[i] - mean) * inv) * g.data[i] + b.data[i];
+  }
+  return out;
+}
+
+vec apply(linear_backend& be, const model& m, size_t idx, const vec& x, size_t n) {
+  const weight_layer& l = m.layers[idx];
+  if (x.size() != n * size_t(l.rows))
+    throw error("layer '" + l.name + "': got " + std::to_string(x.size() / std::max<size_t>(n, 1)) +
+                " inputs per vector, expected " + std::to_string(l.rows));
+  vec y(n * size_t(l.cols));
+  be.linear(idx, x.data(), int(n), y.data());
+  return y;
+}
+
+/// im2col of NHWC activations for a k x k kernel with stride s and no padding; the columns
+/// are ordered (channel, ky, kx) to match a flattened PyTorch conv weight.
+vec im2col(const vec& x, int n, int h, int w, int c, int k, int s, int& oh, int& ow) {
+  oh = (h - k) / s + 1;
+  ow = (w - k) / s + 1;
+  const size_t cols = size_t(c) * k * k;
+  vec out(size_t(n) * oh * ow * cols);
+#pragma omp parallel for schedule(static)
+  for (int i = 0; i < n; ++i)
+    for (int y = 0; y < oh; ++y)
+      for (int xx = 0; xx < ow; ++xx) {
+        float* row = &out[((size_t(i) * oh + y) * ow + xx) * cols];
+        for (int ch = 0; ch < c; ++ch)
+          for (int ky = 0; ky < k; ++ky)
+            for (int kx = 0; kx < k; ++kx)
+              row[(size_t(ch) * k + ky) * k + kx] =
+                  x[((size_t(i) * h + y * s + ky) * w + xx * s + kx) * c + ch];
+      }
+  return out;
+}
+
+/// 2x2 max pooling with stride 2 on NHWC activations (floor of odd sizes, as PyTorch).
+vec maxpool2(const vec& x, int n, int& h, int& w, int c) {
+  const int oh = h / 2, ow = w / 2;
+  vec out(size_t(n) * oh * ow * c);
+  for (int i = 0; i < n; ++i)
+    for (int y = 0; y < oh; ++y)
+      for (int xx = 0; xx < ow; ++xx)
+        for (int ch = 0; ch < c; ++ch) {
+          float v = -std::numeric_limits<float>::infinity();
+          for (int dy = 0; dy < 2; ++dy)
+            for (int dx = 0; dx < 2; ++dx)
+              v = std::max(v, x[((size_t(i) * h + 2 * y + dy) * w + 2 * xx + dx) * c + ch]);
+          out[((size_t(i) * oh + y) * ow + xx) * c + ch] = v;
+        }
+  h = oh;
+  w = ow;
+  return out;
+}
+
+/// Multi-head self-attention scores and mixing for @p n sequences of @p t tokens (digital).
+vec attention(const vec& q, const vec& k, const vec& v, int n, int t, int hidden, int heads) {
+  const int d = hidden / heads;
+  const float scale = 1.0f / std::sqrt(float(d));
+  vec out(size_t(n) * t * hidden);
+#pragma omp parallel for schedule(static)
+  for (int i = 0; i < n; ++i) {
+    matf s(t, t);
+    for (int h = 0; h < heads; ++h) {
+      using strided = Eigen::Map<const matf, 0, Eigen::OuterStride<>>;
+      const size_t base = size_t(i) * t * hidden + size_t(h) * d;
+      strided Q(&q[base], t, d, Eigen::OuterStride<>(hidden));
+      strided K(&k[base], t, d, Eigen::OuterStride<>(hidden));
+      strided V(&v[base], t, d, Eigen::OuterStride<>(hidden));
+      s.noalias() = (Q * K.transpose()) * scale;
+      for (int r = 0; r < t; ++r) {
+        const float mx = s.row(r).maxCoeff();
+        s.row(r) = (s.row(r).array() - mx).exp();
+        s.row(r) /= s.row(r).sum();
+      }
+      Eigen::Map<matf, 0, Eigen::OuterStride<>> O(&out[base], t, d, Eigen::OuterStride<>(hidden));
+      O.noalias() = s * V;
+    }
+  }
+  return out;
+}
+
+void add_in_place(vec& a, const vec& b) {
+  for (size_t i = 0; i < a.size(); ++i) a[i] += b[i];
+}
+
+float number(const nlohmann::json& cfg, const std::string& path, const char* key, float fallback) {
+  if (!cfg.contains(key)) return fallback;
+  const auto& v = cfg.at(key);
+  if (!v.is_number() || !std::isfinite(v.get<double>()))
+    throw error(path + ": key '" + key + "' must be a finite number, got " + v.dump());
+  return v.get<float>();
+}
+
+}  // namespace
+
+void float_backend::linear(size_t layer, const float* x, int n, float* y) {
+  const weight_layer& l = m_.layers[layer];
+  Eigen::Map<const matf> X(x, n, l.rows);
+  Eigen::Map<const matf> W(l.w.data(), l.cols, l.rows);
+  Eigen::Map<matf> Y(y, n, l.cols);
+  Y.noalias() = X * W.transpose();
+  if (!l.bias.empty()) Y.rowwise() += Eigen::Map<const Eigen::RowVectorXf>(l.bias.data(), l.cols);
+}
+
+network::network(const model& m) : m_(m) {
+  for (size_t i = 0; i < m.layers.size(); ++i) index_[m.layers[i].name] = i;
+  const std::string path = m.dir + "/config.json";
+  const auto& c = m.config;
+  mean_ = number(c, path, "input_mean", 0.0f);
+  std_ = number(c, path, "input_std", 1.0f);
+  if (!(std_ > 0)) throw error(path + ": key 'input_std' must be positive");
+  ln_eps_ = number(c, path, "layer_norm_eps", 1e-12f);
+  if (c.contains("hidden_act")) {
+    const auto& a = c.at("hidden_act");
+    const std::string act = a.is_string() ? a.get<std::string>() : "";
+    if (act == "gelu_new" || act == "gelu_pytorch_tanh")
+      gelu_tanh_ = true;
+    else if (act != "gelu")
+      throw error(path + ": key 'hidden_act' is " + a.dump() + " (supported: gelu, gelu_new)");
+  }
+  if (m.family == "mlp") {
+    channels_ = 1;
+    const int in = m.layers.front().rows;
+    image_size_ = int(std::lround(std::sqrt(double(in))));
+    if (image_size_ * image_size_ != in) image_size_ = 0;  // not an image: flat vectors only
+    classes_ = m.layers.back().cols;
+  } else if (m.family == "lenet5") {
+    channels_ = c.at("in_channels").get<int>();
+    image_size_ = c.at("image_size").get<int>();
+    classes_ = m.layers.back().cols;
+  } else if (m.family == "vit") {
+    prefix_ = m.weights.has("vit.embeddings.cls_token") ? "vit." : "";
+    channels_ = c.at("num_channels").get<int>();
+    image_size_ = c.at("image_size").get<int>();
+    classes_ = m.layers.back().cols;
+  } else if (m.family == "bert") {
+    prefix_ = m.weights.has("bert.embeddings.word_embeddings.weight") ? "bert." : "";
+    classes_ = m.layers.back().cols;
+    image_size_ = 0;
+  }
+}
+
+size_t network::layer_index(const std::string& name) const {
+  auto it = index_.find(name);
+  if (it == index_.end()) throw error(m_.dir + ": no weight layer '" + name + "'");
+  return it->second;
+}
+
+void network::forward_images(const uint8_t* pixels, int n, linear_backend& be, float* logits) const {
+  const size_t per = size_t(channels_) * image_size_ * image_size_;
+  vec x(size_t(n) * per);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = (float(pixels[i]) / 255.0f - mean_) / std_;
+  forward_float_images(x.data(), n, be, logits);
+}
+
+void network::forward_float_images(const float* input, int n, linear_backend& be, float* logits) const {
+  const model& m = m_;
+  const size_t N = size_t(n);
+  vec out;
+  if (m.family == "mlp") {
+    vec x(input, input + N * m.layers.front().rows);
+    for (size_t i = 0; i < m.layers.size(); ++i) {
+      x = apply(be, m, i, x, N);
+      if (i + 1 < m.layers.size()) relu(x);
+    }
+    out = std::move(x);
+  } else if (m.family == "lenet5") {
+    // NCHW input -> NHWC internally.
+    int h = image_size_, w = image_size_, c = channels_, oh, ow;
+    vec x(N * c * h * w);
+    for (size_t i = 0; i < N; ++i)
+      for (int ch = 0; ch < c; ++ch)
+        for (int p = 0; p < h * w; ++p) x[(i * h * w + p) * c + ch] = input[(i * c + ch) * h * w + p];
+    for (const char* conv : {"conv1", "conv2"}) {
+      const size_t li = layer_index(conv);
+      const int k = int(m.layers[li].shape[2]);
+      vec cols = im2col(x, n, h, w, c, k, 1, oh, ow);
+      x = apply(be, m, li, cols, N * oh * ow);
+      h = oh;
+      w = ow;
+      c = m.layers[li].cols;
+      relu(x);
+      x = maxpool2(x, n, h, w, c);
+    }
+    vec flat(x.size());  // NHWC -> (C, H, W) flattening, as PyTorch's view
+    for (size_t i = 0; i < N; ++i)
+      for (int p = 0; p < h * w; ++p)
+        for (int ch = 0; ch < c; ++ch) flat[(i * c + ch) * h * w + p] = x[(i * h * w + p) * c + ch];
+    x = apply(be, m, layer_index("fc1"), flat, N);
+    relu(x);
+    x = apply(be, m, layer_index("fc2"), x, N);
+    relu(x);
+    out = apply(be, m, layer_index("fc3"), x, N);
+  } else if (m.family == "vit") {
+    const std::string& p = prefix_;
+    const auto& cfg = m.config;
+    const int hidden = cfg.at("hidden_size").get<int>();
+    const int heads = cfg.at("num_attention_heads").get<int>();
+    const int layers = cfg.at("num_hidden_layers").get<int>();
+    const int patch = cfg.at("patch_size").get<int>();
+    const int c = channels_, hw = image_size_;
+    vec x(N * c * hw * hw);
+    for (size_t i = 0; i < N; ++i)
+      for (int ch = 0; ch < c; ++ch)
+        for (int q = 0; q < hw * hw; ++q) x[(i * hw * hw + q) * c + ch] = input[(i * c + ch) * hw * hw + q];
+    int gh, gw;
+    vec cols = im2col(x, n, hw, hw, c, patch, patch, gh, gw);
+    const int np = gh * gw, t = np + 1;
+    vec pe = apply(be, m, layer_index(p + "embeddings.patch_embeddings.projection"), cols, N * np);
+    const tensor& cls = param(m, p + "embeddings.cls_token");
+    const tensor& pos = param(m, p + "embeddings.position_embeddings");
+    vec h(N * t * hidden);
+    for (size_t i = 0; i < N; ++i)
+      for (int tok = 0; tok < t; ++tok)
+        for (int d = 0; d < hidden; ++d)
+          h[(i * t + tok) * hidden + d] =
+              (tok == 0 ? cls.data[d] : pe[(i * np + tok - 1) * hidden + d]) + pos.data[size_t(tok) * hidden + d];
+    const size_t rows = N * t;
+    for (int l = 0; l < layers; ++l) {
+      const std::string b = p + "encoder.layer." + std::to_string(l) + ".";
+      vec a = layer_norm(h, rows, hidden, param(m, b + "layernorm_before.weight"),
+                         param(m, b + "layernorm_before.bias"), ln_eps_);
+      vec q = apply(be, m, layer_index(b + "attention.attention.query"), a, rows);
+      vec k = apply(be, m, layer_index(b + "attention.attention.key"), a, rows);
+      vec v = apply(be, m, layer_index(b + "attention.attention.value"), a, rows);
+      vec ctx = attention(q, k, v, n, t, hidden, heads);
+      add_in_place(h, apply(be, m, layer_index(b + "attention.output.dense"), ctx, rows));
+      a = layer_norm(h, rows, hidden, param(m, b + "layernorm_after.weight"),
+                     param(m, b + "layernorm_after.bias"), ln_eps_);
+      vec mid = apply(be, m, layer_index(b + "intermediate.dense"), a, rows);
+      gelu(mid, gelu_tanh_);
+      add_in_place(h, apply(be, m, layer_index(b + "output.dense"), mid, rows));
+    }
+    vec clsv(N * hidden);
+    for (size_t i = 0; i < N; ++i)
+      std::copy_n(&h[i * t * hidden], hidden, &clsv[i * hidden]);
+    clsv = layer_norm(clsv, N, hidden, param(m, p + "layernorm.weight"), param(m, p + "layernorm.bias"), ln_eps_);
+    out = apply(be, m, layer_index("classifier"), clsv, N);
+  } else {
+    throw error(m.dir + ": family '" + m.family + "' takes token ids, not images");
+  }
+  std::copy(out.begin(), out.end(), logits);
+}
+
+void network::forward_tokens(const int32_t* ids, const int32_t* types, int n, int seq,
+                             linear_backend& be, float* logits) const {
+  const model& m = m_;
+  if (m.family != "bert") throw error(m.dir + ": family '" + m.family + "' takes images, not tokens");
+  const std::string& p = prefix_;
+  const auto& cfg = m.config;
+  const int hidden = cfg.at("hidden_size").get<int>();
+  const int heads = cfg.at("num_attention_heads").get<int>();
+  const int layers = cfg.at("num_hidden_layers").get<int>();
+  const int vocab = cfg.at("vocab_size").get<int>();
+  const int maxpos = cfg.at("max_position_embeddings").get<int>();
+  const int ntypes = cfg.at("type_vocab_size").get<int>();
+  if (seq > maxpos)
+    throw error(m.dir + ": sequence length " + std::to_string(seq) + " exceeds max_position_embeddings " +
+                std::to_string(maxpos));
+  const tensor& we = param(m, p + "embeddings.word_embeddings.weight");
+  const tensor& pe = param(m, p + "embeddings.position_embeddings.weight");
+  const tensor& te = param(m, p + "embeddings.token_type_embeddings.weight");
+  const size_t N = size_t(n), rows = N * seq;
+  vec h(rows * hidden);
+  for (size_t r = 0; r < rows; ++r) {
+    const int id = ids[r], ty = types ? types[r] : 0, pos = int(r % seq);
+    if (id < 0 || id >= vocab) throw error(m.dir + ": token id " + std::to_string(id) + " outside the vocabulary");
+    if (ty < 0 || ty >= ntypes) throw error(m.dir + ": token type " + std::to_string(ty) + " out of range");
+    for (int d = 0; d < hidden; ++d)
+      h[r * hidden + d] = we.data[size_t(id) * hidden + d] + pe.data[size_t(pos) * hidden + d] +
+                          te.data[size_t(ty) * hidden + d];
+  }
+  h = layer_norm(h, rows, hidden, param(m, p + "embeddings.LayerNorm.weight"),
+                 param(m, p + "embeddings.LayerNorm.bias"), ln_eps_);
+  for (int l = 0; l < layers; ++l) {
+    const std::string b = p + "encoder.layer." + std::to_string(l) + ".";
+    vec q = apply(be, m, layer_index(b + "attention.self.query"), h, rows);
+    vec k = apply(be, m, layer_index(b + "attention.self.key"), h, rows);
+    vec v = apply(be, m, layer_index(b + "attention.self.value"), h, rows);
+    vec ctx = attention(q, k, v, n, seq, hidden, heads);
+    vec a = apply(be, m, layer_index(b + "attention.output.dense"), ctx, rows);
+    add_in_place(a, h);
+    h = layer_norm(a, rows, hidden, param(m, b + "attention.output.LayerNorm.weight"),
+                   param(m, b + "attention.output.LayerNorm.bias"), ln_eps_);
+    vec mid = apply(be, m, layer_index(b + "intermediate.dense"), h, rows);
+    gelu(mid, gelu_tanh_);
+    vec o = apply(be, m, layer_index(b + "output.dense"), mid, rows);
+    add_in_place(o, h);
+    h = layer_norm(o, rows, hidden, param(m, b + "output.LayerNorm.weight"), param(m, b + "output.LayerNorm.bias"),
+                   ln_eps_);
+  }
+  vec cls(N * hidden);
+  for (size_t i = 0; i < N; ++i) std::copy_n(&h[i * seq * hidden], hidden, &cls[i * hidden]);
+  vec pooled = apply(be, m, layer_index(p + "pooler.dense"), cls, N);
+  for (float& x : pooled) x = std::tanh(x);
+  vec out = apply(be, m, layer_index("classifier"), pooled, N);
+  std::copy(out.begin(), out.end(), logits);
+}
+
+}  // namespace rramft::models

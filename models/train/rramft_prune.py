@@ -1,0 +1,298 @@
+"""Differentiable structured pruning, Stage 1 of arXiv 2401.11664 (DESIGN.md §1), for any
+PyTorch model. Self-contained (torch only): copy this file into another project and use it.
+
+Every prunable weight W (out x in [x kh x kw]) gets a learnable gate per OUTPUT (a PyTorch
+weight row: this is what frees crossbar columns) and optionally one per INPUT. The mask is
+M = step(g) (1 where g > 0); its backward pass is the straight-through estimator
+dL/dg = dL/dM * softplus(g). The effective weight is W * M_out[:, None] * M_in[None, :] and
+the bias is b * M_out, so a pruned output is exactly zero. The loss is
+task_loss + mu * sparsity_loss(model), with one optimizer for the weights and one for the
+gates; then freeze() fixes the masks and fine-tuning keeps pruned weights exactly zero.
+
+    import rramft_prune as rp
+    rp.attach(model, exclude=["classifier"])    # Linear, Conv1/2/3d, MultiheadAttention.in_proj
+    opt_w = torch.optim.AdamW(rp.weight_parameters(model), lr=1e-3)
+    opt_g = torch.optim.Adam(rp.gate_parameters(model), lr=1e-2)
+    for x, y in data:
+        loss = F.cross_entropy(model(x), y) + mu * rp.sparsity_loss(model)
+        opt_w.zero_grad(); opt_g.zero_grad(); loss.backward(); opt_w.step(); opt_g.step()
+    rp.enforce_min_sparsity(model, 0.25)        # optional: every gated layer >= 25% outputs pruned
+    rp.freeze(model)                            # masks fixed, pruned raw weights set to +0.0
+    ... fine-tune with an optimizer over rp.weight_parameters(model) ...
+    rp.bake(model)                              # plain nn.Parameters again, exact zeros kept
+
+The gates are implemented with torch.nn.utils.parametrize, so module.weight stays a normal
+attribute that every forward (including nn.MultiheadAttention's in_proj_weight) reads.
+"""
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.nn.utils import parametrize
+
+__all__ = ["StepSTE", "step_ste", "Gates", "attach", "gated_modules", "gate_parameters",
+           "weight_parameters", "sparsity_loss", "enforce_min_sparsity", "freeze", "bake",
+           "masks", "column_sparsity"]
+
+
+class StepSTE(torch.autograd.Function):
+    """M = step(g) = 1[g > 0] forward; dL/dg = dL/dM * softplus(g) backward."""
+
+    @staticmethod
+    def forward(ctx, g):
+        ctx.save_for_backward(g)
+        return (g > 0).to(g.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (g,) = ctx.saved_tensors
+        return grad * F.softplus(g)
+
+
+def step_ste(g):
+    return StepSTE.apply(g)
+
+
+class Gates(nn.Module):
+    """Weight parametrization W -> W * M_out (rows) * M_in (columns / input channels).
+
+    Before freeze(): masks come from the learnable gates through the STE. After freeze():
+    from fixed 0/1 buffers, and the gates no longer receive gradients."""
+
+    def __init__(self, shape, out_gates=True, in_gates=False, init=1.0, dtype=None, device=None):
+        super().__init__()
+        if len(shape) < 2:
+            raise ValueError(f"rramft_prune: a gated weight needs >= 2 dims, got shape {tuple(shape)}")
+        kw = {"dtype": dtype, "device": device}
+        self.n_out, self.n_in, self.ndim = int(shape[0]), int(shape[1]), len(shape)
+        self.out_gate = nn.Parameter(torch.full((self.n_out,), float(init), **kw)) if out_gates else None
+        self.in_gate = nn.Parameter(torch.full((self.n_in,), float(init), **kw)) if in_gates else None
+        self.frozen = False
+        self.register_buffer("out_fixed", None)
+        self.register_buffer("in_fixed", None)
+
+    def out_mask(self):
+        """1-D mask over outputs (rows), or None when this weight has no output gates."""
+        if self.out_gate is None:
+            return None
+        return self.out_fixed if self.frozen else step_ste(self.out_gate)
+
+    def in_mask(self):
+        if self.in_gate is None:
+            return None
+        return self.in_fixed if self.frozen else step_ste(self.in_gate)
+
+    def forward(self, w):
+        mo, mi = self.out_mask(), self.in_mask()
+        if mo is not None:
+            w = w * mo.view(-1, *([1] * (w.dim() - 1)))
+        if mi is not None:
+            w = w * mi.view(1, -1, *([1] * (w.dim() - 2)))
+        return w
+
+    def extra_repr(self):
+        return f"n_out={self.n_out}, n_in={self.n_in}, in_gates={self.in_gate is not None}, frozen={self.frozen}"
+
+
+class _BiasMask(nn.Module):
+    """b -> b * M_out, sharing the weight's Gates (held unregistered so it is counted once)."""
+
+    def __init__(self, gates):
+        super().__init__()
+        object.__setattr__(self, "_gates", gates)
+
+    def forward(self, b):
+        m = self._gates.out_mask()
+        return b if m is None else b * m
+
+
+# (module, weight attribute, bias attribute) pairs that attach() knows.
+def _targets(module):
+    if isinstance(module, (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)):
+        return [("weight", "bias")]
+    if isinstance(module, nn.MultiheadAttention):
+        if not module._qkv_same_embed_dim:
+            raise ValueError("rramft_prune: MultiheadAttention with kdim/vdim != embed_dim is not supported")
+        return [("in_proj_weight", "in_proj_bias")]
+    return []
+
+
+def _name(prefix, attr):
+    return f"{prefix}.{attr}" if prefix else attr
+
+
+def attach(model, include=None, exclude=(), out_gates=True, in_gates=False, init=1.0):
+    """Adds gates to every nn.Linear / nn.Conv1d/2d/3d weight and every nn.MultiheadAttention
+    in_proj_weight of @p model (its out_proj is an nn.Linear and is found as one).
+
+    include: optional callable(name, module) -> bool choosing modules; exclude: module names
+    (as in model.named_modules()) to skip, e.g. ["classifier"] so class outputs stay.
+    in_gates: also gate inputs (weight columns / input channels). init: initial gate value.
+    Returns {"<module>.<attr>": Gates}."""
+    if not out_gates and not in_gates:
+        raise ValueError("rramft_prune.attach: at least one of out_gates / in_gates is needed")
+    exclude = set(exclude)
+    found = {}
+    for name, mod in list(model.named_modules()):
+        if name in exclude or parametrize.is_parametrized(mod):
+            continue
+        targets = _targets(mod)
+        if not targets or (include is not None and not include(name, mod)):
+            continue
+        for wattr, battr in targets:
+            w = getattr(mod, wattr)
+            g = Gates(w.shape, out_gates, in_gates, init, dtype=w.dtype, device=w.device)
+            parametrize.register_parametrization(mod, wattr, g)
+            if getattr(mod, battr, None) is not None:
+                parametrize.register_parametrization(mod, battr, _BiasMask(g))
+            found[_name(name, wattr)] = g
+    if not found:
+        raise ValueError("rramft_prune.attach: no prunable layer found")
+    return found
+
+
+def gated_modules(model):
+    """[(qualified weight name, owning module, weight attribute, bias attribute or None, Gates)]."""
+    out = []
+    for name, mod in model.named_modules():
+        if not parametrize.is_parametrized(mod):
+            continue
+        for wattr, battr in _targets(mod):
+            if not parametrize.is_parametrized(mod, wattr):
+                continue
+            g = getattr(mod.parametrizations, wattr)[0]
+            if isinstance(g, Gates):
+                b = battr if parametrize.is_parametrized(mod, battr) else None
+                out.append((_name(name, wattr), mod, wattr, b, g))
+    return out
+
+
+def gate_parameters(model):
+    ps = []
+    for *_, g in gated_modules(model):
+        ps += [p for p in (g.out_gate, g.in_gate) if p is not None]
+    return ps
+
+
+def weight_parameters(model):
+    """Every parameter except the gates (the weights' optimizer)."""
+    gates = {id(p) for p in gate_parameters(model)}
+    return [p for p in model.parameters() if id(p) not in gates]
+
+
+def sparsity_loss(model, normalize="layer"):
+    """sum |M| over all gates, normalised.
+
+    normalize="layer" (default): the mean over gated weights of each one's kept fraction
+      (out and in masks each count as one term), in [0, 1]; every layer weighs the same,
+      whatever its size, and mu reads as "loss the whole model may pay to drop everything".
+    normalize="size": sum |M| / number of gates (big layers weigh more).
+    normalize="none": sum |M| itself, the paper's raw term."""
+    terms, total, count = [], 0, 0
+    for *_, g in gated_modules(model):
+        for m in (g.out_mask(), g.in_mask()):
+            if m is None:
+                continue
+            s = m.abs().sum()
+            terms.append(s / m.numel() if normalize == "layer" else s)
+            count += m.numel()
+    if normalize not in ("layer", "size", "none"):
+        raise ValueError(f"rramft_prune.sparsity_loss: unknown normalize '{normalize}'")
+    total = torch.stack(terms).sum()
+    if normalize == "layer":
+        return total / len(terms)
+    if normalize == "size":
+        return total / count
+    return total
+
+
+@torch.no_grad()
+def enforce_min_sparsity(model, fraction, skip=()):
+    """Before freeze(): in every gated weight (except names in skip) whose output gates keep
+    more than (1 - fraction) of the outputs, closes the open gates of smallest value until
+    ceil(fraction * n_out) outputs are pruned. Returns {name: outputs newly pruned}."""
+    if not 0 <= fraction < 1:
+        raise ValueError(f"rramft_prune.enforce_min_sparsity: fraction {fraction} not in [0, 1)")
+    changed = {}
+    for name, _, _, _, g in gated_modules(model):
+        if name in skip or g.out_gate is None:
+            continue
+        if g.frozen:
+            raise RuntimeError("rramft_prune.enforce_min_sparsity: call it before freeze()")
+        need = math.ceil(fraction * g.n_out - 1e-9)
+        v = g.out_gate.data
+        pruned = int((v <= 0).sum())
+        if pruned >= need:
+            continue
+        open_idx = torch.nonzero(v > 0).flatten()
+        order = open_idx[torch.argsort(v[open_idx], stable=True)]
+        close = order[: need - pruned]
+        v[close] = -1e-3
+        changed[name] = int(close.numel())
+    return changed
+
+
+@torch.no_grad()
+def freeze(model):
+    """Fixes every mask to step(g) as it is now, sets the raw weights and biases of pruned
+    rows/columns to +0.0 and stops the gates' gradients. After this, optimizer steps keep
+    pruned weights exactly zero (their gradient is exactly zero)."""
+    for _, mod, wattr, battr, g in gated_modules(model):
+        if g.frozen:
+            continue
+        mo = (g.out_gate > 0).to(g.out_gate.dtype) if g.out_gate is not None else None
+        mi = (g.in_gate > 0).to(g.in_gate.dtype) if g.in_gate is not None else None
+        g.out_fixed, g.in_fixed = mo, mi
+        g.frozen = True
+        for p in (g.out_gate, g.in_gate):
+            if p is not None:
+                p.requires_grad_(False)
+        raw = getattr(mod.parametrizations, wattr).original
+        keep = torch.ones_like(raw, dtype=torch.bool)
+        if mo is not None:
+            keep &= (mo > 0).view(-1, *([1] * (raw.dim() - 1)))
+        if mi is not None:
+            keep &= (mi > 0).view(1, -1, *([1] * (raw.dim() - 2)))
+        raw.copy_(torch.where(keep, raw, torch.zeros_like(raw)))
+        if battr is not None and mo is not None:
+            rb = getattr(mod.parametrizations, battr).original
+            rb.copy_(torch.where(mo > 0, rb, torch.zeros_like(rb)))
+
+
+def masks(model):
+    """{name: (out mask bool tensor or None, in mask bool tensor or None)} as step(g) now."""
+    res = {}
+    with torch.no_grad():
+        for name, *_, g in gated_modules(model):
+            mo, mi = g.out_mask(), g.in_mask()
+            res[name] = (None if mo is None else mo.detach() > 0, None if mi is None else mi.detach() > 0)
+    return res
+
+
+def column_sparsity(model):
+    """{name: (pruned outputs, outputs)} for every gated weight (crossbar columns freed)."""
+    return {n: (0 if mo is None else int((~mo).sum()), (mo.numel() if mo is not None else 0))
+            for n, (mo, _) in masks(model).items()}
+
+
+@torch.no_grad()
+def bake(model):
+    """Removes the parametrizations: weights and biases become plain nn.Parameters holding
+    the masked values, pruned entries exactly +0.0. Returns the masks() taken before."""
+    ms = masks(model)
+    for name, mod, wattr, battr, g in gated_modules(model):
+        mo, mi = ms[name]
+        for attr, is_bias in ((wattr, False), (battr, True)):
+            if attr is None:
+                continue
+            eff = getattr(mod, attr).detach().clone()
+            keep = torch.ones_like(eff, dtype=torch.bool)
+            if mo is not None:
+                keep &= mo.view(-1, *([1] * (eff.dim() - 1)))
+            if mi is not None and not is_bias:
+                keep &= mi.view(1, -1, *([1] * (eff.dim() - 2)))
+            eff = torch.where(keep, eff, torch.zeros_like(eff))
+            parametrize.remove_parametrizations(mod, attr, leave_parametrized=False)
+            getattr(mod, attr).data.copy_(eff)
+    return ms
