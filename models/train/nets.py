@@ -39,11 +39,6 @@ class MLP(nn.Module):
     def config(self):
         return {"model_type": "mlp", "layer_sizes": self.layer_sizes, "activation": "relu"}
 
-    # Consumers whose input columns read a pruned output of the producer (f(0) = 0 and the
-    # producer's bias is masked, so the consumer sees an exact 0 there): (producer, consumer, group).
-    def chain(self):
-        return [(f"fc{k}.weight", f"fc{k + 1}.weight", 1) for k in range(1, self.n)]
-
 
 class LeNet5(nn.Module):
     family = "lenet5"
@@ -70,12 +65,6 @@ class LeNet5(nn.Module):
     def config(self):
         return {"model_type": "lenet5", "in_channels": self.in_channels,
                 "image_size": self.image_size, "num_classes": self.num_classes}
-
-    def chain(self):
-        # A pruned conv channel is 0 after relu and max pooling: the next layer's input
-        # channel (conv2) or its s*s flattened features (fc1) read zeros.
-        return [("conv1.weight", "conv2.weight", 1), ("conv2.weight", "fc1.weight", self.s * self.s),
-                ("fc1.weight", "fc2.weight", 1), ("fc2.weight", "fc3.weight", 1)]
 
 
 class ViT(nn.Module):
