@@ -130,36 +130,46 @@ void mvm_fast(const mapped_layer& l, const std::vector<cell_error>& errors,
   } else {
     throw error("layer '" + l.name + "': products exceed 2^53, the fast path cannot be exact");
   }
+  // Corrections, vector by vector so that x and y rows stay in cache; vectors are
+  // independent, so splitting them over threads cannot change a result.
+  struct direct_error {
+    int32_t out, row;
+    int64_t coef;
+  };
   struct voted_error {
     int32_t block, out, cand, row;
     int64_t coef;
   };
+  std::vector<direct_error> direct;
   std::vector<voted_error> voted;
   for (const cell_error& e : errors) {
     const column_content& cc = l.columns[size_t(e.column)];
     const int kr = e.block * R + e.row;
     const int64_t coef = l.column_weight(cc) * e.delta;
-    if (T > 1 && l.is_protected(cc.slice)) {
+    if (T > 1 && l.is_protected(cc.slice))
       voted.push_back({e.block, cc.out, cc.cand, kr, coef});
-      continue;
-    }
-    for (int i = 0; i < n; ++i) yk[size_t(i) * O + cc.out] += coef * xk[size_t(i) * K + kr];
+    else
+      direct.push_back({cc.out, kr, coef});
   }
   std::sort(voted.begin(), voted.end(), [](const voted_error& a, const voted_error& b) {
     return a.block != b.block ? a.block < b.block : a.out < b.out;
   });
-  std::vector<int64_t> d(T);
-  for (size_t g = 0; g < voted.size();) {
-    size_t e = g;
-    while (e < voted.size() && voted[e].block == voted[g].block && voted[e].out == voted[g].out)
-      ++e;
-    for (int i = 0; i < n; ++i) {
-      std::fill(d.begin(), d.end(), 0);
-      for (size_t j = g; j < e; ++j)
-        d[voted[j].cand] += voted[j].coef * xk[size_t(i) * K + voted[j].row];
-      yk[size_t(i) * O + voted[g].out] += median(d.data(), T);
+  std::vector<size_t> groups;  // start of each (block, out) group, then the end
+  for (size_t g = 0; g < voted.size(); ++g)
+    if (g == 0 || voted[g].block != voted[g - 1].block || voted[g].out != voted[g - 1].out) groups.push_back(g);
+  groups.push_back(voted.size());
+  if (direct.empty() && voted.empty()) return;
+#pragma omp parallel for schedule(static)
+  for (int i = 0; i < n; ++i) {
+    const int32_t* xi = &xk[size_t(i) * K];
+    int64_t* yi = &yk[size_t(i) * O];
+    for (const direct_error& e : direct) yi[e.out] += e.coef * xi[e.row];
+    int64_t d[16];
+    for (size_t g = 0; g + 1 < groups.size(); ++g) {
+      std::fill(d, d + T, 0);
+      for (size_t j = groups[g]; j < groups[g + 1]; ++j) d[voted[j].cand] += voted[j].coef * xi[voted[j].row];
+      yi[voted[groups[g]].out] += median(d, T);
     }
-    g = e;
   }
 }
 
