@@ -175,6 +175,29 @@ void mvm_fast(const mapped_layer& l, const std::vector<cell_error>& errors,
 
 }  // namespace
 
+void quantize_inputs(const mapped_layer& l, const float* x, int n, double fixed_scale, int32_t* xq,
+                     double* sx) {
+  const activation_quantizer aq{l.arch.input_bits, l.arch.input_signed};
+  const size_t rows = size_t(l.rows);
+  for (int i = 0; i < n; ++i) {
+    const float* xi = x + size_t(i) * rows;
+    sx[i] = fixed_scale > 0 ? fixed_scale : aq.scale_for(xi, rows);
+    aq.quantize(xi, rows, sx[i], xq + size_t(i) * rows);
+  }
+}
+
+void dequantize_outputs(const mapped_layer& l, const int64_t* yq, int n, const double* sx,
+                        const float* bias, float* y) {
+  const size_t cols = size_t(l.cols);
+  std::vector<double> ws(cols, 0.0);  // pruned outputs carry no weight: only their bias
+  for (size_t k = 0; k < l.kept_cols.size(); ++k) ws[size_t(l.kept_cols[k])] = l.w.scale_of(int(k));
+  for (int i = 0; i < n; ++i)
+    for (size_t o = 0; o < cols; ++o) {
+      const size_t at = size_t(i) * cols + o;
+      y[at] = float(double(yq[at]) * ws[o] * sx[i]) + (bias ? bias[o] : 0.0f);
+    }
+}
+
 void column_sums(const float* digits, int n, int rows, const float* levels, int C, float* sums) {
   Eigen::Map<const matf> D(digits, n, rows);
   Eigen::Map<const matf> L(levels, rows, C);

@@ -26,6 +26,17 @@ enum class mvm_path {
 void mvm(const mapped_layer& l, const std::vector<cell_error>& errors, const int32_t* x, int n,
          int64_t* y, mvm_path path = mvm_path::automatic);
 
+/// @brief The DAC side: quantizes @p n float vectors (n x l.rows) to the layer's input
+/// integers @p xq, with one scale per vector (@p fixed_scale <= 0) or @p fixed_scale for all
+/// (calibrated); the scales go to @p sx (n values).
+void quantize_inputs(const mapped_layer& l, const float* x, int n, double fixed_scale, int32_t* xq,
+                     double* sx);
+
+/// @brief The way back: y = yq * weight scale(output) * sx(vector) + bias, n x l.cols.
+/// @p bias may be null.
+void dequantize_outputs(const mapped_layer& l, const int64_t* yq, int n, const double* sx,
+                        const float* bias, float* y);
+
 /// @brief Column sums of one crossbar for one input slice: sums[i][c] = sum_r digits[i][r] *
 /// levels[r][c] for @p n vectors. digits: n x rows, levels: rows x C (row-major).
 void column_sums(const float* digits, int n, int rows, const float* levels, int C, float* sums);

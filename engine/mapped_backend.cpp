@@ -4,7 +4,6 @@
 #include <cmath>
 
 #include "core/error.h"
-#include "core/quant.h"
 
 namespace rramft::engine {
 
@@ -39,25 +38,12 @@ mapped_backend::mapped_backend(const mapping::chip_mapping& cm, const models::mo
 void mapped_backend::linear(size_t layer, const float* x, int n, float* y) {
   const mapped_layer& l = cm_.layers[layer];
   const models::weight_layer& wl = m_.layers[layer];
-  const activation_quantizer aq{l.arch.input_bits, l.arch.input_signed};
-  const size_t rows = size_t(l.rows), cols = size_t(l.cols);
-  std::vector<int32_t> xq(size_t(n) * rows);
+  std::vector<int32_t> xq(size_t(n) * size_t(l.rows));
   std::vector<double> sx(static_cast<size_t>(n));
-  for (int i = 0; i < n; ++i) {
-    const float* xi = x + size_t(i) * rows;
-    sx[size_t(i)] = scales_.empty() ? aq.scale_for(xi, rows) : scales_[layer];
-    aq.quantize(xi, rows, sx[size_t(i)], &xq[size_t(i) * rows]);
-  }
-  std::vector<int64_t> yq(size_t(n) * cols);
+  quantize_inputs(l, x, n, scales_.empty() ? 0.0 : scales_[layer], xq.data(), sx.data());
+  std::vector<int64_t> yq(size_t(n) * size_t(l.cols));
   mvm(l, errors_[layer], xq.data(), n, yq.data(), path_);
-  // Output o of the logical layer is kept output k when l.kept_cols[k] == o.
-  std::vector<double> ws(cols, 0.0);
-  for (size_t k = 0; k < l.kept_cols.size(); ++k) ws[size_t(l.kept_cols[k])] = l.w.scale_of(int(k));
-  for (int i = 0; i < n; ++i)
-    for (size_t o = 0; o < cols; ++o) {
-      const size_t at = size_t(i) * cols + o;
-      y[at] = float(double(yq[at]) * ws[o] * sx[size_t(i)]) + (wl.bias.empty() ? 0.0f : wl.bias[o]);
-    }
+  dequantize_outputs(l, yq.data(), n, sx.data(), wl.bias.empty() ? nullptr : wl.bias.data(), y);
 }
 
 }  // namespace rramft::engine
