@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "core/datapath.h"
 #include "core/error.h"
 #include "core/periph.h"
 
@@ -39,65 +40,30 @@ void check_inputs(const mapped_layer& l, const std::vector<int32_t>& xk) {
                   std::to_string(l.arch.input_bits) + "-bit input range");
 }
 
-/// Slice by slice, crossbar by crossbar, as the hardware computes it.
+/// Slice by slice, crossbar by crossbar, as the hardware computes it (core/datapath.h).
 void mvm_bit_serial(const mapped_layer& l, const std::vector<cell_error>& errors,
                     const std::vector<int32_t>& xk, int n, std::vector<int64_t>& yk) {
-  const int R = l.R(), C = l.C();
-  const int K = int(l.kept_rows.size());
-  const int O = int(l.kept_cols.size());
-  const int T = l.copies();
-  const input_slicing sl{l.arch.input_bits, l.arch.dac.bits, l.arch.input_signed};
-  const int nslices = sl.count();
+  const int C = l.C();
+  const int nslices = input_slicing{l.arch.input_bits, l.arch.dac.bits, l.arch.input_signed}.count();
   const adc_model adc(l.arch);
-  std::vector<int64_t> cand(T > 1 ? size_t(n) * O * T : 0);
-  std::vector<int64_t> votes(T);
-  matf digits, levels(R, C), sums;
-  auto err = errors.begin();
+  block_partials part;
+  std::vector<float> levels, sums(size_t(n) * C);
+  std::vector<int64_t> converted(size_t(n) * C);
   for (int b = 0; b < l.row_blocks; ++b) {
     const int rows = l.block_rows(b);
-    std::fill(cand.begin(), cand.end(), 0);
-    // DAC levels of every slice for this row block: nslices matrices of n x rows.
-    std::vector<matf> dig(nslices, matf(n, rows));
-    for (int k = 0; k < nslices; ++k)
-      for (int i = 0; i < n; ++i)
-        for (int r = 0; r < rows; ++r)
-          dig[k](i, r) = float(sl.digit(xk[size_t(i) * K + b * R + r], k));
+    part.reset(n, int(l.kept_cols.size()), l.copies());
+    std::vector<std::vector<float>> dig(nslices, std::vector<float>(size_t(n) * rows));
+    for (int k = 0; k < nslices; ++k) dac_levels(l, xk.data(), n, b, k, dig[k].data());
+    levels.resize(size_t(rows) * C);
     for (int x = 0; x < l.xbars_per_block; ++x) {
-      // Programmed levels, then the cells that read wrong.
-      levels.setZero(rows, C);
-      const column_content* cols = &l.columns[size_t(x) * C];
-      for (int c = 0; c < C; ++c)
-        if (cols[c].used())
-          for (int r = 0; r < rows; ++r)
-            levels(r, c) = float(l.programmed_level(b * R + r, cols[c]));
-      while (err != errors.end() && err->block == b && err->column < (x + 1) * C) {
-        levels(err->row, err->column - x * C) += float(err->delta);
-        ++err;
-      }
+      crossbar_levels(l, errors, b, x, levels.data());
       for (int k = 0; k < nslices; ++k) {
-        sums.resize(n, C);
         column_sums(dig[k].data(), n, rows, levels.data(), C, sums.data());
-        const int64_t wk = sl.weight(k);
-        for (int c = 0; c < C; ++c) {
-          const column_content& cc = cols[c];
-          if (!cc.used()) continue;
-          const int64_t w = wk * l.column_weight(cc);
-          const bool voted = T > 1 && l.is_protected(cc.slice);
-          for (int i = 0; i < n; ++i) {
-            const int64_t v = w * adc.convert(int64_t(sums(i, c)));
-            if (voted)
-              cand[(size_t(i) * O + cc.out) * T + cc.cand] += v;
-            else
-              yk[size_t(i) * O + cc.out] += v;
-          }
-        }
+        adc_convert(l, adc, x, sums.data(), n, converted.data());
+        opc_accumulate(l, x, k, converted.data(), n, part);
       }
     }
-    if (T > 1)
-      for (size_t io = 0; io < size_t(n) * O; ++io) {
-        std::copy(&cand[io * T], &cand[io * T] + T, votes.begin());
-        yk[io] += median(votes.data(), T);
-      }
+    vote_accumulate(part, yk.data());
   }
 }
 
@@ -207,6 +173,15 @@ void column_sums(const float* digits, int n, int rows, const float* levels, int 
 
 void mvm(const mapped_layer& l, const std::vector<cell_error>& errors, const int32_t* x, int n,
          int64_t* y, mvm_path path) {
+  auto by_place = [](const cell_error& a, const cell_error& b) {
+    return a.block != b.block ? a.block < b.block : a.column != b.column ? a.column < b.column : a.row < b.row;
+  };
+  if (!std::is_sorted(errors.begin(), errors.end(), by_place)) {  // hand-made lists: sort a copy
+    std::vector<cell_error> sorted = errors;
+    std::sort(sorted.begin(), sorted.end(), by_place);
+    mvm(l, sorted, x, n, y, path);
+    return;
+  }
   std::vector<int32_t> xk = gather_inputs(l, x, n);
   check_inputs(l, xk);
   std::vector<int64_t> yk(size_t(n) * l.kept_cols.size(), 0);
