@@ -170,6 +170,7 @@ network::network(const model& m) : m_(m) {
     image_size_ = int(std::lround(std::sqrt(double(in))));
     if (image_size_ * image_size_ != in) image_size_ = 0;  // not an image: flat vectors only
     classes_ = m.layers.back().cols;
+    if (c.contains("activation")) mlp_act_ = c.at("activation").get<std::string>();  // the loader checked it
   } else if (m.family == "lenet5") {
     channels_ = c.at("in_channels").get<int>();
     image_size_ = c.at("image_size").get<int>();
@@ -207,7 +208,15 @@ void network::forward_float_images(const float* input, int n, linear_backend& be
     vec x(input, input + N * m.layers.front().rows);
     for (size_t i = 0; i < m.layers.size(); ++i) {
       x = apply(be, m, i, x, N);
-      if (i + 1 < m.layers.size()) relu(x);
+      if (i + 1 == m.layers.size()) break;
+      if (mlp_act_ == "relu")
+        relu(x);
+      else if (mlp_act_ == "gelu")
+        gelu(x, false);
+      else if (mlp_act_ == "tanh")
+        for (float& v : x) v = std::tanh(v);
+      else if (mlp_act_ == "sigmoid")
+        for (float& v : x) v = 1.0f / (1.0f + std::exp(-v));
     }
     out = std::move(x);
   } else if (m.family == "lenet5") {

@@ -61,6 +61,7 @@ private:
   float mean_ = 0, std_ = 1;
   double ln_eps_ = 1e-12;
   bool gelu_tanh_ = false;
+  std::string mlp_act_ = "relu";  ///< mlp hidden activation
   std::map<std::string, size_t> index_;
   std::string prefix_;  ///< "vit." / "bert." or ""
 };
