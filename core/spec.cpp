@@ -194,6 +194,24 @@ arch_spec parse_with(reader& r, const std::string& origin) {
   r.get_enum("mapping.copy_scope", s.mapping.copy_scope, cscopes);
   r.get("mapping.strict", s.mapping.strict);
   r.get("seed", s.seed);
+  r.get("clock_mhz", s.clock_mhz);
+  r.get("tiles.count", s.tiles.count);
+  r.get("tiles.crossbars", s.tiles.crossbars);
+  r.get("timing.xbar_read_ns", s.timing.xbar_read_ns);
+  r.get("timing.adc_msps", s.timing.adc_msps);
+  r.get("timing.opc_cycles", s.timing.opc_cycles);
+  r.get("timing.vote_cycles", s.timing.vote_cycles);
+  r.get("timing.vote_ii", s.timing.vote_ii);
+  r.get("timing.accumulate_cycles", s.timing.accumulate_cycles);
+  r.get("timing.pipeline", s.timing.pipeline);
+  r.get("buffer.tile_kib", s.buffer.tile_kib);
+  r.get("buffer.global_kib", s.buffer.global_kib);
+  r.get("buffer.bytes_per_cycle", s.buffer.bytes_per_cycle);
+  r.get("noc.topology", s.noc.topology);
+  r.get("noc.hop_cycles", s.noc.hop_cycles);
+  r.get("noc.bytes_per_cycle", s.noc.bytes_per_cycle);
+  r.get("sfu.ops_per_cycle", s.sfu.ops_per_cycle);
+  r.get("energy_table", s.energy_table);
   return s;
 }
 
@@ -341,6 +359,23 @@ void arch_spec::validate() const {
   range("protection.planes", protection.planes, 0, weight_slices());
   if (protection.scheme == scheme::vote && protection.planes < 1)
     throw error("key 'protection.planes': the vote scheme needs at least one protected plane");
+  range("clock_mhz", clock_mhz, 1e-3, 1e6);
+  range("tiles.count", tiles.count, 1, 1 << 20);
+  range("tiles.crossbars", tiles.crossbars, 1, 1 << 16);
+  range("timing.xbar_read_ns", timing.xbar_read_ns, 1e-3, 1e9);
+  range("timing.adc_msps", timing.adc_msps, 1e-3, 1e6);
+  range("timing.opc_cycles", timing.opc_cycles, 0, 1 << 20);
+  range("timing.vote_cycles", timing.vote_cycles, 0, 1 << 20);
+  range("timing.vote_ii", timing.vote_ii, 1, 1 << 20);
+  range("timing.accumulate_cycles", timing.accumulate_cycles, 0, 1 << 20);
+  range("buffer.tile_kib", buffer.tile_kib, 1, 1 << 24);
+  range("buffer.global_kib", buffer.global_kib, 1, 1 << 24);
+  range("buffer.bytes_per_cycle", buffer.bytes_per_cycle, 1, 1 << 16);
+  range("noc.hop_cycles", noc.hop_cycles, 0, 1 << 20);
+  range("noc.bytes_per_cycle", noc.bytes_per_cycle, 1, 1 << 16);
+  range("sfu.ops_per_cycle", sfu.ops_per_cycle, 1, 1 << 20);
+  if (noc.topology != "mesh" && noc.topology != "bus")
+    throw error("key 'noc.topology': '" + noc.topology + "' is not one of mesh | bus");
   // Column sums are computed in float GEMMs, exact only below 2^24.
   if (column_full_scale() >= (int64_t(1) << 24))
     throw error("key 'crossbar.rows': " + std::to_string(crossbar.rows) + " rows of " +
@@ -380,6 +415,24 @@ YAML::Node arch_spec::to_yaml() const {
   n["mapping"]["copy_scope"] = to_string(mapping.copy_scope);
   n["mapping"]["strict"] = mapping.strict;
   n["seed"] = seed;
+  n["clock_mhz"] = clock_mhz;
+  n["tiles"]["count"] = tiles.count;
+  n["tiles"]["crossbars"] = tiles.crossbars;
+  n["timing"]["xbar_read_ns"] = timing.xbar_read_ns;
+  n["timing"]["adc_msps"] = timing.adc_msps;
+  n["timing"]["opc_cycles"] = timing.opc_cycles;
+  n["timing"]["vote_cycles"] = timing.vote_cycles;
+  n["timing"]["vote_ii"] = timing.vote_ii;
+  n["timing"]["accumulate_cycles"] = timing.accumulate_cycles;
+  n["timing"]["pipeline"] = timing.pipeline;
+  n["buffer"]["tile_kib"] = buffer.tile_kib;
+  n["buffer"]["global_kib"] = buffer.global_kib;
+  n["buffer"]["bytes_per_cycle"] = buffer.bytes_per_cycle;
+  n["noc"]["topology"] = noc.topology;
+  n["noc"]["hop_cycles"] = noc.hop_cycles;
+  n["noc"]["bytes_per_cycle"] = noc.bytes_per_cycle;
+  n["sfu"]["ops_per_cycle"] = sfu.ops_per_cycle;
+  n["energy_table"] = energy_table;
   return n;
 }
 

@@ -62,6 +62,39 @@ struct arch_spec {
   } mapping;
   uint64_t seed = 1;  ///< root of every fault map (chip identity)
 
+  // Structure and timing of the chip (used by the SystemC model; the functional core ignores them).
+  double clock_mhz = 1000;  ///< digital periphery clock, MHz
+  struct tiles_spec {
+    int count = 128;     ///< tiles on the chip, count
+    int crossbars = 96;  ///< crossbars per tile, count (ISAAC: 12 IMAs x 8)
+  } tiles;
+  struct timing_spec {
+    double xbar_read_ns =
+        100;                 ///< one crossbar read: DAC drive, settle, sample-and-hold, ns (ISAAC)
+    double adc_msps = 1280;  ///< ADC sample rate, MS/s (ISAAC: 1.28 GS/s)
+    int opc_cycles = 1;      ///< OPC shift-add latency per slice result, cycles
+    int vote_cycles = 3;     ///< voting unit latency (median of T), cycles
+    int vote_ii = 1;         ///< voting unit initiation interval, cycles per output
+    int accumulate_cycles = 1;  ///< tile accumulator latency per row block, cycles
+    bool pipeline = true;       ///< overlap crossbar reads with ADC conversions (sample-and-hold)
+  } timing;
+  struct buffer_spec {
+    int tile_kib = 64;         ///< input/output buffer per tile, KiB (ISAAC eDRAM: 64 KB)
+    int global_kib = 2048;     ///< global buffer, KiB
+    int bytes_per_cycle = 32;  ///< buffer port width, bytes per cycle (ISAAC: 256-bit)
+  } buffer;
+  struct noc_spec {
+    std::string topology = "mesh";  ///< mesh | bus
+    int hop_cycles = 2;             ///< router + link latency per hop, cycles
+    int bytes_per_cycle = 32;       ///< link width, bytes per cycle
+  } noc;
+  struct sfu_spec {
+    int ops_per_cycle = 16;  ///< digital special-function unit throughput, element ops per cycle
+  } sfu;
+  std::string energy_table =
+      "ert/isaac.yaml";  ///< energy and area reference table, relative to the arch file
+  double cycle_ns() const { return 1e3 / clock_mhz; }
+
   /// @brief Parses @p node; @p origin names the file in errors. Unknown keys are errors.
   static arch_spec parse(const YAML::Node& node, const std::string& origin);
   /// @brief Loads @p path, applies "a.b=value" overrides, parses and validates.
