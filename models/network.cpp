@@ -209,6 +209,7 @@ void network::forward_float_images(const float* input, int n, linear_backend& be
     for (size_t i = 0; i < m.layers.size(); ++i) {
       x = apply(be, m, i, x, N);
       if (i + 1 == m.layers.size()) break;
+      be.digital(mlp_act_.c_str(), x.size());
       if (mlp_act_ == "relu")
         relu(x);
       else if (mlp_act_ == "gelu")
@@ -235,7 +236,9 @@ void network::forward_float_images(const float* input, int n, linear_backend& be
       w = ow;
       c = m.layers[li].cols;
       relu(x);
+      be.digital("relu", x.size());
       x = maxpool2(x, n, h, w, c);
+      be.digital("pool", x.size() * 4);
     }
     vec flat(x.size());  // NHWC -> (C, H, W) flattening, as PyTorch's view
     for (size_t i = 0; i < N; ++i)
@@ -243,8 +246,10 @@ void network::forward_float_images(const float* input, int n, linear_backend& be
         for (int ch = 0; ch < c; ++ch) flat[(i * c + ch) * h * w + p] = x[(i * h * w + p) * c + ch];
     x = apply(be, m, layer_index("fc1"), flat, N);
     relu(x);
+    be.digital("relu", x.size());
     x = apply(be, m, layer_index("fc2"), x, N);
     relu(x);
+    be.digital("relu", x.size());
     out = apply(be, m, layer_index("fc3"), x, N);
   } else if (m.family == "vit") {
     const std::string& p = prefix_;
@@ -271,25 +276,34 @@ void network::forward_float_images(const float* input, int n, linear_backend& be
           h[(i * t + tok) * hidden + d] =
               (tok == 0 ? cls.data[d] : pe[(i * np + tok - 1) * hidden + d]) + pos.data[size_t(tok) * hidden + d];
     const size_t rows = N * t;
+    be.digital("add", h.size());
     for (int l = 0; l < layers; ++l) {
       const std::string b = p + "encoder.layer." + std::to_string(l) + ".";
       vec a = layer_norm(h, rows, hidden, param(m, b + "layernorm_before.weight"),
                          param(m, b + "layernorm_before.bias"), ln_eps_);
+      be.digital("layernorm", a.size());
       vec q = apply(be, m, layer_index(b + "attention.attention.query"), a, rows);
       vec k = apply(be, m, layer_index(b + "attention.attention.key"), a, rows);
       vec v = apply(be, m, layer_index(b + "attention.attention.value"), a, rows);
       vec ctx = attention(q, k, v, n, t, hidden, heads);
+      be.digital("attention", 2 * N * t * t * hidden);
+      be.digital("softmax", N * heads * t * t);
       add_in_place(h, apply(be, m, layer_index(b + "attention.output.dense"), ctx, rows));
+      be.digital("add", h.size());
       a = layer_norm(h, rows, hidden, param(m, b + "layernorm_after.weight"),
                      param(m, b + "layernorm_after.bias"), ln_eps_);
+      be.digital("layernorm", a.size());
       vec mid = apply(be, m, layer_index(b + "intermediate.dense"), a, rows);
       gelu(mid, gelu_tanh_);
+      be.digital("gelu", mid.size());
       add_in_place(h, apply(be, m, layer_index(b + "output.dense"), mid, rows));
+      be.digital("add", h.size());
     }
     vec clsv(N * hidden);
     for (size_t i = 0; i < N; ++i)
       std::copy_n(&h[i * t * hidden], hidden, &clsv[i * hidden]);
     clsv = layer_norm(clsv, N, hidden, param(m, p + "layernorm.weight"), param(m, p + "layernorm.bias"), ln_eps_);
+    be.digital("layernorm", clsv.size());
     out = apply(be, m, layer_index("classifier"), clsv, N);
   } else {
     throw error(m.dir + ": family '" + m.family + "' takes token ids, not images");
@@ -327,20 +341,29 @@ void network::forward_tokens(const int32_t* ids, const int32_t* types, int n, in
   }
   h = layer_norm(h, rows, hidden, param(m, p + "embeddings.LayerNorm.weight"),
                  param(m, p + "embeddings.LayerNorm.bias"), ln_eps_);
+  be.digital("add", 2 * h.size());
+  be.digital("layernorm", h.size());
   for (int l = 0; l < layers; ++l) {
     const std::string b = p + "encoder.layer." + std::to_string(l) + ".";
     vec q = apply(be, m, layer_index(b + "attention.self.query"), h, rows);
     vec k = apply(be, m, layer_index(b + "attention.self.key"), h, rows);
     vec v = apply(be, m, layer_index(b + "attention.self.value"), h, rows);
     vec ctx = attention(q, k, v, n, seq, hidden, heads);
+    be.digital("attention", 2 * N * seq * seq * hidden);
+    be.digital("softmax", N * heads * seq * seq);
     vec a = apply(be, m, layer_index(b + "attention.output.dense"), ctx, rows);
     add_in_place(a, h);
+    be.digital("add", a.size());
+    be.digital("layernorm", a.size());
     h = layer_norm(a, rows, hidden, param(m, b + "attention.output.LayerNorm.weight"),
                    param(m, b + "attention.output.LayerNorm.bias"), ln_eps_);
     vec mid = apply(be, m, layer_index(b + "intermediate.dense"), h, rows);
     gelu(mid, gelu_tanh_);
+    be.digital("gelu", mid.size());
     vec o = apply(be, m, layer_index(b + "output.dense"), mid, rows);
     add_in_place(o, h);
+    be.digital("add", o.size());
+    be.digital("layernorm", o.size());
     h = layer_norm(o, rows, hidden, param(m, b + "output.LayerNorm.weight"), param(m, b + "output.LayerNorm.bias"),
                    ln_eps_);
   }
@@ -348,6 +371,7 @@ void network::forward_tokens(const int32_t* ids, const int32_t* types, int n, in
   for (size_t i = 0; i < N; ++i) std::copy_n(&h[i * seq * hidden], hidden, &cls[i * hidden]);
   vec pooled = apply(be, m, layer_index(p + "pooler.dense"), cls, N);
   for (float& x : pooled) x = std::tanh(x);
+  be.digital("tanh", pooled.size());
   vec out = apply(be, m, layer_index("classifier"), pooled, N);
   std::copy(out.begin(), out.end(), logits);
 }

@@ -23,6 +23,10 @@ public:
   /// @param x n x rows activations, row-major
   /// @param y n x cols outputs, bias included
   virtual void linear(size_t layer, const float* x, int n, float* y) = 0;
+  /// @brief Told of every digital (special-function unit) operation the pass performs:
+  /// @p op names it (relu, gelu, layernorm, softmax, attention, pool, add, ...), @p elements
+  /// counts element operations. The float and mapped engines ignore it; the chip model charges it.
+  virtual void digital(const char* op, size_t elements) {}
 };
 
 /// @brief Exact float32 products (Eigen GEMM): the reference the mapped runs are compared to.
