@@ -16,30 +16,6 @@ namespace {
 using matf = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using matd = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-/// Kept inputs of every vector, n x kept_rows.
-std::vector<int32_t> gather_inputs(const mapped_layer& l, const int32_t* x, int n) {
-  const size_t K = l.kept_rows.size();
-  std::vector<int32_t> g(size_t(n) * K);
-  for (int i = 0; i < n; ++i)
-    for (size_t r = 0; r < K; ++r) g[i * K + r] = x[size_t(i) * l.rows + l.kept_rows[r]];
-  return g;
-}
-
-void scatter_outputs(const mapped_layer& l, const std::vector<int64_t>& yk, int n, int64_t* y) {
-  const size_t O = l.kept_cols.size();
-  std::fill(y, y + size_t(n) * l.cols, 0);
-  for (int i = 0; i < n; ++i)
-    for (size_t o = 0; o < O; ++o) y[size_t(i) * l.cols + l.kept_cols[o]] = yk[i * O + o];
-}
-
-void check_inputs(const mapped_layer& l, const std::vector<int32_t>& xk) {
-  activation_quantizer aq{l.arch.input_bits, l.arch.input_signed};
-  for (int32_t v : xk)
-    if (v < aq.qmin() || v > aq.qmax())
-      throw error("layer '" + l.name + "': activation " + std::to_string(v) + " is outside the " +
-                  std::to_string(l.arch.input_bits) + "-bit input range");
-}
-
 /// Slice by slice, crossbar by crossbar, as the hardware computes it (core/datapath.h).
 void mvm_bit_serial(const mapped_layer& l, const std::vector<cell_error>& errors,
                     const std::vector<int32_t>& xk, int n, std::vector<int64_t>& yk) {
@@ -141,6 +117,36 @@ void mvm_fast(const mapped_layer& l, const std::vector<cell_error>& errors,
 
 }  // namespace
 
+/// Kept inputs of every vector, n x kept_rows.
+static std::vector<int32_t> gather_inputs_unchecked(const mapped_layer& l, const int32_t* x, int n) {
+  const size_t K = l.kept_rows.size();
+  std::vector<int32_t> g(size_t(n) * K);
+  for (int i = 0; i < n; ++i)
+    for (size_t r = 0; r < K; ++r) g[i * K + r] = x[size_t(i) * l.rows + l.kept_rows[r]];
+  return g;
+}
+
+void scatter_outputs(const mapped_layer& l, const std::vector<int64_t>& yk, int n, int64_t* y) {
+  const size_t O = l.kept_cols.size();
+  std::fill(y, y + size_t(n) * l.cols, 0);
+  for (int i = 0; i < n; ++i)
+    for (size_t o = 0; o < O; ++o) y[size_t(i) * l.cols + l.kept_cols[o]] = yk[i * O + o];
+}
+
+static void check_inputs(const mapped_layer& l, const std::vector<int32_t>& xk) {
+  activation_quantizer aq{l.arch.input_bits, l.arch.input_signed};
+  for (int32_t v : xk)
+    if (v < aq.qmin() || v > aq.qmax())
+      throw error("layer '" + l.name + "': activation " + std::to_string(v) + " is outside the " +
+                  std::to_string(l.arch.input_bits) + "-bit input range");
+}
+
+std::vector<int32_t> kept_inputs(const mapped_layer& l, const int32_t* x, int n) {
+  std::vector<int32_t> xk = gather_inputs_unchecked(l, x, n);
+  check_inputs(l, xk);
+  return xk;
+}
+
 void quantize_inputs(const mapped_layer& l, const float* x, int n, double fixed_scale, int32_t* xq,
                      double* sx) {
   const activation_quantizer aq{l.arch.input_bits, l.arch.input_signed};
@@ -182,8 +188,7 @@ void mvm(const mapped_layer& l, const std::vector<cell_error>& errors, const int
     mvm(l, sorted, x, n, y, path);
     return;
   }
-  std::vector<int32_t> xk = gather_inputs(l, x, n);
-  check_inputs(l, xk);
+  std::vector<int32_t> xk = kept_inputs(l, x, n);
   std::vector<int64_t> yk(size_t(n) * l.kept_cols.size(), 0);
   const bool lossless = l.arch.adc_lossless();
   if (path == mvm_path::fast && !lossless)

@@ -26,6 +26,11 @@ enum class mvm_path {
 void mvm(const mapped_layer& l, const std::vector<cell_error>& errors, const int32_t* x, int n,
          int64_t* y, mvm_path path = mvm_path::automatic);
 
+/// @brief The kept inputs of @p n vectors (n x l.rows -> n x kept_rows), range-checked.
+std::vector<int32_t> kept_inputs(const mapped_layer& l, const int32_t* x, int n);
+/// @brief Kept outputs back to the logical layout (n x kept_cols -> n x l.cols, pruned = 0).
+void scatter_outputs(const mapped_layer& l, const std::vector<int64_t>& yk, int n, int64_t* y);
+
 /// @brief The DAC side: quantizes @p n float vectors (n x l.rows) to the layer's input
 /// integers @p xq, with one scale per vector (@p fixed_scale <= 0) or @p fixed_scale for all
 /// (calibrated); the scales go to @p sx (n values).
