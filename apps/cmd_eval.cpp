@@ -2,6 +2,7 @@
 /// (protection scheme, failure rate) pair; writes accuracy.json, accuracy.csv, accuracy.png.
 #include <unistd.h>
 
+#include <boost/program_options.hpp>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -9,8 +10,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <boost/program_options.hpp>
 
 #include "apps/output.h"
 #include "core/error.h"
@@ -66,9 +65,9 @@ void plot(const engine::eval_report& rep, const std::string& dir) {
       << "plot ";
     bool first = true;
     for (const auto& s : rep.schemes) {
-      o << (first ? "" : ", ") << "'" << dir << "/accuracy.csv' using ($2*100):(strcol(1) eq '" << s.protect
-        << "' ? $3*100 : 1/0):($5*100):($6*100) with yerrorlines lw 2 title '" << s.protect
-        << " (fault-free " << std::round(s.fault_free * 1000) / 10 << "%)'";
+      o << (first ? "" : ", ") << "'" << dir << "/accuracy.csv' using ($2*100):(strcol(1) eq '"
+        << s.protect << "' ? $3*100 : 1/0):($5*100):($6*100) with yerrorlines lw 2 title '"
+        << s.protect << " (fault-free " << std::round(s.fault_free * 1000) / 10 << "%)'";
       first = false;
     }
     o << ", " << rep.float_acc * 100 << " with lines dt 2 lc 'gray' title 'float "
@@ -94,19 +93,23 @@ void plot(const engine::eval_report& rep, const std::string& dir) {
 }  // namespace
 
 int cmd_eval(int argc, char** argv) {
-  std::string model_dir, arch_file, out_dir, data_spec = "fashion-mnist", rates_s, protect_s = "none,vote",
-                                                calib_spec = "fashion-mnist-train:1000";
+  std::string model_dir, arch_file, out_dir, data_spec = "fashion-mnist", rates_s,
+                                             protect_s = "none,vote",
+                                             calib_spec = "fashion-mnist-train:1000";
   std::vector<std::string> sets;
   int trials = 10, batch = 500;
   po::options_description opts("rramft eval options");
-  opts.add_options()("help,h", "show this help")(
-      "model", po::value(&model_dir)->required(), "model folder (config.json + model.safetensors)")(
+  opts.add_options()("help,h", "show this help")("model", po::value(&model_dir)->required(),
+                                                 "model folder (config.json + model.safetensors)")(
       "arch", po::value(&arch_file)->required(), "architecture YAML")(
       "set", po::value(&sets)->composing(), "override an architecture key (repeatable)")(
-      "data", po::value(&data_spec), "fashion-mnist[:N] (default: all 10,000 test images), or DIR[:N]")(
-      "rates", po::value(&rates_s)->required(), "comma-separated cell failure rates, e.g. 1e-4,5e-4,1e-3")(
+      "data", po::value(&data_spec),
+      "fashion-mnist[:N] (default: all 10,000 test images), or DIR[:N]")(
+      "rates", po::value(&rates_s)->required(),
+      "comma-separated cell failure rates, e.g. 1e-4,5e-4,1e-3")(
       "trials", po::value(&trials), "chips (fault maps) per point (default 10)")(
-      "protect", po::value(&protect_s), "comma-separated schemes: none,vote,tmr (default none,vote)")(
+      "protect", po::value(&protect_s),
+      "comma-separated schemes: none,vote,tmr (default none,vote)")(
       "calib", po::value(&calib_spec), "calibration images for input_scale: calibrated")(
       "batch", po::value(&batch), "images per forward pass (default 500)")(
       "out", po::value(&out_dir)->required(), "output folder");
@@ -121,7 +124,8 @@ int cmd_eval(int argc, char** argv) {
   } catch (const po::error& e) {
     throw error(std::string("eval: ") + e.what());
   }
-  if (trials < 1 || trials > 100000) throw error("--trials: " + std::to_string(trials) + " is not in 1..100000");
+  if (trials < 1 || trials > 100000)
+    throw error("--trials: " + std::to_string(trials) + " is not in 1..100000");
   if (batch < 1) throw error("--batch must be positive");
   const arch_spec arch = arch_spec::load(arch_file, sets);
   engine::eval_options opt;
@@ -151,23 +155,25 @@ int cmd_eval(int argc, char** argv) {
   if (tty) std::cerr << "\n";
 
   make_dir(out_dir);
-  write_atomically(out_dir + "/accuracy.json", [&](std::ostream& o) { o << rep.to_json().dump(2) << "\n"; });
+  write_atomically(out_dir + "/accuracy.json",
+                   [&](std::ostream& o) { o << rep.to_json().dump(2) << "\n"; });
   write_atomically(out_dir + "/accuracy.csv", [&](std::ostream& o) { o << rep.to_csv(); });
   write_atomically(out_dir + "/arch.yaml", [&](std::ostream& o) {
     YAML::Emitter e;
     e << arch.to_yaml();
-    o << "# effective architecture of this result (all keys, overrides applied)\n" << e.c_str() << "\n";
+    o << "# effective architecture of this result (all keys, overrides applied)\n"
+      << e.c_str() << "\n";
   });
   plot(rep, out_dir);
 
   std::printf("float accuracy %.2f%% on %d images\n", 100 * rep.float_acc, rep.images);
   std::printf("%-8s %10s %8s %8s %8s %8s\n", "protect", "rate", "mean%", "std", "ci95lo", "ci95hi");
   for (const auto& p : rep.points)
-    std::printf("%-8s %10.3g %8.2f %8.2f %8.2f %8.2f\n", p.protect.c_str(), p.rate, 100 * p.mean, 100 * p.std,
-                100 * p.ci95_low, 100 * p.ci95_high);
+    std::printf("%-8s %10.3g %8.2f %8.2f %8.2f %8.2f\n", p.protect.c_str(), p.rate, 100 * p.mean,
+                100 * p.std, 100 * p.ci95_low, 100 * p.ci95_high);
   for (const auto& s : rep.schemes) {
-    std::printf("%s: fault-free %.2f%%, storage overhead %.2f%%, ", s.protect.c_str(), 100 * s.fault_free,
-                s.storage_overhead_pct);
+    std::printf("%s: fault-free %.2f%%, storage overhead %.2f%%, ", s.protect.c_str(),
+                100 * s.fault_free, s.storage_overhead_pct);
     if (s.reached)
       std::printf("drops 10 points at rate %.3g", s.tolerated_rate);
     else

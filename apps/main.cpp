@@ -1,16 +1,18 @@
 /// rramft command line: one subcommand per job. Bad input ends with one line on stderr,
 /// "rramft: error: <file/key/tensor>: <what>", and exit status 2.
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <iostream>
 #include <string>
+#include <systemc>
 
 #include "core/error.h"
 
 namespace rramft::app {
 int cmd_map(int argc, char** argv);
 int cmd_eval(int argc, char** argv);
-}
+}  // namespace rramft::app
 
 namespace {
 
@@ -19,6 +21,7 @@ const char* usage =
     "commands:\n"
     "  map    map a model onto the chip and report crossbars, overhead and sparsity\n"
     "  eval   accuracy under stuck-at faults, per protection scheme and failure rate\n"
+    "  run    the SystemC/TLM-2.0 chip model: cycles, energy, area, traces\n"
     "run 'rramft <command> --help' for the options of a command\n";
 
 }  // namespace
@@ -32,6 +35,10 @@ int main(int argc, char** argv) {
   try {
     if (cmd == "map") return rramft::app::cmd_map(argc - 1, argv + 1);
     if (cmd == "eval") return rramft::app::cmd_eval(argc - 1, argv + 1);
+    if (cmd == "run") {
+      setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+      return sc_core::sc_elab_and_sim(argc, argv);  // calls sc_main (apps/cmd_run.cpp)
+    }
     std::cerr << "rramft: error: unknown command '" << cmd << "' (rramft --help lists them)\n";
     return 2;
   } catch (const rramft::error& e) {

@@ -21,12 +21,14 @@ void crossbar_levels(const mapped_layer& l, const std::vector<cell_error>& error
   const column_content* cols = &l.columns[size_t(x) * C];
   for (int c = 0; c < C; ++c)
     if (cols[c].used())
-      for (int r = 0; r < rows; ++r) out[size_t(r) * C + c] = float(l.programmed_level(b * R + r, cols[c]));
+      for (int r = 0; r < rows; ++r)
+        out[size_t(r) * C + c] = float(l.programmed_level(b * R + r, cols[c]));
   // errors are sorted by (block, column, row): find this crossbar's range.
   const cell_error lo{b, x * C, 0, 0};
-  auto it = std::lower_bound(errors.begin(), errors.end(), lo, [](const cell_error& a, const cell_error& v) {
-    return a.block != v.block ? a.block < v.block : a.column < v.column;
-  });
+  auto it = std::lower_bound(errors.begin(), errors.end(), lo,
+                             [](const cell_error& a, const cell_error& v) {
+                               return a.block != v.block ? a.block < v.block : a.column < v.column;
+                             });
   for (; it != errors.end() && it->block == b && it->column < (x + 1) * C; ++it)
     out[size_t(it->row) * C + (it->column - x * C)] += float(it->delta);
 }

@@ -20,7 +20,8 @@ using matd = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMaj
 void mvm_bit_serial(const mapped_layer& l, const std::vector<cell_error>& errors,
                     const std::vector<int32_t>& xk, int n, std::vector<int64_t>& yk) {
   const int C = l.C();
-  const int nslices = input_slicing{l.arch.input_bits, l.arch.dac.bits, l.arch.input_signed}.count();
+  const int nslices =
+      input_slicing{l.arch.input_bits, l.arch.dac.bits, l.arch.input_signed}.count();
   const adc_model adc(l.arch);
   block_partials part;
   std::vector<float> levels, sums(size_t(n) * C);
@@ -98,7 +99,8 @@ void mvm_fast(const mapped_layer& l, const std::vector<cell_error>& errors,
   });
   std::vector<size_t> groups;  // start of each (block, out) group, then the end
   for (size_t g = 0; g < voted.size(); ++g)
-    if (g == 0 || voted[g].block != voted[g - 1].block || voted[g].out != voted[g - 1].out) groups.push_back(g);
+    if (g == 0 || voted[g].block != voted[g - 1].block || voted[g].out != voted[g - 1].out)
+      groups.push_back(g);
   groups.push_back(voted.size());
   if (direct.empty() && voted.empty()) return;
 #pragma omp parallel for schedule(static)
@@ -109,7 +111,8 @@ void mvm_fast(const mapped_layer& l, const std::vector<cell_error>& errors,
     int64_t d[16];
     for (size_t g = 0; g + 1 < groups.size(); ++g) {
       std::fill(d, d + T, 0);
-      for (size_t j = groups[g]; j < groups[g + 1]; ++j) d[voted[j].cand] += voted[j].coef * xi[voted[j].row];
+      for (size_t j = groups[g]; j < groups[g + 1]; ++j)
+        d[voted[j].cand] += voted[j].coef * xi[voted[j].row];
       yi[voted[groups[g]].out] += median(d, T);
     }
   }
@@ -118,7 +121,8 @@ void mvm_fast(const mapped_layer& l, const std::vector<cell_error>& errors,
 }  // namespace
 
 /// Kept inputs of every vector, n x kept_rows.
-static std::vector<int32_t> gather_inputs_unchecked(const mapped_layer& l, const int32_t* x, int n) {
+static std::vector<int32_t> gather_inputs_unchecked(const mapped_layer& l, const int32_t* x,
+                                                    int n) {
   const size_t K = l.kept_rows.size();
   std::vector<int32_t> g(size_t(n) * K);
   for (int i = 0; i < n; ++i)
@@ -180,7 +184,9 @@ void column_sums(const float* digits, int n, int rows, const float* levels, int 
 void mvm(const mapped_layer& l, const std::vector<cell_error>& errors, const int32_t* x, int n,
          int64_t* y, mvm_path path) {
   auto by_place = [](const cell_error& a, const cell_error& b) {
-    return a.block != b.block ? a.block < b.block : a.column != b.column ? a.column < b.column : a.row < b.row;
+    return a.block != b.block     ? a.block < b.block
+           : a.column != b.column ? a.column < b.column
+                                  : a.row < b.row;
   };
   if (!std::is_sorted(errors.begin(), errors.end(), by_place)) {  // hand-made lists: sort a copy
     std::vector<cell_error> sorted = errors;

@@ -335,7 +335,7 @@ void arch_spec::validate() const {
   range("weight_bits", weight_bits, 2, 16);
   range("input_bits", input_bits, 1, 16);
   range("adc.bits", adc.bits, 1, 16);
-  range("adc.share", adc.share, 1, crossbar.cols);
+  range("adc.share", adc.share, 1, 65535);  // more than C: one ADC serves the whole crossbar
   range("adc.range", adc.range, 0, 1e12);
   range("dac.bits", dac.bits, 1, 8);
   range("fault.rate", fault.rate, 0, 1);

@@ -33,8 +33,8 @@ struct arch_spec {
   bool input_signed = true;  ///< two's complement (true) or unsigned (false) activations
   std::string input_scale = "per_vector";  ///< per_vector | calibrated (see README)
   struct adc_spec {
-    int bits = 8;   ///< ADC resolution, bits, 1..16
-    int share = 8;  ///< columns multiplexed onto one ADC, count
+    int bits = 8;     ///< ADC resolution, bits, 1..16
+    int share = 128;  ///< columns multiplexed onto one ADC, count
     double range =
         0;  ///< full-scale input in column-sum units; 0 = R*(2^cell_bits-1)*(2^dac.bits-1)
   } adc;

@@ -1,7 +1,7 @@
 #include "engine/evaluate.h"
 
-#include <boost/math/distributions/students_t.hpp>
 #include <algorithm>
+#include <boost/math/distributions/students_t.hpp>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -14,13 +14,16 @@
 
 namespace rramft::engine {
 
-double accuracy(const models::network& net, models::linear_backend& be, const models::image_set& data,
-                int batch) {
-  if (!net.takes_images()) throw error(net.source().dir + ": family '" + net.source().family +
-                                       "' cannot be evaluated on images");
-  if (data.channels != net.image_channels() || data.rows != net.image_size() || data.cols != net.image_size())
-    throw error(data.name + ": images are " + std::to_string(data.channels) + "x" + std::to_string(data.rows) + "x" +
-                std::to_string(data.cols) + ", the model expects " + std::to_string(net.image_channels()) + "x" +
+double accuracy(const models::network& net, models::linear_backend& be,
+                const models::image_set& data, int batch) {
+  if (!net.takes_images())
+    throw error(net.source().dir + ": family '" + net.source().family +
+                "' cannot be evaluated on images");
+  if (data.channels != net.image_channels() || data.rows != net.image_size() ||
+      data.cols != net.image_size())
+    throw error(data.name + ": images are " + std::to_string(data.channels) + "x" +
+                std::to_string(data.rows) + "x" + std::to_string(data.cols) +
+                ", the model expects " + std::to_string(net.image_channels()) + "x" +
                 std::to_string(net.image_size()) + "x" + std::to_string(net.image_size()));
   const int classes = net.num_classes();
   std::vector<float> logits;
@@ -40,7 +43,9 @@ double accuracy(const models::network& net, models::linear_backend& be, const mo
   return double(correct) / double(data.n);
 }
 
-uint64_t trial_seed(uint64_t base, int k) { return mix64(mix64(base) ^ (0x747269616cull + uint64_t(k))); }
+uint64_t trial_seed(uint64_t base, int k) {
+  return mix64(mix64(base) ^ (0x747269616cull + uint64_t(k)));
+}
 
 void summarize(eval_point& p) {
   const size_t n = p.acc.size();
@@ -109,8 +114,8 @@ std::string eval_report::to_csv() const {
     double ff = 0;
     for (const auto& s : schemes)
       if (s.protect == p.protect) ff = s.fault_free;
-    o << p.protect << "," << p.rate << "," << p.mean << "," << p.std << "," << p.ci95_low << "," << p.ci95_high
-      << "," << p.acc.size() << "," << ff << "," << float_acc << "\n";
+    o << p.protect << "," << p.rate << "," << p.mean << "," << p.std << "," << p.ci95_low << ","
+      << p.ci95_high << "," << p.acc.size() << "," << ff << "," << float_acc << "\n";
   }
   return o.str();
 }
@@ -176,11 +181,12 @@ eval_report evaluate(const models::model& m, const arch_spec& base, const models
         p.acc.push_back(accuracy(net, mb, data, opt.batch));
         ++done;
         if (opt.progress) {
-          const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+          const double el =
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
           std::ostringstream o;
-          o << prot << " rate " << rate << " trial " << k + 1 << "/" << opt.trials << " acc " << p.acc.back()
-            << " | " << done << "/" << total << " runs, " << int(el) << " s elapsed, ~"
-            << int(el / double(done) * double(total - done)) << " s left";
+          o << prot << " rate " << rate << " trial " << k + 1 << "/" << opt.trials << " acc "
+            << p.acc.back() << " | " << done << "/" << total << " runs, " << int(el)
+            << " s elapsed, ~" << int(el / double(done) * double(total - done)) << " s left";
           opt.progress(o.str());
         }
       }

@@ -3,10 +3,9 @@
 /// @brief The batched accuracy engine: Monte Carlo over chips (fault maps) for every
 /// (protection scheme, failure rate) pair, with float and fault-free mapped references.
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/spec.h"
 #include "models/idx.h"
@@ -16,37 +15,37 @@
 namespace rramft::engine {
 
 /// @brief Share of @p data that @p net classifies correctly with backend @p be, in [0, 1].
-double accuracy(const models::network& net, models::linear_backend& be, const models::image_set& data,
-                int batch = 500);
+double accuracy(const models::network& net, models::linear_backend& be,
+                const models::image_set& data, int batch = 500);
 
 /// @brief Seed of the chip used by Monte Carlo trial @p k: derived from the base seed alone, so
 /// trial k uses the same chip at every rate and under every scheme (faults nest across rates).
 uint64_t trial_seed(uint64_t base, int k);
 
 struct eval_options {
-  std::vector<std::string> protect{"none", "vote"};  ///< none | vote | tmr
+  std::vector<std::string> protect{"none", "vote"};             ///< none | vote | tmr
   std::vector<double> rates{1e-4, 2.5e-4, 5e-4, 7.5e-4, 1e-3};  ///< stuck-at probabilities
   int trials = 10;
-  int batch = 500;             ///< images per forward pass
-  double drop = 0.10;          ///< accuracy drop that defines the tolerated rate
-  const models::image_set* calibration = nullptr;  ///< for input_scale: calibrated
+  int batch = 500;     ///< images per forward pass
+  double drop = 0.10;  ///< accuracy drop that defines the tolerated rate
+  const models::image_set* calibration = nullptr;    ///< for input_scale: calibrated
   std::function<void(const std::string&)> progress;  ///< called after every trial
 };
 
 struct eval_point {
   std::string protect;
   double rate = 0;
-  std::vector<double> acc;     ///< one per trial
+  std::vector<double> acc;  ///< one per trial
   double mean = 0, std = 0, ci95_low = 0, ci95_high = 0;
 };
 
 struct scheme_summary {
   std::string protect;
-  double fault_free = 0;       ///< mapped accuracy with no faults
+  double fault_free = 0;  ///< mapped accuracy with no faults
   double storage_overhead_pct = 0;
   int crossbars = 0;
-  bool reached = false;        ///< the mean fell by `drop` within the rates evaluated
-  double tolerated_rate = 0;   ///< rate at which it did (linear interpolation), if reached
+  bool reached = false;       ///< the mean fell by `drop` within the rates evaluated
+  double tolerated_rate = 0;  ///< rate at which it did (linear interpolation), if reached
 };
 
 struct eval_report {
@@ -55,7 +54,7 @@ struct eval_report {
   double float_acc = 0;
   std::vector<scheme_summary> schemes;
   std::vector<eval_point> points;
-  nlohmann::json layers;       ///< per layer: name, col_sparsity, msb_zero_fraction
+  nlohmann::json layers;  ///< per layer: name, col_sparsity, msb_zero_fraction
   /// @brief tolerated rate of @p protect over that of "none"; NaN if either is unreached.
   double tolerance_ratio(const std::string& protect) const;
   nlohmann::json to_json() const;

@@ -15,14 +15,14 @@ namespace rramft::engine {
 
 /// @brief Largest |x| seen at each weight layer's input over calibration data, in float.
 class calibrating_backend : public models::linear_backend {
-public:
+ public:
   explicit calibrating_backend(const models::model& m)
       : m_(m), inner_(m), max_(m.layers.size(), 0.0f) {}
   void linear(size_t layer, const float* x, int n, float* y) override;
   /// @brief Activation scale per layer for @p a's input quantizer.
   std::vector<double> scales(const arch_spec& a) const;
 
-private:
+ private:
   const models::model& m_;
   models::float_backend inner_;
   std::vector<float> max_;
@@ -30,7 +30,7 @@ private:
 
 /// @brief y = dequantize(mvm(quantize(x))) + bias through the mapped layers.
 class mapped_backend : public models::linear_backend {
-public:
+ public:
   /// @param scales per-layer activation scales (input_scale: calibrated); empty = per vector
   mapped_backend(const mapping::chip_mapping& cm, const models::model& m, const fault_map& chip,
                  uint64_t epoch, std::vector<double> scales = {},
@@ -39,7 +39,7 @@ public:
   /// @brief Cells that read wrong, per layer (stuck-at plus this epoch's transients).
   const std::vector<std::vector<cell_error>>& errors() const { return errors_; }
 
-private:
+ private:
   const mapping::chip_mapping& cm_;
   const models::model& m_;
   std::vector<std::vector<cell_error>> errors_;

@@ -39,21 +39,28 @@ uint32_t be32(const std::vector<uint8_t>& b, size_t at) {
 
 image_set load_idx(const std::string& images, const std::string& labels, int limit) {
   const std::vector<uint8_t> im = read_all(images), lb = read_all(labels);
-  if (im.size() < 16) throw error(images + ": truncated idx header (" + std::to_string(im.size()) + " bytes)");
-  if (lb.size() < 8) throw error(labels + ": truncated idx header (" + std::to_string(lb.size()) + " bytes)");
-  if (be32(im, 0) != 0x00000803) throw error(images + ": not an idx3 unsigned-byte image file (bad magic)");
-  if (be32(lb, 0) != 0x00000801) throw error(labels + ": not an idx1 unsigned-byte label file (bad magic)");
+  if (im.size() < 16)
+    throw error(images + ": truncated idx header (" + std::to_string(im.size()) + " bytes)");
+  if (lb.size() < 8)
+    throw error(labels + ": truncated idx header (" + std::to_string(lb.size()) + " bytes)");
+  if (be32(im, 0) != 0x00000803)
+    throw error(images + ": not an idx3 unsigned-byte image file (bad magic)");
+  if (be32(lb, 0) != 0x00000801)
+    throw error(labels + ": not an idx1 unsigned-byte label file (bad magic)");
   const uint64_t n = be32(im, 4), rows = be32(im, 8), cols = be32(im, 12), nl = be32(lb, 4);
   if (rows == 0 || cols == 0 || rows > 4096 || cols > 4096)
-    throw error(images + ": image size " + std::to_string(rows) + "x" + std::to_string(cols) + " is not plausible");
+    throw error(images + ": image size " + std::to_string(rows) + "x" + std::to_string(cols) +
+                " is not plausible");
   if (n != nl)
     throw error(images + ": holds " + std::to_string(n) + " images but " + labels + " holds " +
                 std::to_string(nl) + " labels");
   if (im.size() != 16 + n * rows * cols)
-    throw error(images + ": truncated or padded: " + std::to_string(im.size() - 16) + " pixel bytes for " +
-                std::to_string(n) + " images of " + std::to_string(rows * cols));
-  if (lb.size() != 8 + n) throw error(labels + ": truncated or padded: " + std::to_string(lb.size() - 8) +
-                                      " label bytes for " + std::to_string(n) + " labels");
+    throw error(images + ": truncated or padded: " + std::to_string(im.size() - 16) +
+                " pixel bytes for " + std::to_string(n) + " images of " +
+                std::to_string(rows * cols));
+  if (lb.size() != 8 + n)
+    throw error(labels + ": truncated or padded: " + std::to_string(lb.size() - 8) +
+                " label bytes for " + std::to_string(n) + " labels");
   if (n == 0) throw error(images + ": holds no images");
   image_set s;
   s.name = images;
@@ -98,7 +105,8 @@ image_set load_dataset(const std::string& spec) {
     const std::string p = dir + "/" + base;
     return std::filesystem::exists(p + ".gz") ? p + ".gz" : p;
   };
-  image_set s = load_idx(pick(split + "-images-idx3-ubyte"), pick(split + "-labels-idx1-ubyte"), limit);
+  image_set s =
+      load_idx(pick(split + "-images-idx3-ubyte"), pick(split + "-labels-idx1-ubyte"), limit);
   s.name = spec;
   return s;
 }

@@ -1,10 +1,9 @@
 #include "models/network.h"
 
+#include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
 #include <limits>
-
-#include <Eigen/Dense>
 
 #include "core/error.h"
 
@@ -170,7 +169,8 @@ network::network(const model& m) : m_(m) {
     image_size_ = int(std::lround(std::sqrt(double(in))));
     if (image_size_ * image_size_ != in) image_size_ = 0;  // not an image: flat vectors only
     classes_ = m.layers.back().cols;
-    if (c.contains("activation")) mlp_act_ = c.at("activation").get<std::string>();  // the loader checked it
+    if (c.contains("activation"))
+      mlp_act_ = c.at("activation").get<std::string>();  // the loader checked it
   } else if (m.family == "lenet5") {
     channels_ = c.at("in_channels").get<int>();
     image_size_ = c.at("image_size").get<int>();
@@ -193,14 +193,16 @@ size_t network::layer_index(const std::string& name) const {
   return it->second;
 }
 
-void network::forward_images(const uint8_t* pixels, int n, linear_backend& be, float* logits) const {
+void network::forward_images(const uint8_t* pixels, int n, linear_backend& be,
+                             float* logits) const {
   const size_t per = size_t(channels_) * image_size_ * image_size_;
   vec x(size_t(n) * per);
   for (size_t i = 0; i < x.size(); ++i) x[i] = (float(pixels[i]) / 255.0f - mean_) / std_;
   forward_float_images(x.data(), n, be, logits);
 }
 
-void network::forward_float_images(const float* input, int n, linear_backend& be, float* logits) const {
+void network::forward_float_images(const float* input, int n, linear_backend& be,
+                                   float* logits) const {
   const model& m = m_;
   const size_t N = size_t(n);
   vec out;
@@ -226,7 +228,8 @@ void network::forward_float_images(const float* input, int n, linear_backend& be
     vec x(N * c * h * w);
     for (size_t i = 0; i < N; ++i)
       for (int ch = 0; ch < c; ++ch)
-        for (int p = 0; p < h * w; ++p) x[(i * h * w + p) * c + ch] = input[(i * c + ch) * h * w + p];
+        for (int p = 0; p < h * w; ++p)
+          x[(i * h * w + p) * c + ch] = input[(i * c + ch) * h * w + p];
     for (const char* conv : {"conv1", "conv2"}) {
       const size_t li = layer_index(conv);
       const int k = int(m.layers[li].shape[2]);
@@ -262,7 +265,8 @@ void network::forward_float_images(const float* input, int n, linear_backend& be
     vec x(N * c * hw * hw);
     for (size_t i = 0; i < N; ++i)
       for (int ch = 0; ch < c; ++ch)
-        for (int q = 0; q < hw * hw; ++q) x[(i * hw * hw + q) * c + ch] = input[(i * c + ch) * hw * hw + q];
+        for (int q = 0; q < hw * hw; ++q)
+          x[(i * hw * hw + q) * c + ch] = input[(i * c + ch) * hw * hw + q];
     int gh, gw;
     vec cols = im2col(x, n, hw, hw, c, patch, patch, gh, gw);
     const int np = gh * gw, t = np + 1;
@@ -274,7 +278,8 @@ void network::forward_float_images(const float* input, int n, linear_backend& be
       for (int tok = 0; tok < t; ++tok)
         for (int d = 0; d < hidden; ++d)
           h[(i * t + tok) * hidden + d] =
-              (tok == 0 ? cls.data[d] : pe[(i * np + tok - 1) * hidden + d]) + pos.data[size_t(tok) * hidden + d];
+              (tok == 0 ? cls.data[d] : pe[(i * np + tok - 1) * hidden + d]) +
+              pos.data[size_t(tok) * hidden + d];
     const size_t rows = N * t;
     be.digital("add", h.size());
     for (int l = 0; l < layers; ++l) {
@@ -300,9 +305,9 @@ void network::forward_float_images(const float* input, int n, linear_backend& be
       be.digital("add", h.size());
     }
     vec clsv(N * hidden);
-    for (size_t i = 0; i < N; ++i)
-      std::copy_n(&h[i * t * hidden], hidden, &clsv[i * hidden]);
-    clsv = layer_norm(clsv, N, hidden, param(m, p + "layernorm.weight"), param(m, p + "layernorm.bias"), ln_eps_);
+    for (size_t i = 0; i < N; ++i) std::copy_n(&h[i * t * hidden], hidden, &clsv[i * hidden]);
+    clsv = layer_norm(clsv, N, hidden, param(m, p + "layernorm.weight"),
+                      param(m, p + "layernorm.bias"), ln_eps_);
     be.digital("layernorm", clsv.size());
     out = apply(be, m, layer_index("classifier"), clsv, N);
   } else {
@@ -314,7 +319,8 @@ void network::forward_float_images(const float* input, int n, linear_backend& be
 void network::forward_tokens(const int32_t* ids, const int32_t* types, int n, int seq,
                              linear_backend& be, float* logits) const {
   const model& m = m_;
-  if (m.family != "bert") throw error(m.dir + ": family '" + m.family + "' takes images, not tokens");
+  if (m.family != "bert")
+    throw error(m.dir + ": family '" + m.family + "' takes images, not tokens");
   const std::string& p = prefix_;
   const auto& cfg = m.config;
   const int hidden = cfg.at("hidden_size").get<int>();
@@ -324,8 +330,8 @@ void network::forward_tokens(const int32_t* ids, const int32_t* types, int n, in
   const int maxpos = cfg.at("max_position_embeddings").get<int>();
   const int ntypes = cfg.at("type_vocab_size").get<int>();
   if (seq > maxpos)
-    throw error(m.dir + ": sequence length " + std::to_string(seq) + " exceeds max_position_embeddings " +
-                std::to_string(maxpos));
+    throw error(m.dir + ": sequence length " + std::to_string(seq) +
+                " exceeds max_position_embeddings " + std::to_string(maxpos));
   const tensor& we = param(m, p + "embeddings.word_embeddings.weight");
   const tensor& pe = param(m, p + "embeddings.position_embeddings.weight");
   const tensor& te = param(m, p + "embeddings.token_type_embeddings.weight");
@@ -333,8 +339,10 @@ void network::forward_tokens(const int32_t* ids, const int32_t* types, int n, in
   vec h(rows * hidden);
   for (size_t r = 0; r < rows; ++r) {
     const int id = ids[r], ty = types ? types[r] : 0, pos = int(r % seq);
-    if (id < 0 || id >= vocab) throw error(m.dir + ": token id " + std::to_string(id) + " outside the vocabulary");
-    if (ty < 0 || ty >= ntypes) throw error(m.dir + ": token type " + std::to_string(ty) + " out of range");
+    if (id < 0 || id >= vocab)
+      throw error(m.dir + ": token id " + std::to_string(id) + " outside the vocabulary");
+    if (ty < 0 || ty >= ntypes)
+      throw error(m.dir + ": token type " + std::to_string(ty) + " out of range");
     for (int d = 0; d < hidden; ++d)
       h[r * hidden + d] = we.data[size_t(id) * hidden + d] + pe.data[size_t(pos) * hidden + d] +
                           te.data[size_t(ty) * hidden + d];
@@ -364,8 +372,8 @@ void network::forward_tokens(const int32_t* ids, const int32_t* types, int n, in
     add_in_place(o, h);
     be.digital("add", o.size());
     be.digital("layernorm", o.size());
-    h = layer_norm(o, rows, hidden, param(m, b + "output.LayerNorm.weight"), param(m, b + "output.LayerNorm.bias"),
-                   ln_eps_);
+    h = layer_norm(o, rows, hidden, param(m, b + "output.LayerNorm.weight"),
+                   param(m, b + "output.LayerNorm.bias"), ln_eps_);
   }
   vec cls(N * hidden);
   for (size_t i = 0; i < N; ++i) std::copy_n(&h[i * seq * hidden], hidden, &cls[i * hidden]);

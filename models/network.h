@@ -17,7 +17,7 @@ namespace rramft::models {
 
 /// @brief Computes y = W x + b for the weight layers of a model.
 class linear_backend {
-public:
+ public:
   virtual ~linear_backend() = default;
   /// @param layer index into model::layers
   /// @param x n x rows activations, row-major
@@ -31,17 +31,17 @@ public:
 
 /// @brief Exact float32 products (Eigen GEMM): the reference the mapped runs are compared to.
 class float_backend : public linear_backend {
-public:
+ public:
   explicit float_backend(const model& m) : m_(m) {}
   void linear(size_t layer, const float* x, int n, float* y) override;
 
-private:
+ private:
   const model& m_;
 };
 
 /// @brief A model's forward pass over a batch.
 class network {
-public:
+ public:
   explicit network(const model& m);
   const model& source() const { return m_; }
   bool takes_images() const { return m_.family != "bert"; }
@@ -52,14 +52,14 @@ public:
   /// (p/255 - input_mean) / input_std from config.json.
   void forward_images(const uint8_t* pixels, int n, linear_backend& be, float* logits) const;
   /// @brief Logits of @p n token sequences of length @p seq (bert); @p types may be null (all 0).
-  void forward_tokens(const int32_t* ids, const int32_t* types, int n, int seq,
-                      linear_backend& be, float* logits) const;
+  void forward_tokens(const int32_t* ids, const int32_t* types, int n, int seq, linear_backend& be,
+                      float* logits) const;
   /// @brief The same pass on already preprocessed float images (n x C x H x W).
   void forward_float_images(const float* x, int n, linear_backend& be, float* logits) const;
   /// @brief Index of the weight layer whose tensor prefix is @p name.
   size_t layer_index(const std::string& name) const;
 
-private:
+ private:
   const model& m_;
   int channels_ = 1, image_size_ = 28, classes_ = 10;
   float mean_ = 0, std_ = 1;

@@ -25,7 +25,7 @@ def read_idx(path):
     a = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * nd)
     if a.size != int(np.prod(shape)):
         raise ValueError(f"{path}: {a.size} bytes of data, header says {shape}")
-    return a.reshape(shape)
+    return a.reshape(shape).copy()
 
 
 def load(split, folder=None):

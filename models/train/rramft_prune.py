@@ -60,10 +60,16 @@ class Gates(nn.Module):
     Before freeze(): masks come from the learnable gates through the STE. After freeze():
     from fixed 0/1 buffers, and the gates no longer receive gradients."""
 
-    def __init__(self, shape, out_gates=True, in_gates=False, init=1.0, dtype=None, device=None):
+    def __init__(self, shape, out_gates=True, in_gates=False, init=1.0, groups=1, dtype=None, device=None):
         super().__init__()
         if len(shape) < 2:
             raise ValueError(f"rramft_prune: a gated weight needs >= 2 dims, got shape {tuple(shape)}")
+        if shape[0] % groups:
+            raise ValueError(f"rramft_prune: {groups} groups do not divide {shape[0]} outputs")
+        # groups > 1: the rows are that many separate layers stacked (MultiheadAttention's
+        # in_proj_weight holds query, key and value); each group counts as one layer in
+        # sparsity_loss, enforce_min_sparsity and column_sparsity.
+        self.groups = int(groups)
         kw = {"dtype": dtype, "device": device}
         self.n_out, self.n_in, self.ndim = int(shape[0]), int(shape[1]), len(shape)
         self.out_gate = nn.Parameter(torch.full((self.n_out,), float(init), **kw)) if out_gates else None
@@ -92,7 +98,8 @@ class Gates(nn.Module):
         return w
 
     def extra_repr(self):
-        return f"n_out={self.n_out}, n_in={self.n_in}, in_gates={self.in_gate is not None}, frozen={self.frozen}"
+        return (f"n_out={self.n_out}, n_in={self.n_in}, groups={self.groups}, "
+                f"in_gates={self.in_gate is not None}, frozen={self.frozen}")
 
 
 class _BiasMask(nn.Module):
@@ -107,15 +114,22 @@ class _BiasMask(nn.Module):
         return b if m is None else b * m
 
 
-# (module, weight attribute, bias attribute) pairs that attach() knows.
+# (weight attribute, bias attribute, output groups) triples that attach() knows.
 def _targets(module):
     if isinstance(module, (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)):
-        return [("weight", "bias")]
+        return [("weight", "bias", 1)]
     if isinstance(module, nn.MultiheadAttention):
         if not module._qkv_same_embed_dim:
             raise ValueError("rramft_prune: MultiheadAttention with kdim/vdim != embed_dim is not supported")
-        return [("in_proj_weight", "in_proj_bias")]
+        return [("in_proj_weight", "in_proj_bias", 3)]
     return []
+
+
+def _group_names(name, g):
+    if g.groups == 1:
+        return [name]
+    labels = ["q", "k", "v"] if g.groups == 3 else [str(i) for i in range(g.groups)]
+    return [f"{name}[{lab}]" for lab in labels]
 
 
 def _name(prefix, attr):
@@ -140,9 +154,9 @@ def attach(model, include=None, exclude=(), out_gates=True, in_gates=False, init
         targets = _targets(mod)
         if not targets or (include is not None and not include(name, mod)):
             continue
-        for wattr, battr in targets:
+        for wattr, battr, groups in targets:
             w = getattr(mod, wattr)
-            g = Gates(w.shape, out_gates, in_gates, init, dtype=w.dtype, device=w.device)
+            g = Gates(w.shape, out_gates, in_gates, init, groups, dtype=w.dtype, device=w.device)
             parametrize.register_parametrization(mod, wattr, g)
             if getattr(mod, battr, None) is not None:
                 parametrize.register_parametrization(mod, battr, _BiasMask(g))
@@ -158,7 +172,7 @@ def gated_modules(model):
     for name, mod in model.named_modules():
         if not parametrize.is_parametrized(mod):
             continue
-        for wattr, battr in _targets(mod):
+        for wattr, battr, _ in _targets(mod):
             if not parametrize.is_parametrized(mod, wattr):
                 continue
             g = getattr(mod.parametrizations, wattr)[0]
@@ -181,20 +195,42 @@ def weight_parameters(model):
     return [p for p in model.parameters() if id(p) not in gates]
 
 
-def sparsity_loss(model, normalize="layer"):
+def _target_of(target, name):
+    """target: None, a fraction, or {layer name: fraction} with an optional "*" default;
+    a layer name may be given with or without its ".weight" suffix."""
+    if target is None or isinstance(target, (int, float)):
+        return target
+    for key in (name, name[:-len(".weight")] if name.endswith(".weight") else None):
+        if key is not None and key in target:
+            return target[key]
+    return target.get("*")
+
+
+def sparsity_loss(model, normalize="layer", target=None):
     """sum |M| over all gates, normalised.
 
-    normalize="layer" (default): the mean over gated weights of each one's kept fraction
-      (out and in masks each count as one term), in [0, 1]; every layer weighs the same,
-      whatever its size, and mu reads as "loss the whole model may pay to drop everything".
+    target (optional: a fraction in [0, 1), or {layer name: fraction} with "*" for the
+    rest, names as in column_sparsity): a per-layer budget. Each layer's term becomes
+    max(0, sum|M_l| - (1 - target) * n_l): the same gradient as sum |M_l| while the layer
+    keeps more than (1 - target) of its outputs, none once it has reached the target, so
+    every layer settles near the target instead of the whole model drifting towards 0.
+
+    normalize="layer" (default): the mean over gated layers of each one's kept fraction
+      (out and in masks each count as one term, each output group of a stacked weight such
+      as in_proj's q, k, v too), in [0, 1]; every layer weighs the same whatever its size,
+      and mu reads as "loss the whole model may pay to drop everything".
     normalize="size": sum |M| / number of gates (big layers weigh more).
     normalize="none": sum |M| itself, the paper's raw term."""
     terms, total, count = [], 0, 0
-    for *_, g in gated_modules(model):
-        for m in (g.out_mask(), g.in_mask()):
-            if m is None:
-                continue
-            s = m.abs().sum()
+    for name, *_, g in gated_modules(model):
+        mo, mi = g.out_mask(), g.in_mask()
+        parts = [] if mo is None else list(zip(_group_names(name, g), mo.chunk(g.groups)))
+        parts += [] if mi is None else [(name + ":in", mi)]
+        for gname, m in parts:
+            s = m.sum()  # = sum |M| since M >= 0; unlike abs() it keeps the STE gradient at M = 0
+            t = _target_of(target, gname)
+            if t is not None:
+                s = F.relu(s - (1.0 - t) * m.numel())
             terms.append(s / m.numel() if normalize == "layer" else s)
             count += m.numel()
     if normalize not in ("layer", "size", "none"):
@@ -209,9 +245,10 @@ def sparsity_loss(model, normalize="layer"):
 
 @torch.no_grad()
 def enforce_min_sparsity(model, fraction, skip=()):
-    """Before freeze(): in every gated weight (except names in skip) whose output gates keep
-    more than (1 - fraction) of the outputs, closes the open gates of smallest value until
-    ceil(fraction * n_out) outputs are pruned. Returns {name: outputs newly pruned}."""
+    """Before freeze(): in every gated layer (output group; names as in column_sparsity,
+    except those in skip) that keeps more than (1 - fraction) of its outputs, closes the open
+    gates of smallest value until ceil(fraction * outputs) are pruned.
+    Returns {name: outputs newly pruned}."""
     if not 0 <= fraction < 1:
         raise ValueError(f"rramft_prune.enforce_min_sparsity: fraction {fraction} not in [0, 1)")
     changed = {}
@@ -220,16 +257,18 @@ def enforce_min_sparsity(model, fraction, skip=()):
             continue
         if g.frozen:
             raise RuntimeError("rramft_prune.enforce_min_sparsity: call it before freeze()")
-        need = math.ceil(fraction * g.n_out - 1e-9)
-        v = g.out_gate.data
-        pruned = int((v <= 0).sum())
-        if pruned >= need:
-            continue
-        open_idx = torch.nonzero(v > 0).flatten()
-        order = open_idx[torch.argsort(v[open_idx], stable=True)]
-        close = order[: need - pruned]
-        v[close] = -1e-3
-        changed[name] = int(close.numel())
+        for gname, v in zip(_group_names(name, g), g.out_gate.data.chunk(g.groups)):
+            if gname in skip:
+                continue
+            need = math.ceil(fraction * v.numel() - 1e-9)
+            pruned = int((v <= 0).sum())
+            if pruned >= need:
+                continue
+            open_idx = torch.nonzero(v > 0).flatten()
+            order = open_idx[torch.sort(v[open_idx], stable=True).indices]
+            close = order[: need - pruned]
+            v[close] = -1e-3  # a view of out_gate: closes the gates in place
+            changed[gname] = int(close.numel())
     return changed
 
 
@@ -261,7 +300,7 @@ def freeze(model):
 
 
 def masks(model):
-    """{name: (out mask bool tensor or None, in mask bool tensor or None)} as step(g) now."""
+    """{weight name: (out mask bool tensor or None, in mask bool tensor or None)}, step(g) now."""
     res = {}
     with torch.no_grad():
         for name, *_, g in gated_modules(model):
@@ -271,9 +310,17 @@ def masks(model):
 
 
 def column_sparsity(model):
-    """{name: (pruned outputs, outputs)} for every gated weight (crossbar columns freed)."""
-    return {n: (0 if mo is None else int((~mo).sum()), (mo.numel() if mo is not None else 0))
-            for n, (mo, _) in masks(model).items()}
+    """{layer name: (pruned outputs, outputs)} for every gated layer (crossbar columns freed);
+    a stacked weight's groups are listed separately as name[q], name[k], name[v]."""
+    ms = masks(model)
+    res = {}
+    for name, *_, g in gated_modules(model):
+        mo = ms[name][0]
+        if mo is None:
+            continue
+        for gname, m in zip(_group_names(name, g), mo.chunk(g.groups)):
+            res[gname] = (int((~m).sum()), m.numel())
+    return res
 
 
 @torch.no_grad()

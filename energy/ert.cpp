@@ -1,0 +1,102 @@
+#include "energy/ert.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "core/error.h"
+
+namespace rramft::energy {
+
+std::string component_of(const std::string& action) { return action.substr(0, action.find('.')); }
+
+namespace {
+double number(const YAML::Node& n, const std::string& path, const std::string& key) {
+  try {
+    const double v = n.as<double>();
+    if (!std::isfinite(v) || v < 0) throw YAML::Exception(YAML::Mark::null_mark(), "negative");
+    return v;
+  } catch (const YAML::Exception&) {
+    throw error(path + ": key '" + key + "': expected a non-negative number");
+  }
+}
+}  // namespace
+
+table table::load(const std::string& path) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    throw error(path + ": cannot open energy table");
+  } catch (const YAML::Exception& e) {
+    throw error(path + ": invalid YAML at line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  table t;
+  t.origin_ = path;
+  if (!root.IsMap() || !root["actions"] || !root["actions"].IsMap() || !root["components"] ||
+      !root["components"].IsMap())
+    throw error(path + ": expected the mappings 'actions' and 'components'");
+  for (auto it : root["actions"]) {
+    const std::string name = it.first.as<std::string>();
+    const YAML::Node v = it.second;
+    const std::string key = "actions." + name;
+    if (!v.IsMap() || !v["pj"])
+      throw error(path + ": key '" + key + "': expected a mapping with 'pj'");
+    action_price p;
+    p.pj = number(v["pj"], path, key + ".pj");
+    if (v["scaling"]) p.scaling = v["scaling"].as<std::string>();
+    if (v["ref"]) p.ref = number(v["ref"], path, key + ".ref");
+    if (v["source"]) p.source = v["source"].as<std::string>();
+    t.actions_[name] = p;
+  }
+  for (auto it : root["components"]) {
+    const std::string name = it.first.as<std::string>();
+    const YAML::Node v = it.second;
+    const std::string key = "components." + name;
+    if (!v.IsMap()) throw error(path + ": key '" + key + "': expected a mapping");
+    component_cost c;
+    if (v["area_mm2"]) c.area_mm2 = number(v["area_mm2"], path, key + ".area_mm2");
+    if (v["leakage_mw"]) c.leakage_mw = number(v["leakage_mw"], path, key + ".leakage_mw");
+    if (v["scaling"]) c.scaling = v["scaling"].as<std::string>();
+    if (v["ref"]) c.ref = number(v["ref"], path, key + ".ref");
+    if (v["source"]) c.source = v["source"].as<std::string>();
+    t.components_[name] = c;
+  }
+  for (const auto& [name, p] : t.actions_)
+    t.scale(p.scaling, p.ref, arch_spec{});  // validates scaling names
+  return t;
+}
+
+double table::scale(const std::string& how, double ref, const arch_spec& a) const {
+  if (how.empty() || how == "none") return 1.0;
+  if (!(ref > 0)) throw error(origin_ + ": scaling '" + how + "' needs a positive 'ref'");
+  if (how == "adc_bits_sar") return a.adc.bits / ref;  // SAR: one comparison per bit
+  if (how == "adc_bits_flash") return std::ldexp(1.0, a.adc.bits) / std::ldexp(1.0, int(ref));
+  if (how == "cells") return double(a.crossbar.rows) * a.crossbar.cols / ref;  // array size
+  if (how == "rows") return double(a.crossbar.rows) / ref;
+  if (how == "dac_bits") return std::ldexp(1.0, a.dac.bits) / std::ldexp(1.0, int(ref));
+  throw error(origin_ + ": unknown scaling '" + how +
+              "' (none | adc_bits_sar | adc_bits_flash | cells | rows | dac_bits)");
+}
+
+double table::energy_pj(const std::string& action, const arch_spec& a) const {
+  auto it = actions_.find(action);
+  if (it == actions_.end()) throw error(origin_ + ": no price for action '" + action + "'");
+  return it->second.pj * scale(it->second.scaling, it->second.ref, a);
+}
+
+double table::area_mm2(const std::string& component, const arch_spec& a) const {
+  auto it = components_.find(component);
+  if (it == components_.end()) throw error(origin_ + ": no area for component '" + component + "'");
+  return it->second.area_mm2 * scale(it->second.scaling, it->second.ref, a);
+}
+
+double table::leakage_mw(const std::string& component, const arch_spec& a) const {
+  auto it = components_.find(component);
+  if (it == components_.end())
+    throw error(origin_ + ": no leakage for component '" + component + "'");
+  return it->second.leakage_mw * scale(it->second.scaling, it->second.ref, a);
+}
+
+}  // namespace rramft::energy

@@ -1,0 +1,84 @@
+#pragma once
+/// @file datapath_units.h
+/// @brief The crossbar periphery as SystemC modules: DAC array, ADC bank, output peripheral
+/// component (OPC) and voting unit. Each wraps one step of core/datapath.h, counts its named
+/// actions and annotates its latency; none computes anything the functional core does not.
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
+#include <systemc>
+#include <tlm>
+
+#include "core/periph.h"
+#include "core/spec.h"
+#include "peripherals/job.h"
+
+namespace rramft::sc {
+
+/// @brief 1-bit (dac.bits) DACs driving the word lines with one input slice.
+class dac_array : public sc_core::sc_module {
+ public:
+  struct stats {
+    uint64_t drives = 0;  ///< word-line drives (rows x vectors x slices), count: action dac.drive
+  } st;
+  tlm_utils::simple_target_socket<dac_array> tsock{"tsock"};
+  tlm_utils::simple_initiator_socket<dac_array> dac2xbar{"dac2xbar"};
+  dac_array(sc_core::sc_module_name name, const arch_spec& a);
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
+};
+
+/// @brief The ADCs of a crossbar: ceil(C / adc.share) converters, each serving adc.share columns.
+class adc_bank : public sc_core::sc_module {
+ public:
+  struct stats {
+    uint64_t conversions = 0;  ///< column conversions, count: action adc.convert
+  } st;
+  tlm_utils::simple_target_socket<adc_bank> xbar2adc{"xbar2adc"};
+  tlm_utils::simple_initiator_socket<adc_bank> adc2opc{"adc2opc"};
+  adc_bank(sc_core::sc_module_name name, const arch_spec& a);
+  /// @brief Time to convert the used columns of crossbar @p x of @p l once, ns.
+  double convert_ns(const mapped_layer& l, int x) const;
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
+  arch_spec a_;
+  adc_model adc_;
+};
+
+/// @brief Output peripheral component: shift-and-add over slices and planes, sign inversion of
+/// flipped planes, positive minus negative.
+class opc_unit : public sc_core::sc_module {
+ public:
+  struct stats {
+    uint64_t adds = 0;  ///< shift-and-add operations, count: action sa.add
+  } st;
+  tlm_utils::simple_target_socket<opc_unit> adc2opc{"adc2opc"};
+  opc_unit(sc_core::sc_module_name name, const arch_spec& a);
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
+  double cycle_ns_;
+  int cycles_;
+};
+
+/// @brief Voting unit: the median of the T candidate partial sums of every output of a row
+/// block, added into the tile accumulator.
+class vote_unit : public sc_core::sc_module {
+ public:
+  struct stats {
+    uint64_t compares = 0;  ///< compare-exchange operations, count: action vote.compare
+    uint64_t outputs = 0;   ///< outputs voted or passed through, count: action acc.add
+  } st;
+  tlm_utils::simple_target_socket<vote_unit> opc2vote{"opc2vote"};
+  vote_unit(sc_core::sc_module_name name, const arch_spec& a);
+  /// @brief Latency of voting @p outputs outputs of @p n vectors, ns (latency + II per output).
+  double vote_ns(int outputs, int n) const;
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
+  arch_spec a_;
+};
+
+}  // namespace rramft::sc

@@ -1,0 +1,35 @@
+#pragma once
+/// @file noc.h
+/// @brief The interconnect between the controller (with the global buffer) and the tiles: a
+/// mesh with the global buffer at corner (0, 0), or a shared bus. A payload's address is the
+/// destination tile; the latency is hops x hop_cycles plus serialisation of the bytes moved.
+#include <tlm_utils/multi_passthrough_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
+#include <systemc>
+#include <tlm>
+
+#include "core/spec.h"
+
+namespace rramft::sc {
+
+class noc : public sc_core::sc_module {
+ public:
+  struct stats {
+    uint64_t flit_hops =
+        0;  ///< flits of noc.bytes_per_cycle bytes times hops, count: action noc.hop
+    uint64_t transfers = 0;  ///< transactions routed, count
+  } st;
+  tlm_utils::simple_target_socket<noc> ctrl2noc{"ctrl2noc"};
+  tlm_utils::multi_passthrough_initiator_socket<noc> noc2tile{"noc2tile"};
+  noc(sc_core::sc_module_name name, const arch_spec& a, int tiles);
+  /// @brief Hops from the global buffer to tile @p t.
+  int hops(int t) const;
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
+  arch_spec a_;
+  int tiles_, side_;
+};
+
+}  // namespace rramft::sc

@@ -1,0 +1,70 @@
+#pragma once
+/// @file platform.h
+/// @brief A minimal virtual platform around the accelerator: system memory and a CPU-like
+/// driver that loads nothing itself, programs the accelerator's registers over TLM, polls
+/// STATUS and reads the results back, as a driver on a real SoC would.
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
+#include <memory>
+#include <systemc>
+#include <tlm>
+#include <vector>
+
+#include "tiles/accelerator.h"
+
+namespace rramft::sc {
+
+/// @brief Byte-addressed system memory with a fixed access latency.
+class memory : public sc_core::sc_module {
+ public:
+  struct stats {
+    uint64_t reads = 0, writes = 0;  ///< bytes, count
+  } st;
+  tlm_utils::simple_target_socket<memory> bus2mem{"bus2mem"};
+  memory(sc_core::sc_module_name name, size_t bytes, double latency_ns);
+  std::vector<uint8_t> data;
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
+  double latency_ns_;
+};
+
+/// @brief The driver sequence: INPUT_ADDR, OUTPUT_ADDR, COUNT, CTRL=1, then poll STATUS.
+class cpu_driver : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_initiator_socket<cpu_driver> cpu2acc{"cpu2acc"};
+  cpu_driver(sc_core::sc_module_name name, uint32_t input_addr, uint32_t output_addr,
+             uint32_t count, double poll_ns);
+  uint32_t status = 0;        ///< STATUS at the end
+  sc_core::sc_time finished;  ///< when done was seen
+  uint32_t read(uint32_t reg);
+  void write(uint32_t reg, uint32_t v);
+
+ private:
+  void run();
+  uint32_t in_, out_, count_;
+  double poll_ns_;
+};
+
+/// @brief Memory + driver + accelerator, wired.
+class platform : public sc_core::sc_module {
+ public:
+  static constexpr uint32_t input_base = 0x1000;
+  memory i_mem;
+  std::unique_ptr<accelerator> i_acc;
+  std::unique_ptr<cpu_driver> i_cpu;
+  /// @param images n images of image_bytes each, copied into memory at input_base
+  platform(sc_core::sc_module_name name, const arch_spec& a, const mapping::chip_mapping& cm,
+           const models::model& m, std::vector<std::vector<cell_error>> errors,
+           std::vector<double> scales, const uint8_t* images, int n, size_t image_bytes);
+  uint32_t output_base() const { return output_base_; }
+  /// @brief The class indices the accelerator wrote to memory.
+  std::vector<uint32_t> classes() const;
+
+ private:
+  uint32_t output_base_;
+  int n_;
+};
+
+}  // namespace rramft::sc

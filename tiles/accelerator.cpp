@@ -1,0 +1,171 @@
+#include "tiles/accelerator.h"
+
+#include <cstring>
+
+#include "core/error.h"
+#include "models/network.h"
+
+namespace rramft::sc {
+
+using sc_core::SC_NS;
+using sc_core::sc_time;
+
+std::vector<std::vector<int>> place_blocks(const arch_spec& a, const mapping::chip_mapping& cm,
+                                           int& tiles_used) {
+  std::vector<std::vector<int>> where;
+  int t = 0, free = a.tiles.crossbars;
+  for (const mapped_layer& l : cm.layers) {
+    if (l.xbars_per_block > a.tiles.crossbars)
+      throw error("layer '" + l.name + "': a row block needs " + std::to_string(l.xbars_per_block) +
+                  " crossbars but key 'tiles.crossbars' is " + std::to_string(a.tiles.crossbars));
+    std::vector<int> bt;
+    for (int b = 0; b < l.row_blocks; ++b) {
+      if (free < l.xbars_per_block) {
+        ++t;
+        free = a.tiles.crossbars;
+      }
+      free -= l.xbars_per_block;
+      bt.push_back(t);
+    }
+    where.push_back(bt);
+  }
+  tiles_used = free == a.tiles.crossbars ? t : t + 1;
+  if (tiles_used > a.tiles.count)
+    throw error("model does not fit the chip: it needs " + std::to_string(tiles_used) +
+                " tiles of " + std::to_string(a.tiles.crossbars) +
+                " crossbars, key 'tiles.count' is " + std::to_string(a.tiles.count));
+  return where;
+}
+
+accelerator::accelerator(sc_core::sc_module_name name, const arch_spec& a,
+                         const mapping::chip_mapping& cm, const models::model& m,
+                         std::vector<std::vector<cell_error>> errors, std::vector<double> scales)
+    : sc_module(name), a_(a), m_(m), errors_(std::move(errors)) {
+  std::vector<std::vector<int>> where = place_blocks(a, cm, tiles_used_);
+  i_noc = std::make_unique<noc>("i_noc", a, std::max(1, tiles_used_));
+  i_sfu = std::make_unique<sfu>("i_sfu", a);
+  // Only the tiles that hold crossbars are instantiated; the rest of the chip idles.
+  for (int t = 0; t < std::max(1, tiles_used_); ++t) {
+    i_tiles.push_back(std::make_unique<tile>(("i_tile_" + std::to_string(t)).c_str(), a, t));
+    i_noc->noc2tile.bind(i_tiles.back()->noc2tile);
+  }
+  for (size_t li = 0; li < cm.layers.size(); ++li)
+    for (int b = 0; b < cm.layers[li].row_blocks; ++b)
+      for (int x = 0; x < cm.layers[li].xbars_per_block; ++x)
+        i_tiles[size_t(where[li][size_t(b)])]->i_xbar.program(li, cm.layers[li], b, x, errors_[li]);
+  i_ctrl = std::make_unique<controller>("i_ctrl", a, cm, m, std::move(where), errors_,
+                                        std::move(scales));
+  i_ctrl->counters = [this] { return counters(); };
+  i_ctrl->ctrl2noc.bind(i_noc->ctrl2noc);
+  i_ctrl->ctrl2sfu.bind(i_sfu->ctrl2sfu);
+  cpu2acc.register_b_transport(this, &accelerator::b_transport);
+  const models::network net(m);
+  regs_[IMAGE_BYTES / 4] = uint32_t(net.image_channels() * net.image_size() * net.image_size());
+  regs_[CLASSES / 4] = uint32_t(net.num_classes());
+  SC_HAS_PROCESS(accelerator);
+  SC_THREAD(run);
+}
+
+action_counts accelerator::counters() const {
+  action_counts c;
+  auto put = [&](const sc_core::sc_object& o, const char* action, uint64_t v) {
+    if (v) c[std::string(o.name()) + "/" + action] += v;
+  };
+  for (const auto& t : i_tiles) {
+    put(t->i_dac, "dac.drive", t->i_dac.st.drives);
+    put(t->i_xbar, "xbar.read", t->i_xbar.st.reads);
+    put(t->i_adc, "adc.convert", t->i_adc.st.conversions);
+    put(t->i_opc, "sa.add", t->i_opc.st.adds);
+    put(t->i_vote, "vote.compare", t->i_vote.st.compares);
+    put(t->i_vote, "acc.add", t->i_vote.st.outputs);
+    put(*t, "buffer.read", t->st.buffer_reads);
+    put(*t, "buffer.write", t->st.buffer_writes);
+  }
+  put(*i_noc, "noc.hop", i_noc->st.flit_hops);
+  put(*i_sfu, "sfu.op", i_sfu->st.ops);
+  put(*i_ctrl, "gbuf.read", i_ctrl->st.gbuf_reads);
+  put(*i_ctrl, "gbuf.write", i_ctrl->st.gbuf_writes);
+  put(*i_ctrl, "acc.add", i_ctrl->st.acc_adds);
+  return c;
+}
+
+void accelerator::b_transport(tlm::tlm_generic_payload& p, sc_time& delay) {
+  const uint64_t addr = p.get_address();
+  if (p.get_data_length() != 4 || addr % 4 || addr >= sizeof regs_) {
+    p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return;
+  }
+  uint32_t& r = regs_[addr / 4];
+  if (p.is_read()) {
+    std::memcpy(p.get_data_ptr(), &r, 4);
+  } else {
+    uint32_t v;
+    std::memcpy(&v, p.get_data_ptr(), 4);
+    if (addr == STATUS || addr == IMAGE_BYTES || addr == CLASSES || addr == DONE_COUNT) {
+      p.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);  // read-only
+      return;
+    }
+    if (addr == CTRL && (v & 1)) {
+      if (regs_[STATUS / 4] & 1) {
+        p.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);  // already busy
+        return;
+      }
+      regs_[STATUS / 4] = 1;
+      regs_[DONE_COUNT / 4] = 0;
+      s_irq.write(false);
+      start_.notify(delay);
+    } else if (addr != CTRL) {
+      r = v;
+    }
+  }
+  delay += sc_time(a_.cycle_ns(), SC_NS);  // one register access
+  p.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+void accelerator::run() {
+  const models::network net(m_);
+  const uint32_t bytes = regs_[IMAGE_BYTES / 4], classes = regs_[CLASSES / 4];
+  std::vector<uint8_t> image(bytes);
+  std::vector<float> logits(classes);
+  for (;;) {
+    sc_core::wait(start_);
+    bool ok = true;
+    for (uint32_t i = 0; i < regs_[COUNT / 4] && ok; ++i) {
+      tlm::tlm_generic_payload p;
+      sc_time d = sc_core::SC_ZERO_TIME;
+      p.set_command(tlm::TLM_READ_COMMAND);
+      p.set_address(uint64_t(regs_[INPUT_ADDR / 4]) + uint64_t(i) * bytes);
+      p.set_data_ptr(image.data());
+      p.set_data_length(bytes);
+      p.set_streaming_width(bytes);
+      p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+      acc2mem->b_transport(p, d);
+      ok = p.is_response_ok();
+      if (!ok) break;
+      st.dma_reads += bytes;
+      sc_core::wait(d);
+      i_ctrl->infer_image(image.data(), logits.data());
+      logits_.push_back(logits);
+      uint32_t cls = 0;
+      for (uint32_t c = 1; c < classes; ++c)
+        if (logits[c] > logits[cls]) cls = c;
+      tlm::tlm_generic_payload w;
+      d = sc_core::SC_ZERO_TIME;
+      w.set_command(tlm::TLM_WRITE_COMMAND);
+      w.set_address(uint64_t(regs_[OUTPUT_ADDR / 4]) + uint64_t(i) * 4);
+      w.set_data_ptr(reinterpret_cast<unsigned char*>(&cls));
+      w.set_data_length(4);
+      w.set_streaming_width(4);
+      w.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+      acc2mem->b_transport(w, d);
+      ok = w.is_response_ok();
+      st.dma_writes += 4;
+      sc_core::wait(d);
+      regs_[DONE_COUNT / 4] = i + 1;
+    }
+    regs_[STATUS / 4] = ok ? 2u : 6u;  // done (and error)
+    s_irq.write(true);
+  }
+}
+
+}  // namespace rramft::sc

@@ -1,0 +1,92 @@
+#pragma once
+/// @file accelerator.h
+/// @brief The accelerator as a virtual-platform component: a memory-mapped TLM-2.0 target
+/// (control and status registers) and a TLM-2.0 initiator through which it reads input images
+/// from system memory and writes the predicted classes back.
+///
+/// Register map (32-bit registers, byte offsets from the base):
+///   0x00 CTRL         write 1: start
+///   0x04 STATUS       bit 0 busy, bit 1 done, bit 2 error (read-only; a start clears done)
+///   0x08 INPUT_ADDR   system address of the first image (C x H x W bytes each)
+///   0x0C OUTPUT_ADDR  system address where one 32-bit class index per image is written
+///   0x10 COUNT        number of images
+///   0x14 IMAGE_BYTES  bytes per image (read-only)
+///   0x18 CLASSES      number of classes (read-only)
+///   0x1C DONE_COUNT   images finished so far (read-only)
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
+#include <memory>
+#include <systemc>
+#include <tlm>
+#include <vector>
+
+#include "mapping/mapping.h"
+#include "models/model.h"
+#include "peripherals/noc.h"
+#include "peripherals/sfu.h"
+#include "tiles/controller.h"
+#include "tiles/tile.h"
+
+namespace rramft::sc {
+
+class accelerator : public sc_core::sc_module {
+ public:
+  enum reg : uint32_t {
+    CTRL = 0x00,
+    STATUS = 0x04,
+    INPUT_ADDR = 0x08,
+    OUTPUT_ADDR = 0x0C,
+    COUNT = 0x10,
+    IMAGE_BYTES = 0x14,
+    CLASSES = 0x18,
+    DONE_COUNT = 0x1C
+  };
+  struct stats {
+    uint64_t dma_reads = 0;   ///< bytes read from system memory, count
+    uint64_t dma_writes = 0;  ///< bytes written to system memory, count
+  } st;
+  tlm_utils::simple_target_socket<accelerator> cpu2acc{"cpu2acc"};
+  tlm_utils::simple_initiator_socket<accelerator> acc2mem{"acc2mem"};
+  sc_core::sc_signal<bool, sc_core::SC_MANY_WRITERS> s_irq{
+      "s_irq"};  ///< raised when a run completes, cleared by the next start
+
+  /// @param errors per layer, the cells that read wrong on this chip (read_errors)
+  /// @param scales per-layer activation scales (input_scale: calibrated), or empty
+  accelerator(sc_core::sc_module_name name, const arch_spec& a, const mapping::chip_mapping& cm,
+              const models::model& m, std::vector<std::vector<cell_error>> errors,
+              std::vector<double> scales);
+
+  controller& ctrl() { return *i_ctrl; }
+  const std::vector<std::unique_ptr<tile>>& tiles() const { return i_tiles; }
+  const noc& interconnect() const { return *i_noc; }
+  const sfu& special() const { return *i_sfu; }
+  /// @brief Tiles that hold at least one crossbar.
+  int tiles_used() const { return tiles_used_; }
+  /// @brief Every named action count of the chip, keyed "instance/action".
+  action_counts counters() const;
+  /// @brief Logits of every image run, in order.
+  const std::vector<std::vector<float>>& logits() const { return logits_; }
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
+  void run();
+  arch_spec a_;
+  const models::model& m_;
+  std::vector<std::vector<cell_error>> errors_;
+  std::vector<std::unique_ptr<tile>> i_tiles;
+  std::unique_ptr<noc> i_noc;
+  std::unique_ptr<sfu> i_sfu;
+  std::unique_ptr<controller> i_ctrl;
+  int tiles_used_ = 0;
+  uint32_t regs_[8] = {};
+  sc_core::sc_event start_;
+  std::vector<std::vector<float>> logits_;
+};
+
+/// @brief Assigns row blocks to tiles in order, a row block never split across tiles;
+/// rramft::error naming the layer (or the chip size) if the model does not fit.
+std::vector<std::vector<int>> place_blocks(const arch_spec& a, const mapping::chip_mapping& cm,
+                                           int& tiles_used);
+
+}  // namespace rramft::sc

@@ -1,0 +1,75 @@
+#pragma once
+/// @file controller.h
+/// @brief The controller executes the mapped model layer by layer for one input at a time:
+/// the network pass (models/network.h) is its schedule. Every weight layer becomes one
+/// row-block job per row block, sent through the interconnect to the tile that holds it;
+/// every digital operation goes to the special-function unit. The arithmetic is the
+/// functional core's (quantize_inputs, the datapath steps, dequantize_outputs).
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include <functional>
+#include <map>
+#include <string>
+#include <systemc>
+#include <tlm>
+#include <vector>
+
+#include "core/layer.h"
+#include "mapping/mapping.h"
+#include "models/network.h"
+
+namespace rramft::sc {
+
+/// @brief Named action counts, keyed by "instance/action".
+using action_counts = std::map<std::string, uint64_t>;
+
+/// @brief What one weight layer or digital step of one input cost.
+struct step_record {
+  std::string name;  ///< layer name, or "sfu:<op>"
+  double start_ns = 0, end_ns = 0;
+  action_counts actions;  ///< actions it caused (difference of the chip's counters)
+};
+
+class controller : public sc_core::sc_module, private models::linear_backend {
+ public:
+  struct stats {
+    uint64_t jobs = 0;     ///< row-block jobs issued, count
+    uint64_t vectors = 0;  ///< input vectors through weight layers, count
+    uint64_t gbuf_reads =
+        0;  ///< global-buffer accesses (buffer.bytes_per_cycle bytes), count: action buffer.read
+    uint64_t gbuf_writes = 0;  ///< likewise, count: action buffer.write
+    uint64_t acc_adds = 0;     ///< additions of row-block partial sums, count: action acc.add
+  } st;
+  tlm_utils::simple_initiator_socket<controller> ctrl2noc{"ctrl2noc"};
+  tlm_utils::simple_initiator_socket<controller> ctrl2sfu{"ctrl2sfu"};
+  sc_core::sc_signal<int> s_state{
+      "s_state"};  ///< 0 idle, 1 crossbar layer, 2 special-function unit
+
+  /// @param block_tile per layer, the tile of each row block
+  controller(sc_core::sc_module_name name, const arch_spec& a, const mapping::chip_mapping& cm,
+             const models::model& m, std::vector<std::vector<int>> block_tile,
+             const std::vector<std::vector<cell_error>>& errors, std::vector<double> scales);
+  /// @brief Runs one image (raw pixels) through the model; call from an SC_THREAD.
+  void infer_image(const uint8_t* pixels, float* logits);
+  /// @brief Steps of every input run so far, in order.
+  const std::vector<step_record>& steps() const { return steps_; }
+  /// @brief Reads the chip's counters (set by the top, used to attribute actions to steps).
+  std::function<action_counts()> counters;
+  /// @brief Told of every step as it ends (tracing hooks; empty = off).
+  std::function<void(const step_record&)> on_step;
+
+ private:
+  void linear(size_t layer, const float* x, int n, float* y) override;
+  void digital(const char* op, size_t elements) override;
+  void record(const std::string& name, sc_core::sc_time start, const action_counts& before);
+  arch_spec a_;
+  const mapping::chip_mapping& cm_;
+  const models::model& m_;
+  models::network net_;
+  std::vector<std::vector<int>> block_tile_;
+  const std::vector<std::vector<cell_error>>& errors_;
+  std::vector<double> scales_;
+  std::vector<step_record> steps_;
+};
+
+}  // namespace rramft::sc

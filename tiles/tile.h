@@ -1,0 +1,73 @@
+#pragma once
+/// @file tile.h
+/// @brief A crossbar tile: its crossbar arrays, DAC array, ADC bank, OPC, voting unit and
+/// accumulator, with an input/output buffer. One transaction on noc2tile computes one row
+/// block of one layer for n input vectors.
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
+#include <map>
+#include <systemc>
+#include <tlm>
+#include <tuple>
+#include <vector>
+
+#include "core/spec.h"
+#include "peripherals/datapath_units.h"
+#include "peripherals/job.h"
+
+namespace rramft::sc {
+
+/// @brief The crossbar arrays of a tile, holding the levels their cells read on this chip.
+class crossbar_bank : public sc_core::sc_module {
+ public:
+  struct stats {
+    uint64_t reads =
+        0;  ///< crossbar read operations (one slice, all rows, one vector), count: action xbar.read
+  } st;
+  tlm_utils::simple_target_socket<crossbar_bank> dac2xbar{"dac2xbar"};
+  tlm_utils::simple_initiator_socket<crossbar_bank> xbar2adc{"xbar2adc"};
+  crossbar_bank(sc_core::sc_module_name name, const arch_spec& a);
+  /// @brief Programs crossbar @p x of row block @p b of layer @p li (levels read on this chip).
+  void program(size_t li, const mapped_layer& l, int b, int x,
+               const std::vector<cell_error>& errors);
+  const float* levels(size_t li, int b, int x) const;
+  int programmed() const { return int(levels_.size()); }
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
+  double read_ns_;
+  std::map<std::tuple<size_t, int, int>, std::vector<float>> levels_;
+};
+
+class tile : public sc_core::sc_module {
+ public:
+  struct stats {
+    uint64_t jobs = 0;  ///< row-block jobs executed, count
+    uint64_t buffer_reads =
+        0;  ///< buffer accesses of buffer.bytes_per_cycle bytes, count: action buffer.read
+    uint64_t buffer_writes = 0;  ///< likewise, count: action buffer.write
+    double busy_ns = 0;          ///< time spent computing, ns
+  } st;
+  tlm_utils::simple_target_socket<tile> noc2tile{"noc2tile"};
+  tlm_utils::simple_initiator_socket<tile> tile2dac{"tile2dac"};
+  tlm_utils::simple_initiator_socket<tile> opc2vote{"opc2vote"};
+  dac_array i_dac;
+  crossbar_bank i_xbar;
+  adc_bank i_adc;
+  opc_unit i_opc;
+  vote_unit i_vote;
+  /// @brief Busy while a job runs (for waveforms).
+  sc_core::sc_signal<bool> s_busy{"s_busy"};
+  tile(sc_core::sc_module_name name, const arch_spec& a, int id);
+  int id() const { return id_; }
+  /// @brief Latency of one row-block job, ns, from the stage latencies (the closed form).
+  double job_ns(const block_job& j, const std::vector<double>& convert_ns) const;
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
+  arch_spec a_;
+  int id_;
+};
+
+}  // namespace rramft::sc
