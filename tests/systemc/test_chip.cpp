@@ -1,0 +1,179 @@
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include <catch2/catch.hpp>
+#include <cstring>
+#include <systemc>
+
+#include "core/error.h"
+#include "core/quant.h"
+#include "engine/evaluate.h"
+#include "engine/mapped_backend.h"
+#include "mapping/mapping.h"
+#include "models/idx.h"
+#include "testbenches/platform.h"
+
+using namespace rramft;
+
+namespace {
+const std::string src = RRAMFT_SOURCE_DIR;
+
+struct fixture {
+  arch_spec arch;
+  models::model m;
+  models::image_set data;
+  mapping::chip_mapping cm;
+  std::vector<std::vector<cell_error>> errors;
+  fixture(const std::string& model, const std::vector<std::string>& sets, int n)
+      : arch(arch_spec::load(src + "/configs/default.yaml", sets)),
+        m(models::load_model(src + "/" + model)),
+        data(models::load_dataset("fashion-mnist:" + std::to_string(n))),
+        cm(mapping::map_model(m, arch)) {
+    const fault_map chip(arch.fault, arch.seed, arch.cell_bits);
+    for (const auto& l : cm.layers) errors.push_back(read_errors(l, chip, 0));
+  }
+};
+
+/// Runs the images through the SystemC platform and through the accuracy engine on the same
+/// chip, and requires identical logits.
+void equivalence(const std::string& model, const std::vector<std::string>& sets, int n) {
+  fixture f(model, sets, n);
+  size_t wrong_cells = 0;
+  for (const auto& e : f.errors) wrong_cells += e.size();
+  if (f.arch.fault.rate > 0) REQUIRE(wrong_cells > 0);
+  sc::platform top("top", f.arch, f.cm, f.m, f.errors, {}, f.data.pixels.data(), f.data.n,
+                   f.data.image_bytes());
+  sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO,
+                                          sc_core::SC_DO_NOTHING);
+  sc_core::sc_start();
+  REQUIRE(top.i_cpu->status == 2);
+  const auto& chip_logits = top.i_acc->logits();
+  REQUIRE(int(chip_logits.size()) == n);
+
+  const models::network net(f.m);
+  engine::mapped_backend mb(f.cm, f.m, fault_map(f.arch.fault, f.arch.seed, f.arch.cell_bits), 0);
+  const int classes = net.num_classes();
+  std::vector<float> logits(size_t(n) * classes);
+  net.forward_images(f.data.pixels.data(), n, mb,
+                     logits.data());  // batched, fast path when lossless
+  const auto written = top.classes();
+  for (int i = 0; i < n; ++i) {
+    INFO("image " << i);
+    REQUIRE(std::memcmp(chip_logits[size_t(i)].data(), &logits[size_t(i) * classes],
+                        sizeof(float) * classes) == 0);
+    uint32_t best = 0;
+    for (int c = 1; c < classes; ++c)
+      if (logits[size_t(i) * classes + c] > logits[size_t(i) * classes + best]) best = uint32_t(c);
+    CHECK(written[size_t(i)] == best);  // what the accelerator wrote to system memory
+  }
+}
+}  // namespace
+
+TEST_CASE("chip model equals the accuracy engine bit for bit: mlp, vote, faulty chip",
+          "[systemc][equivalence]") {
+  equivalence("models/zoo/mlp-pruned", {"fault.rate=0.01", "fault.transient_rate=0.001"}, 6);
+}
+
+TEST_CASE("chip model equals the accuracy engine bit for bit: mlp, tmr, lossy ADC",
+          "[systemc][equivalence]") {
+  equivalence("models/zoo/mlp-pruned", {"fault.rate=0.005", "protection.scheme=tmr", "adc.bits=6"},
+              4);
+}
+
+TEST_CASE("chip model equals the accuracy engine bit for bit: mlp, none, 2-bit cells",
+          "[systemc][equivalence]") {
+  equivalence("models/zoo/mlp-dense", {"fault.rate=0.01", "protection.scheme=none", "cell_bits=2"},
+              4);
+}
+
+namespace {
+/// Sends one row-block job to a tile and keeps the annotated delay.
+struct probe : sc_core::sc_module {
+  tlm_utils::simple_initiator_socket<probe> out{"out"};
+  sc::block_job* job = nullptr;
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  explicit probe(sc_core::sc_module_name n) : sc_module(n) {
+    SC_HAS_PROCESS(probe);
+    SC_THREAD(run);
+  }
+  void run() {
+    tlm::tlm_generic_payload p;
+    sc::attach(p, *job);
+    out->b_transport(p, delay);
+    REQUIRE(p.is_response_ok());
+  }
+};
+
+/// One vector through one crossbar of a rows x cols layer of constant weights; returns the
+/// tile's annotated latency in ns and checks the result against the integer reference.
+double one_mvm_ns(const std::vector<std::string>& sets, int cols) {
+  arch_spec a = arch_spec::load(src + "/configs/default.yaml", sets);
+  models::weight_layer wl;
+  wl.name = "fc";
+  wl.kind = "linear";
+  wl.rows = 128;
+  wl.cols = cols;
+  wl.w.assign(size_t(128) * cols, 0.5f);
+  mapping::layer_report rep;
+  const mapped_layer l = mapping::map_layer(wl, a, 0, rep);
+  REQUIRE(l.xbars_per_block == 1);
+  sc::tile t("tile", a, 0);
+  t.i_xbar.program(0, l, 0, 0, {});
+  std::vector<int32_t> x(128, 3);
+  const std::vector<cell_error> none;
+  sc::block_job j;
+  j.layer = &l;
+  j.errors = &none;
+  j.xk = x.data();
+  j.n = 1;
+  probe pr("probe");
+  pr.job = &j;
+  pr.out.bind(t.noc2tile);
+  sc_core::sc_start();
+  for (int o = 0; o < cols; ++o)
+    CHECK(j.result[size_t(o)] == 127 * 3 * 128);  // every weight quantizes to 127
+  return pr.delay.to_seconds() * 1e9;
+}
+}  // namespace
+
+// Closed forms for one input vector (8-bit, 1-bit DACs: 8 reads of r = 100 ns) through one
+// 128 x 128 crossbar whose single ADC (adc.share 128, 1.28 GS/s) converts the u used columns
+// in u / 1.28 ns, then 1 OPC cycle: c = u / 1.28 + 1 ns. Pipelined (sample-and-hold):
+// r + 7 max(r, c) + c; not pipelined: 8 (r + c). Then the vote (T = 3: vote_cycles + (outputs
+// - 1) x vote_ii cycles), the accumulator (1 cycle) and the tile buffer (ceil(128 input bytes /
+// 32) + ceil(4 x outputs / 32) accesses of one cycle). 1 GHz: 1 cycle = 1 ns. SystemC time
+// resolution is 1 ps, hence the 1 ps margin.
+TEST_CASE("one MVM takes the closed-form time: no protection, pipelined", "[systemc][timing]") {
+  const double c = 126 / 1.28 + 1;  // 9 outputs x 14 bit columns
+  CHECK(one_mvm_ns({"protection.scheme=none"}, 9) ==
+        Approx(100 + 7 * 100 + c + 1 + 4 + 2).margin(0.001));
+}
+
+TEST_CASE("one MVM takes the closed-form time: no protection, not pipelined", "[systemc][timing]") {
+  const double c = 126 / 1.28 + 1;
+  CHECK(one_mvm_ns({"protection.scheme=none", "timing.pipeline=false"}, 9) ==
+        Approx(8 * (100 + c) + 1 + 4 + 2).margin(0.001));
+}
+
+TEST_CASE("one MVM takes the closed-form time: vote, slow ADC", "[systemc][timing]") {
+  // 6 outputs x (14 + 2 copies x 2) = 108 columns; a 640 MS/s ADC makes conversion the bottleneck.
+  const double c = 108 / 0.64 + 1;
+  CHECK(one_mvm_ns({"timing.adc_msps=640"}, 6) ==
+        Approx(100 + 7 * c + c + (3 + 5) + 1 + 4 + 1).margin(0.001));
+}
+
+TEST_CASE("the accelerator's registers behave as documented", "[systemc][mmio]") {
+  fixture f("models/zoo/mlp-pruned", {}, 3);
+  sc::platform top("top", f.arch, f.cm, f.m, f.errors, {}, f.data.pixels.data(), 3,
+                   f.data.image_bytes());
+  sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO,
+                                          sc_core::SC_DO_NOTHING);
+  sc_core::sc_start();
+  CHECK(top.i_cpu->status == 2);  // done, not busy, no error
+  CHECK(top.i_acc->s_irq.read());
+  CHECK(top.i_mem.st.reads == 3 * 784);
+  CHECK(top.i_mem.st.writes == 3 * 4);
+  CHECK(top.i_cpu->finished > sc_core::SC_ZERO_TIME);
+}
+
+// libsystemc.so defines main and needs sc_main; Catch2 provides the main that runs here.
+int sc_main(int, char**) { return 0; }
