@@ -1,11 +1,15 @@
 /// `rramft run`: the SystemC/TLM-2.0 chip model in a minimal virtual platform (memory, a
 /// CPU-like driver, the accelerator); reports cycles, latency, energy by component and layer,
-/// area, and the predicted classes.
+/// area, the predicted classes, and what the protection costs against none on the same chip.
+#include <algorithm>
 #include <boost/program_options.hpp>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <string>
 #include <systemc>
 #include <vector>
@@ -18,6 +22,7 @@
 #include "mapping/mapping.h"
 #include "models/idx.h"
 #include "testbenches/platform.h"
+#include "testbenches/report.h"
 
 namespace po = boost::program_options;
 
@@ -35,6 +40,58 @@ struct run_options {
 std::string arch_dir(const std::string& arch_file) {
   const size_t slash = arch_file.find_last_of('/');
   return slash == std::string::npos ? "." : arch_file.substr(0, slash);
+}
+
+/// Energy per layer, stacked by component (energy.png via gnuplot; energy_layers.csv beside it).
+void plot_energy(const sc::run_report& rep, const std::string& dir) {
+  std::vector<std::string> comps;
+  for (const auto& [step, per] : rep.layer_component_pj)
+    for (const auto& [c, e] : per)
+      if (std::find(comps.begin(), comps.end(), c) == comps.end()) comps.push_back(c);
+  std::sort(comps.begin(), comps.end());
+  // Weight layers one bar each; the special-function unit's steps together in one bar.
+  std::vector<std::pair<std::string, std::map<std::string, double>>> rows;
+  std::map<std::string, double> sfu;
+  for (const auto& name : rep.layers) {
+    const auto& per = rep.layer_component_pj.at(name);
+    if (name.rfind("sfu:", 0) == 0)
+      for (const auto& [c, e] : per) sfu[c] += e;
+    else
+      rows.emplace_back(name, per);
+  }
+  rows.emplace_back("digital (SFU)", sfu);
+  write_atomically(dir + "/energy_layers.csv", [&](std::ostream& f) {
+    f << "layer";
+    for (const auto& c : comps) f << "," << c;
+    f << "\n";
+    for (const auto& [name, per] : rows) {
+      f << name;
+      for (const auto& c : comps) f << "," << (per.count(c) ? per.at(c) / 1e3 : 0.0);
+      f << "\n";
+    }
+  });
+  write_atomically(dir + "/energy.gp", [&](std::ostream& f) {
+    f << "set terminal pngcairo size 1100,600 font 'sans,10'\nset output '" << dir
+      << "/energy.png.tmp'\n"
+      << "set datafile separator ','\nset style data histograms\nset style histogram rowstacked\n"
+      << "set style fill solid 0.85 border -1\nset boxwidth 0.75\nset key outside right\n"
+      << "set ylabel 'energy (nJ, all images)'\nset title 'Dynamic energy by layer and component' "
+         "noenhanced\n"
+      << "set xtics rotate by -45 noenhanced\nset grid ytics\n";
+    const char* colours[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+                             "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#e7ba52"};
+    for (int i = 0; i < 12; ++i)
+      f << "set linetype " << i + 1 << " lc rgb '" << colours[i] << "'\n";
+    f << "plot for [i=2:" << comps.size() + 1 << "] '" << dir
+      << "/energy_layers.csv' using i:xtic(1) title columnheader(i) lt (i-1)\n";
+  });
+  const int rc = std::system(("gnuplot '" + dir + "/energy.gp' > /dev/null 2>&1").c_str());
+  if (rc != 0) {
+    std::remove((dir + "/energy.png.tmp").c_str());
+    std::cerr << "rramft: warning: gnuplot failed, energy.png not written (install gnuplot-nox)\n";
+    return;
+  }
+  std::rename((dir + "/energy.png.tmp").c_str(), (dir + "/energy.png").c_str());
 }
 
 }  // namespace
@@ -62,7 +119,7 @@ int cmd_run(int argc, char** argv) {
   } catch (const po::error& e) {
     throw error(std::string("run: ") + e.what());
   }
-  if (o.fault_rate >= 0) o.sets.push_back("fault.rate=" + std::to_string(o.fault_rate));
+  if (vm.count("fault-rate")) o.sets.push_back("fault.rate=" + std::to_string(o.fault_rate));
   if (vm.count("seed")) {
     if (o.seed < 0) throw error("--seed must be non-negative");
     o.sets.push_back("seed=" + std::to_string(o.seed));
@@ -87,100 +144,77 @@ int cmd_run(int argc, char** argv) {
     engine::accuracy(net, cb, models::load_dataset("fashion-mnist-train:1000"));
     scales = cb.scales(arch);
   }
+  // The same chip (seed, fault map) once more without protection, in the same elaboration, so
+  // that the report can state what the protection costs.
+  arch_spec base = arch;
+  base.protection.scheme = scheme::none;
+  const bool compare = arch.protection.scheme != scheme::none;
+  const mapping::chip_mapping cm_none =
+      compare ? mapping::map_model(m, base) : mapping::chip_mapping{};
+  std::vector<std::vector<cell_error>> errors_none;
+  for (const auto& l : cm_none.layers) errors_none.push_back(read_errors(l, chip, 0));
 
   sc::platform top("top", arch, cm, m, errors, scales, data.pixels.data(), data.n,
                    data.image_bytes());
+  std::unique_ptr<sc::platform> top_none;
+  if (compare)
+    top_none = std::make_unique<sc::platform>("top_none", base, cm_none, m, errors_none, scales,
+                                              data.pixels.data(), data.n, data.image_bytes());
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO,
                                           sc_core::SC_DO_NOTHING);
+  const auto wall0 = std::chrono::steady_clock::now();
   sc_core::sc_start();
-  if (top.i_cpu->status != 2)
-    throw error("run: the accelerator finished with STATUS " + std::to_string(top.i_cpu->status));
-  const double total_ns = top.i_cpu->finished.to_seconds() * 1e9;
-  const std::vector<uint32_t> classes = top.classes();
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
 
-  // Energy: dynamic from the action counts, leakage from the instances over the run.
-  const sc::action_counts counts = top.i_acc->counters();
-  std::map<std::string, double> by_component;
-  double dynamic = 0;
-  for (const auto& [key, n] : counts) {
-    const std::string action = key.substr(key.find('/') + 1);
-    const double e = double(n) * ert.energy_pj(action, arch);
-    by_component[energy::component_of(action)] += e;
-    dynamic += e;
+  sc::run_report rep = sc::make_report(arch, ert, cm, top, data);
+  rep.json["model"] = o.model_dir;
+  rep.json["wall_seconds"] = wall;
+  if (compare) {
+    const sc::run_report none = sc::make_report(base, ert, cm_none, *top_none, data);
+    rep.json["baseline_none"] = {{"energy_pj", none.total_pj},
+                                 {"latency_ns", none.latency_ns},
+                                 {"area_mm2", none.area_mm2},
+                                 {"crossbars_used", cm_none.crossbars_used()},
+                                 {"accuracy", none.json["accuracy"]}};
+    rep.json["overhead_vs_none_pct"] = {
+        {"energy", 100 * (rep.total_pj / none.total_pj - 1)},
+        {"latency", 100 * (rep.latency_ns / none.latency_ns - 1)},
+        {"area", 100 * (rep.area_mm2 / none.area_mm2 - 1)},
+        {"crossbars", 100.0 * (double(cm.crossbars_used()) / cm_none.crossbars_used() - 1)}};
   }
-  const int tiles = top.i_acc->tiles_used(), xbars = tiles * arch.tiles.crossbars;
-  const int adcs_per_xbar = (arch.crossbar.cols + arch.adc.share - 1) / arch.adc.share;
-  const std::map<std::string, double> instances = {
-      {"xbar", xbars},   {"dac", xbars},
-      {"sh", xbars},     {"adc", double(xbars) * adcs_per_xbar},
-      {"sa", xbars},     {"vote", tiles},
-      {"buffer", tiles}, {"router", tiles},
-      {"sfu", 1},        {"gbuf_per_kib", arch.buffer.global_kib}};
-  double leakage = 0, area = 0;
-  nlohmann::json jarea, jleak;
-  for (const auto& [comp, count] : instances) {
-    const double lk = count * ert.leakage_mw(comp, arch) * total_ns;  // mW x ns = pJ
-    const double ar = count * ert.area_mm2(comp, arch);
-    jleak[comp] = lk;
-    jarea[comp] = ar;
-    leakage += lk;
-    area += ar;
-  }
-  // Per layer: time and dynamic energy of its steps, summed over images.
-  std::map<std::string, std::pair<double, double>> per_step;
-  std::vector<std::string> order;
-  for (const auto& s : top.i_acc->ctrl().steps()) {
-    if (!per_step.count(s.name)) order.push_back(s.name);
-    double e = 0;
-    for (const auto& [key, n] : s.actions)
-      e += double(n) * ert.energy_pj(key.substr(key.find('/') + 1), arch);
-    per_step[s.name].first += s.end_ns - s.start_ns;
-    per_step[s.name].second += e;
-  }
-
-  int correct = 0;
-  for (int i = 0; i < data.n; ++i) correct += classes[size_t(i)] == data.labels[size_t(i)];
-  nlohmann::json rep;
-  rep["model"] = o.model_dir;
-  rep["images"] = data.n;
-  rep["accuracy"] = double(correct) / data.n;
-  rep["predicted"] = classes;
-  rep["latency_ns"] = total_ns;
-  rep["latency_ns_per_image"] = total_ns / data.n;
-  rep["cycles"] = std::llround(total_ns / arch.cycle_ns());
-  rep["clock_mhz"] = arch.clock_mhz;
-  rep["tiles_used"] = tiles;
-  rep["crossbars_used"] = cm.crossbars_used();
-  rep["crossbar_utilisation"] = double(cm.crossbars_used()) / double(xbars);
-  nlohmann::json je;
-  je["dynamic"] = dynamic;
-  je["leakage"] = leakage;
-  je["total"] = dynamic + leakage;
-  for (const auto& [c, e] : by_component) je["by_component"][c] = e;
-  je["leakage_by_component"] = jleak;
-  rep["energy_pj"] = je;
-  rep["area_mm2"] = {{"total", area}, {"by_component", jarea}};
-  for (const auto& name : order)
-    rep["layers"].push_back({{"name", name},
-                             {"latency_ns", per_step[name].first},
-                             {"cycles", std::llround(per_step[name].first / arch.cycle_ns())},
-                             {"energy_pj", per_step[name].second}});
-  rep["actions"] = counts;
   make_dir(o.out_dir);
-  write_atomically(o.out_dir + "/report.json", [&](std::ostream& f) { f << rep.dump(2) << "\n"; });
+  write_atomically(o.out_dir + "/report.json",
+                   [&](std::ostream& f) { f << rep.json.dump(2) << "\n"; });
   write_atomically(o.out_dir + "/arch.yaml", [&](std::ostream& f) {
     YAML::Emitter e;
     e << arch.to_yaml();
     f << "# effective architecture of this result (all keys, overrides applied)\n"
       << e.c_str() << "\n";
   });
-  std::printf("%d images, accuracy %.2f%%, %.1f us per image (%lld cycles at %.0f MHz in all)\n",
-              data.n, 100.0 * correct / data.n, total_ns / data.n / 1e3,
-              (long long)std::llround(total_ns / arch.cycle_ns()), arch.clock_mhz);
+  plot_energy(rep, o.out_dir);
+
+  const auto& j = rep.json;
+  std::printf(
+      "%d images, accuracy %.2f%%, %.2f us per image, %lld cycles at %.0f MHz, %.2f s wall\n",
+      data.n, 100 * j["accuracy"].get<double>(), j["latency_ns_per_image"].get<double>() / 1e3,
+      j["cycles"].get<long long>(), arch.clock_mhz, wall);
   std::printf("energy %.3f uJ (dynamic %.3f, leakage %.3f), area %.2f mm^2 on %d tiles\n",
-              (dynamic + leakage) / 1e6, dynamic / 1e6, leakage / 1e6, area, tiles);
-  for (const auto& [c, e] : by_component) std::printf("  %-8s %10.3f nJ\n", c.c_str(), e / 1e3);
-  std::printf("wrote %s/report.json, arch.yaml\n", o.out_dir.c_str());
+              rep.total_pj / 1e6, j["energy_pj"]["dynamic"].get<double>() / 1e6,
+              j["energy_pj"]["leakage"].get<double>() / 1e6, rep.area_mm2,
+              j["tiles_used"].get<int>());
+  for (const auto& [c, e] : j["energy_pj"]["by_component"].items())
+    std::printf("  %-8s %12.3f nJ\n", c.c_str(), e.get<double>() / 1e3);
+  if (compare)
+    std::printf(
+        "%s vs none on the same chip: energy %+.2f%%, latency %+.2f%%, area %+.2f%%, crossbars "
+        "%+.2f%%\n",
+        to_string(arch.protection.scheme), j["overhead_vs_none_pct"]["energy"].get<double>(),
+        j["overhead_vs_none_pct"]["latency"].get<double>(),
+        j["overhead_vs_none_pct"]["area"].get<double>(),
+        j["overhead_vs_none_pct"]["crossbars"].get<double>());
+  std::printf("wrote %s/report.json, energy.png, energy_layers.csv, arch.yaml\n",
+              o.out_dir.c_str());
   return 0;
 }
 

@@ -1,0 +1,30 @@
+#pragma once
+/// @file report.h
+/// @brief What a chip-model run reports: latency and cycles, energy by component and by layer
+/// (action counts priced by the energy reference table, plus leakage over the run), area by
+/// component, utilisation and the predicted classes.
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "energy/ert.h"
+#include "models/idx.h"
+#include "testbenches/platform.h"
+
+namespace rramft::sc {
+
+struct run_report {
+  nlohmann::json json;              ///< report.json
+  std::vector<std::string> layers;  ///< step names in execution order
+  std::map<std::string, std::map<std::string, double>>
+      layer_component_pj;  ///< step -> component -> pJ
+  double total_pj = 0, latency_ns = 0, area_mm2 = 0;
+};
+
+/// @brief Builds the report of platform @p top after sc_start() returned.
+run_report make_report(const arch_spec& a, const energy::table& ert,
+                       const mapping::chip_mapping& cm, const platform& top,
+                       const models::image_set& data);
+
+}  // namespace rramft::sc
