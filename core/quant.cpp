@@ -40,7 +40,13 @@ double activation_quantizer::scale_for(const float* x, size_t n) const {
 
 void activation_quantizer::quantize(const float* x, size_t n, double scale, int32_t* q) const {
   const double lo = qmin(), hi = qmax();
-  for (size_t i = 0; i < n; ++i) q[i] = int32_t(std::clamp(std::round(x[i] / scale), lo, hi));
+  // Round half away from zero, as std::round, but inlinable: trunc(v + copysign(0.5 - 2^-54, v))
+  // is exact for every double (the addend keeps v = k + 0.5 - 2^-54 from rounding up).
+  const double inv = 1.0 / scale;
+  for (size_t i = 0; i < n; ++i) {
+    const double v = x[i] * inv;
+    q[i] = int32_t(std::clamp(std::trunc(v + std::copysign(0.49999999999999994, v)), lo, hi));
+  }
 }
 
 int input_slicing::count() const {

@@ -31,7 +31,7 @@ struct activation_quantizer {
   int32_t qmin() const { return is_signed ? -qmax() : 0; }
   /// @brief Scale that maps the largest magnitude of @p x (n values) onto qmax; 1 if all zero.
   double scale_for(const float* x, size_t n) const;
-  /// @brief q = clamp(round(x / scale)) for n values.
+  /// @brief q = clamp(round(x * (1 / scale))) for n values, rounding half away from zero.
   void quantize(const float* x, size_t n, double scale, int32_t* q) const;
 };
 

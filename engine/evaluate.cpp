@@ -4,6 +4,7 @@
 #include <boost/math/distributions/students_t.hpp>
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <limits>
 #include <sstream>
 
@@ -26,20 +27,30 @@ double accuracy(const models::network& net, models::linear_backend& be,
                 ", the model expects " + std::to_string(net.image_channels()) + "x" +
                 std::to_string(net.image_size()) + "x" + std::to_string(net.image_size()));
   const int classes = net.num_classes();
-  std::vector<float> logits;
+  // Batches run side by side (one per thread, each with single-threaded GEMMs); every image is
+  // computed alone within its batch, so the count is the same for any number of threads.
+  const int batches = (data.n + batch - 1) / batch;
   int64_t correct = 0;
-  for (int s = 0; s < data.n; s += batch) {
-    const int n = std::min(batch, data.n - s);
-    logits.resize(size_t(n) * classes);
-    net.forward_images(&data.pixels[size_t(s) * data.image_bytes()], n, be, logits.data());
-    for (int i = 0; i < n; ++i) {
-      const float* l = &logits[size_t(i) * classes];
-      int best = 0;
-      for (int c = 1; c < classes; ++c)
-        if (l[c] > l[best]) best = c;  // first maximum wins, as torch.argmax
-      correct += best == data.labels[size_t(s + i)];
+  std::exception_ptr failure;
+#pragma omp parallel for schedule(dynamic) reduction(+ : correct)
+  for (int bi = 0; bi < batches; ++bi) {
+    try {
+      const int s = bi * batch, n = std::min(batch, data.n - s);
+      std::vector<float> logits(size_t(n) * classes);
+      net.forward_images(&data.pixels[size_t(s) * data.image_bytes()], n, be, logits.data());
+      for (int i = 0; i < n; ++i) {
+        const float* l = &logits[size_t(i) * classes];
+        int best = 0;
+        for (int c = 1; c < classes; ++c)
+          if (l[c] > l[best]) best = c;  // first maximum wins, as torch.argmax
+        correct += best == data.labels[size_t(s + i)];
+      }
+    } catch (...) {
+#pragma omp critical
+      if (!failure) failure = std::current_exception();
     }
   }
+  if (failure) std::rethrow_exception(failure);
   return double(correct) / double(data.n);
 }
 

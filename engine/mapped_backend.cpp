@@ -9,9 +9,12 @@ namespace rramft::engine {
 
 void calibrating_backend::linear(size_t layer, const float* x, int n, float* y) {
   const size_t count = size_t(n) * size_t(m_.layers[layer].rows);
-  float mx = max_[layer];
+  float mx = 0;
   for (size_t i = 0; i < count; ++i) mx = std::max(mx, std::fabs(x[i]));
-  max_[layer] = mx;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    max_[layer] = std::max(max_[layer], mx);
+  }
   inner_.linear(layer, x, n, y);
 }
 

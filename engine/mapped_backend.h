@@ -3,6 +3,7 @@
 /// @brief Runs every weight layer of a model through the functional crossbar core, on one
 /// chip (fault map) and one evaluation epoch (transient flips): the accuracy engine's
 /// linear_backend.
+#include <mutex>
 #include <vector>
 
 #include "core/faults.h"
@@ -25,6 +26,7 @@ class calibrating_backend : public models::linear_backend {
  private:
   const models::model& m_;
   models::float_backend inner_;
+  std::mutex mutex_;  // batches may run in parallel
   std::vector<float> max_;
 };
 
