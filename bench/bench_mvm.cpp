@@ -1,10 +1,17 @@
 // Google Benchmark cases for rramft::mvm, each paired with a dense float GEMM of the same
-// shapes in this binary (Eigen, same OpenMP threads as the core). See bench/README.md.
-//
+// shapes in this binary (Eigen, same OpenMP threads and -march as the core). See bench/README.md.
+//   case1: fast path (lossless ADC), vote T=3, 1e-3 stuck cells, 768x768 and 3072x768, n=256
+//   case2: peer-comparison workload (768x768, n=1000, 256x256 crossbars, no protection) vs a
+//          float64 GEMM, plus the one-off chip programming (read_errors) and mapping costs
+//   case3: bit-serial path (6-bit lossy ADC), the layers of case1, n=64
+// Mapping and chip programming happen once per workload, outside the timed loops.
 // Every mapped case reports a counter "vs_dense" = (mapped time / dense time) when its
 // baseline ran before it, and a summary table is printed at the end of the run.
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
+#include <Eigen/Dense>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -15,10 +22,6 @@
 #include <random>
 #include <string>
 #include <vector>
-
-#include <unistd.h>
-
-#include <Eigen/Dense>
 
 #include "core/faults.h"
 #include "core/layer.h"
@@ -47,11 +50,11 @@ struct workload {
   rramft::mapping::layer_report report;
   rramft::mapped_layer layer;
   std::vector<rramft::cell_error> errs;
-  int n = 0;                     ///< input vectors
-  std::vector<int32_t> xq;       ///< n x rows, quantized activations
-  std::vector<float> xf;         ///< n x rows, float activations (baseline input)
-  std::vector<float> wf;         ///< out x in (PyTorch layout), float weights
-  double read_errors_s = 0;      ///< one-off chip programming time measured at set-up
+  int n = 0;                 ///< input vectors
+  std::vector<int32_t> xq;   ///< n x rows, quantized activations
+  std::vector<float> xf;     ///< n x rows, float activations (baseline input)
+  std::vector<float> wf;     ///< out x in (PyTorch layout), float weights
+  double read_errors_s = 0;  ///< one-off chip programming time measured at set-up
 };
 
 /// Case 1 and 3 architecture: shipped defaults (128x128, cell_bits 1, vote T=3, 1 plane, flip,
@@ -101,7 +104,8 @@ void finish(workload& w, const std::vector<float>& weights, int in, int out) {
 }
 
 /// Quantizes @p xf (n x in) vector by vector (per_vector scale).
-std::vector<int32_t> quantize_inputs(const std::vector<float>& xf, int n, int in, const rramft::arch_spec& a) {
+std::vector<int32_t> quantize_inputs(const std::vector<float>& xf, int n, int in,
+                                     const rramft::arch_spec& a) {
   rramft::activation_quantizer aq{a.input_bits, a.input_signed};
   std::vector<int32_t> xq(xf.size());
   for (int i = 0; i < n; ++i) {
@@ -168,8 +172,8 @@ workload& get(const std::string& key) {
 }
 
 std::string normal_key(int out, int n, bool pruned, int adc_bits) {
-  return "normal/" + std::to_string(out) + "/" + std::to_string(n) + "/" + std::to_string(pruned ? 1 : 0) +
-         "/" + std::to_string(adc_bits);
+  return "normal/" + std::to_string(out) + "/" + std::to_string(n) + "/" +
+         std::to_string(pruned ? 1 : 0) + "/" + std::to_string(adc_bits);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -206,7 +210,8 @@ void bm_dense(benchmark::State& state, int n, int in, int out, std::string key) 
   state.counters["GFLOP/s"] = 2.0 * n * in * out * double(state.iterations()) / secs * 1e-9;
 }
 
-void bm_mapped(benchmark::State& state, std::string key, rramft::mvm_path path, std::string baseline) {
+void bm_mapped(benchmark::State& state, std::string key, rramft::mvm_path path,
+               std::string baseline) {
   const workload& w = get(key);
   const rramft::mapped_layer& l = w.layer;
   std::vector<int64_t> y(size_t(w.n) * l.cols);
@@ -216,7 +221,8 @@ void bm_mapped(benchmark::State& state, std::string key, rramft::mvm_path path, 
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
   }
-  const double per_iter = std::chrono::duration<double>(clk::now() - t0).count() / double(state.iterations());
+  const double per_iter =
+      std::chrono::duration<double>(clk::now() - t0).count() / double(state.iterations());
   const auto& done = seconds_per_iter();
   auto it = done.find(baseline);
   if (it != done.end() && it->second > 0) state.counters["vs_dense"] = per_iter / it->second;
@@ -272,7 +278,9 @@ constexpr int kN3 = 64;   // case 3 inputs (bit-serial path)
 
 void register_all() {
   auto reg = [](const std::string& name, auto&& fn, double min_time) {
-    auto* b = benchmark::RegisterBenchmark(name.c_str(), fn)->Unit(benchmark::kMillisecond)->UseRealTime();
+    auto* b = benchmark::RegisterBenchmark(name.c_str(), fn)
+                  ->Unit(benchmark::kMillisecond)
+                  ->UseRealTime();
     // min_time 0: one iteration (MinTime and Iterations are exclusive in benchmark 1.7).
     return min_time > 0 ? b->MinTime(min_time) : b->Iterations(1);
   };
@@ -280,34 +288,56 @@ void register_all() {
   for (int out : {768, 3072}) {
     const std::string sh = "out" + std::to_string(out) + "_in768_n" + std::to_string(kN1);
     const std::string base = "case1/dense_f32/" + sh;
-    reg(base, [=](benchmark::State& s) { bm_dense<float>(s, kN1, kIn, out, normal_key(out, kN1, false, 8)); }, 0.5);
+    reg(
+        base,
+        [=](benchmark::State& s) {
+          bm_dense<float>(s, kN1, kIn, out, normal_key(out, kN1, false, 8));
+        },
+        0.5);
     for (bool pruned : {true, false}) {
-      const std::string name = std::string("case1/mapped_fast/") + (pruned ? "pruned30/" : "dense/") + sh;
+      const std::string name =
+          std::string("case1/mapped_fast/") + (pruned ? "pruned30/" : "dense/") + sh;
       const std::string key = normal_key(out, kN1, pruned, 8);
-      reg(name, [=](benchmark::State& s) { bm_mapped(s, key, rramft::mvm_path::automatic, base); }, 0.5);
+      reg(
+          name, [=](benchmark::State& s) { bm_mapped(s, key, rramft::mvm_path::automatic, base); },
+          0.5);
       pairs().push_back({name, name, base, 2.0});
     }
   }
   // Case 2: peer-comparison workload, float64 baseline, n = 1000.
   {
     const std::string base = "case2/dense_f64/out768_in768_n1000";
-    reg(base, [=](benchmark::State& s) { bm_dense<double>(s, 1000, kIn, 768, "peer"); }, 0.5);
+    reg(
+        base, [=](benchmark::State& s) { bm_dense<double>(s, 1000, kIn, 768, "peer"); }, 0.5);
     const std::string name = "case2/mapped_fast/out768_in768_n1000";
-    reg(name, [=](benchmark::State& s) { bm_mapped(s, "peer", rramft::mvm_path::automatic, base); }, 0.5);
+    reg(
+        name, [=](benchmark::State& s) { bm_mapped(s, "peer", rramft::mvm_path::automatic, base); },
+        0.5);
     pairs().push_back({name, name, base, 2.0});
-    reg("case2/read_errors(program chip)", [](benchmark::State& s) { bm_read_errors(s, "peer"); }, 0.3);
-    reg("case2/map_layer", [](benchmark::State& s) { bm_map_layer(s, "peer"); }, 0.3);
+    reg(
+        "case2/read_errors_program_chip", [](benchmark::State& s) { bm_read_errors(s, "peer"); },
+        0.3);
+    reg(
+        "case2/map_layer", [](benchmark::State& s) { bm_map_layer(s, "peer"); }, 0.3);
   }
   // Case 3: lossy 6-bit ADC, bit-serial path, same layers as case 1 with n = 64.
   for (int out : {768, 3072}) {
     const std::string sh = "out" + std::to_string(out) + "_in768_n" + std::to_string(kN3);
     const std::string base = "case3/dense_f32/" + sh;
-    reg(base, [=](benchmark::State& s) { bm_dense<float>(s, kN3, kIn, out, normal_key(out, kN3, false, 6)); }, 0.3);
+    reg(
+        base,
+        [=](benchmark::State& s) {
+          bm_dense<float>(s, kN3, kIn, out, normal_key(out, kN3, false, 6));
+        },
+        0.3);
     for (bool pruned : {true, false}) {
-      const std::string name = std::string("case3/mapped_bitserial_adc6/") + (pruned ? "pruned30/" : "dense/") + sh;
+      const std::string name =
+          std::string("case3/mapped_bitserial_adc6/") + (pruned ? "pruned30/" : "dense/") + sh;
       const std::string key = normal_key(out, kN3, pruned, 6);
       // One iteration is seconds long: a single iteration is enough.
-      reg(name, [=](benchmark::State& s) { bm_mapped(s, key, rramft::mvm_path::automatic, base); }, 0);
+      reg(
+          name, [=](benchmark::State& s) { bm_mapped(s, key, rramft::mvm_path::automatic, base); },
+          0);
       pairs().push_back({name, name, base, 0});
     }
   }
@@ -315,8 +345,9 @@ void register_all() {
 
 /// Forwards everything to the display reporter and records seconds per iteration by name.
 class collecting_reporter : public benchmark::BenchmarkReporter {
-public:
-  explicit collecting_reporter(std::unique_ptr<benchmark::BenchmarkReporter> inner) : inner_(std::move(inner)) {}
+ public:
+  explicit collecting_reporter(std::unique_ptr<benchmark::BenchmarkReporter> inner)
+      : inner_(std::move(inner)) {}
   bool ReportContext(const Context& c) override { return inner_->ReportContext(c); }
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const Run& r : runs) {
@@ -333,13 +364,16 @@ public:
   }
   void Finalize() override { inner_->Finalize(); }
 
-private:
+ private:
   std::unique_ptr<benchmark::BenchmarkReporter> inner_;
 };
 
 void print_summary(std::ostream& os) {
   const auto& t = seconds_per_iter();
-  auto ms = [&](const std::string& k) { auto it = t.find(k); return it == t.end() ? -1.0 : 1e3 * it->second; };
+  auto ms = [&](const std::string& k) {
+    auto it = t.find(k);
+    return it == t.end() ? -1.0 : 1e3 * it->second;
+  };
   char buf[512];
   os << "\nSummary (real time per call; ratio = mapped / dense GEMM of the same shapes; threads = "
 #ifdef _OPENMP
@@ -348,7 +382,8 @@ void print_summary(std::ostream& os) {
      << 1
 #endif
      << ")\n";
-  std::snprintf(buf, sizeof buf, "%-52s %12s %12s %8s  %s\n", "case", "mapped ms", "dense ms", "ratio", "target");
+  std::snprintf(buf, sizeof buf, "%-52s %12s %12s %8s  %s\n", "case", "mapped ms", "dense ms",
+                "ratio", "target");
   os << buf;
   for (const pair_row& p : pairs()) {
     const double m = ms(p.mapped), d = ms(p.baseline);
@@ -356,12 +391,13 @@ void print_summary(std::ostream& os) {
     std::string verdict = "-";
     double ratio = d > 0 ? m / d : 0;
     if (p.target > 0 && d > 0)
-      verdict = std::string(ratio <= p.target ? "met" : "MISSED") + " (<= " + std::to_string(int(p.target)) + ")";
-    std::snprintf(buf, sizeof buf, "%-52s %12.2f %12.2f %8.2f  %s\n", p.label.c_str(), m, d, d > 0 ? ratio : 0.0,
-                  verdict.c_str());
+      verdict = std::string(ratio <= p.target ? "met" : "MISSED") +
+                " (<= " + std::to_string(int(p.target)) + ")";
+    std::snprintf(buf, sizeof buf, "%-52s %12.2f %12.2f %8.2f  %s\n", p.label.c_str(), m, d,
+                  d > 0 ? ratio : 0.0, verdict.c_str());
     os << buf;
   }
-  const double re = ms("case2/read_errors(program chip)"), ml = ms("case2/map_layer"),
+  const double re = ms("case2/read_errors_program_chip"), ml = ms("case2/map_layer"),
                mv = ms("case2/mapped_fast/out768_in768_n1000");
   if (re >= 0 || ml >= 0) {
     std::snprintf(buf, sizeof buf,
@@ -398,7 +434,8 @@ int main(int argc, char** argv) {
   else
     inner = std::make_unique<benchmark::ConsoleReporter>(benchmark::ConsoleReporter::OutputOptions(
         (use_color ? benchmark::ConsoleReporter::OO_Color : 0) |
-        (tabular ? benchmark::ConsoleReporter::OO_Tabular : 0)));  // csv is deprecated in benchmark 1.7
+        (tabular ? benchmark::ConsoleReporter::OO_Tabular
+                 : 0)));  // csv is deprecated in benchmark 1.7
   collecting_reporter rep(std::move(inner));
   benchmark::RunSpecifiedBenchmarks(&rep);
   print_summary(console ? std::cout : std::cerr);

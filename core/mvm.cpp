@@ -44,47 +44,22 @@ void mvm_bit_serial(const mapped_layer& l, const std::vector<cell_error>& errors
   }
 }
 
-/// Exact dense product of the programmed weights, then one correction per wrong cell; the
-/// vote is taken over the corrections, since median(a + d_t) = a + median(d_t).
+/// Exact dense product of the weights the cells hold, plus the voted corrections. Errors outside
+/// voted planes are linear, so they are folded into the weight matrix before the product;
+/// errors in voted planes are voted over, since median(a + d_t) = a + median(d_t).
 void mvm_fast(const mapped_layer& l, const std::vector<cell_error>& errors,
               const std::vector<int32_t>& xk, int n, std::vector<int64_t>& yk) {
   const int R = l.R();
   const int K = int(l.kept_rows.size());
   const int O = int(l.kept_cols.size());
   const int T = l.copies();
-  int64_t xmax = 0, wmax = 0;
-  for (int32_t v : xk) xmax = std::max<int64_t>(xmax, std::abs(v));
-  for (int32_t v : l.w.q) wmax = std::max<int64_t>(wmax, std::abs(v));
-  const double bound = double(xmax) * double(wmax) * double(K);
-  if (bound < 16777216.0) {  // every partial sum is an integer below 2^24: float is exact
-    Eigen::Map<const Eigen::Matrix<int32_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> X(
-        xk.data(), n, K);
-    Eigen::Map<const Eigen::Matrix<int32_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> W(
-        l.w.q.data(), O, K);
-    matf Y = X.cast<float>() * W.cast<float>().transpose();
-    for (size_t i = 0; i < yk.size(); ++i) yk[i] = int64_t(Y.data()[i]);
-  } else if (bound < 9007199254740992.0) {  // below 2^53: double is exact
-    Eigen::Map<const Eigen::Matrix<int32_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> X(
-        xk.data(), n, K);
-    Eigen::Map<const Eigen::Matrix<int32_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> W(
-        l.w.q.data(), O, K);
-    matd Y = X.cast<double>() * W.cast<double>().transpose();
-    for (size_t i = 0; i < yk.size(); ++i) yk[i] = int64_t(Y.data()[i]);
-  } else {
-    throw error("layer '" + l.name + "': products exceed 2^53, the fast path cannot be exact");
-  }
-  // Corrections, vector by vector so that x and y rows stay in cache; vectors are
-  // independent, so splitting them over threads cannot change a result.
-  struct direct_error {
-    int32_t out, row;
-    int64_t coef;
-  };
   struct voted_error {
     int32_t block, out, cand, row;
     int64_t coef;
   };
-  std::vector<direct_error> direct;
   std::vector<voted_error> voted;
+  // The effective integer weights: programmed, plus every unvoted error.
+  std::vector<int64_t> weff(l.w.q.begin(), l.w.q.end());
   for (const cell_error& e : errors) {
     const column_content& cc = l.columns[size_t(e.column)];
     const int kr = e.block * R + e.row;
@@ -92,28 +67,60 @@ void mvm_fast(const mapped_layer& l, const std::vector<cell_error>& errors,
     if (T > 1 && l.is_protected(cc.slice))
       voted.push_back({e.block, cc.out, cc.cand, kr, coef});
     else
-      direct.push_back({cc.out, kr, coef});
+      weff[size_t(cc.out) * K + kr] += coef;
   }
+  // Exactness: every partial sum of output o for vector i is bounded by sum_r |x_ir| max|w|.
+  int64_t wmax = 0, xsum = 0;
+  for (int64_t v : weff) wmax = std::max<int64_t>(wmax, std::abs(v));
+  for (int i = 0; i < n; ++i) {
+    int64_t s = 0;
+    for (int r = 0; r < K; ++r) s += std::abs(xk[size_t(i) * K + r]);
+    xsum = std::max(xsum, s);
+  }
+  const double bound = double(xsum) * double(wmax);
+  using imat = Eigen::Matrix<int32_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  using lmat = Eigen::Matrix<int64_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  Eigen::Map<const imat> X(xk.data(), n, K);
+  Eigen::Map<const lmat> W(weff.data(), O, K);
+  if (bound < 16777216.0) {  // every partial sum is an integer below 2^24: float is exact
+    const matf Y = X.cast<float>() * W.cast<float>().transpose();
+    for (size_t i = 0; i < yk.size(); ++i) yk[i] = int64_t(Y.data()[i]);
+  } else if (bound < 9007199254740992.0) {  // below 2^53: double is exact
+    const matd Y = X.cast<double>() * W.cast<double>().transpose();
+    for (size_t i = 0; i < yk.size(); ++i) yk[i] = int64_t(Y.data()[i]);
+  } else {
+    throw error("layer '" + l.name + "': products exceed 2^53, the fast path cannot be exact");
+  }
+  if (voted.empty()) return;
   std::sort(voted.begin(), voted.end(), [](const voted_error& a, const voted_error& b) {
-    return a.block != b.block ? a.block < b.block : a.out < b.out;
+    return a.block != b.block ? a.block < b.block
+           : a.out != b.out   ? a.out < b.out
+                              : a.cand < b.cand;
   });
-  std::vector<size_t> groups;  // start of each (block, out) group, then the end
-  for (size_t g = 0; g < voted.size(); ++g)
-    if (g == 0 || voted[g].block != voted[g - 1].block || voted[g].out != voted[g - 1].out)
-      groups.push_back(g);
-  groups.push_back(voted.size());
-  if (direct.empty() && voted.empty()) return;
+  // A group (row block, output) whose faults touch fewer than (T+1)/2 candidates leaves a
+  // majority of zero corrections, so its median is 0: only the others need voting.
+  std::vector<std::pair<size_t, size_t>> groups;
+  for (size_t g = 0; g < voted.size();) {
+    size_t e = g;
+    int touched = 0;
+    for (; e < voted.size() && voted[e].block == voted[g].block && voted[e].out == voted[g].out;
+         ++e)
+      touched += e == g || voted[e].cand != voted[e - 1].cand;
+    if (2 * touched > T) groups.emplace_back(g, e);
+    g = e;
+  }
+  if (groups.empty()) return;
+    // Vector by vector, so that x and y rows stay in cache; vectors are independent, so
+    // splitting them over threads cannot change a result.
 #pragma omp parallel for schedule(static)
   for (int i = 0; i < n; ++i) {
     const int32_t* xi = &xk[size_t(i) * K];
     int64_t* yi = &yk[size_t(i) * O];
-    for (const direct_error& e : direct) yi[e.out] += e.coef * xi[e.row];
     int64_t d[16];
-    for (size_t g = 0; g + 1 < groups.size(); ++g) {
+    for (const auto& [b, e] : groups) {
       std::fill(d, d + T, 0);
-      for (size_t j = groups[g]; j < groups[g + 1]; ++j)
-        d[voted[j].cand] += voted[j].coef * xi[voted[j].row];
-      yi[voted[groups[g]].out] += median(d, T);
+      for (size_t j = b; j < e; ++j) d[voted[j].cand] += voted[j].coef * xi[voted[j].row];
+      yi[voted[b].out] += median(d, T);
     }
   }
 }
