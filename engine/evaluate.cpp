@@ -155,6 +155,7 @@ eval_report evaluate(const models::model& m, const arch_spec& base, const models
   const auto t0 = std::chrono::steady_clock::now();
   const size_t total = opt.protect.size() * opt.rates.size() * size_t(opt.trials);
   size_t done = 0;
+  bool layers_have_copies = false;
   for (const std::string& prot : opt.protect) {
     arch_spec a = base;
     apply_scheme(a, prot);
@@ -170,12 +171,17 @@ eval_report evaluate(const models::model& m, const arch_spec& base, const models
       mapped_backend mb(cm, m, clean, 0, scales);
       sum.fault_free = accuracy(net, mb, data, opt.batch);
     }
-    if (rep.layers.is_null())
+    // Per-layer facts from the first scheme with copies (its thresholds mean something).
+    if (rep.layers.is_null() || (a.copies() > 1 && !layers_have_copies)) {
+      rep.layers = nlohmann::json::array();
       for (const auto& r : cm.reports)
         rep.layers.push_back({{"name", r.name},
                               {"col_sparsity", r.col_sparsity},
                               {"threshold", r.threshold},
+                              {"embedded", r.embedded},
                               {"msb_zero_fraction", r.msb_zero_fraction}});
+      layers_have_copies = a.copies() > 1;
+    }
     double prev_rate = 0, prev_mean = sum.fault_free;
     std::vector<double> rates = opt.rates;
     std::sort(rates.begin(), rates.end());
