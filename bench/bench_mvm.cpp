@@ -1,3 +1,4 @@
+#include <malloc.h>
 // Google Benchmark cases for rramft::mvm, each paired with a dense float GEMM of the same
 // shapes in this binary (Eigen, same OpenMP threads and -march as the core). See bench/README.md.
 //   case1: fast path (lossless ADC), vote T=3, 1e-3 stuck cells, 768x768 and 3072x768, n=256
@@ -411,6 +412,9 @@ void print_summary(std::ostream& os) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // As the rramft command line does (apps/main.cpp): keep large buffers in the heap.
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
   // The display format, read before Initialize() consumes the flag.
   // Display options too: a reporter passed to RunSpecifiedBenchmarks does not see the flags.
   std::string format = "console", color = "auto";
