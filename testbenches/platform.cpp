@@ -90,6 +90,21 @@ platform::platform(sc_core::sc_module_name name, const arch_spec& a,
       i_mem("i_mem", input_base + size_t(n) * image_bytes + size_t(n) * 4 + 64, 50.0),
       output_base_(uint32_t(input_base + size_t(n) * image_bytes + 15) & ~15u),
       n_(n) {
+  // Buffers must hold at least one vector: a row block's inputs and partial sums in a tile,
+  // a layer's input and output vector in the global buffer.
+  const size_t in_bytes = size_t((a.input_bits + 7) / 8);
+  for (const mapped_layer& l : cm.layers) {
+    const size_t tile_need = size_t(a.crossbar.rows) * in_bytes + l.kept_cols.size() * 4;
+    if (tile_need > size_t(a.buffer.tile_kib) * 1024)
+      throw error("key 'buffer.tile_kib': " + std::to_string(a.buffer.tile_kib) +
+                  " KiB cannot hold one vector of layer '" + l.name + "' (" +
+                  std::to_string(tile_need) + " bytes)");
+    const size_t global_need = size_t(l.rows + l.cols) * in_bytes;
+    if (global_need > size_t(a.buffer.global_kib) * 1024)
+      throw error("key 'buffer.global_kib': " + std::to_string(a.buffer.global_kib) +
+                  " KiB cannot hold one input and output vector of layer '" + l.name + "' (" +
+                  std::to_string(global_need) + " bytes)");
+  }
   std::memcpy(&i_mem.data[input_base], images, size_t(n) * image_bytes);
   i_acc = std::make_unique<accelerator>("i_acc", a, cm, m, std::move(errors), std::move(scales));
   i_cpu = std::make_unique<cpu_driver>("i_cpu", input_base, output_base_, uint32_t(n), 1000.0);
