@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -23,6 +24,9 @@
 #include "models/idx.h"
 #include "testbenches/platform.h"
 #include "testbenches/report.h"
+#include "traces/energy_bins.h"
+#include "traces/spans.h"
+#include "traces/vcd.h"
 
 namespace po = boost::program_options;
 
@@ -35,6 +39,19 @@ struct run_options {
   std::vector<std::string> sets;
   double fault_rate = -1;
   long long seed = -1;
+  bool vcd = false, trace = false, energy_csv = false;  ///< traces, all off by default
+  double bin_ns = 0;                                    ///< energy.csv bin width; 0: automatic
+};
+
+/// Removes the VCD's temporary file unless the run got as far as renaming it into place.
+struct vcd_guard {
+  traces::vcd_recorder* rec = nullptr;
+  bool kept = false;
+  ~vcd_guard() {
+    if (!rec || kept) return;
+    rec->close();
+    std::remove(rec->path().c_str());
+  }
 };
 
 std::string arch_dir(const std::string& arch_file) {
@@ -107,7 +124,17 @@ int cmd_run(int argc, char** argv) {
       "fault-rate", po::value(&o.fault_rate), "stuck-at cell rate (sets fault.rate)")(
       "seed", po::value(&o.seed), "chip seed (sets seed)")(
       "protect", po::value(&o.protect), "none | vote | tmr (sets protection.scheme)")(
-      "out", po::value(&o.out_dir)->required(), "output folder");
+      "out", po::value(&o.out_dir)->required(), "output folder")(
+      "vcd", po::bool_switch(&o.vcd),
+      "write waves.vcd: per tile busy, ADC conversions and vote compare-exchanges so far; "
+      "controller state; interrupt (GTKWave)")(
+      "trace", po::bool_switch(&o.trace),
+      "write trace.json (Chrome trace events, Perfetto): spans per layer and SFU operation, per "
+      "row-block job on its tile, per NoC transfer")(
+      "energy-csv", po::bool_switch(&o.energy_csv),
+      "write energy.csv: energy per component (and leakage) per time bin, pJ")(
+      "bin-ns", po::value(&o.bin_ns),
+      "energy.csv bin width in ns (default: a round width giving 100 to 200 bins)");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, opts), vm);
@@ -125,6 +152,8 @@ int cmd_run(int argc, char** argv) {
     o.sets.push_back("seed=" + std::to_string(o.seed));
   }
   if (!o.protect.empty()) o.sets.push_back("protection.scheme=" + o.protect);
+  if (vm.count("bin-ns") && !(o.bin_ns > 0 && std::isfinite(o.bin_ns)))
+    throw error("--bin-ns: expected a positive width in ns");
   const arch_spec arch = arch_spec::load(o.arch_file, o.sets);
   const energy::table ert = energy::table::load(arch_dir(o.arch_file) + "/" + arch.energy_table);
   const models::model m = models::load_model(o.model_dir);
@@ -162,6 +191,15 @@ int cmd_run(int argc, char** argv) {
                                               data.pixels.data(), data.n, data.image_bytes());
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO,
                                           sc_core::SC_DO_NOTHING);
+  // Traces of the protected chip, attached from outside; none of them exists unless asked for.
+  std::unique_ptr<traces::span_recorder> spans;
+  if (o.trace) spans = std::make_unique<traces::span_recorder>(*top.i_acc);
+  std::unique_ptr<traces::vcd_recorder> vcd;
+  if (o.vcd) {
+    make_dir(o.out_dir);  // SystemC writes the VCD while it runs, under a temporary name
+    vcd = std::make_unique<traces::vcd_recorder>("top_vcd", *top.i_acc, o.out_dir + "/waves.tmp");
+  }
+  vcd_guard vcd_tmp{vcd.get()};
   const auto wall0 = std::chrono::steady_clock::now();
   sc_core::sc_start();
   const double wall =
@@ -183,6 +221,17 @@ int cmd_run(int argc, char** argv) {
         {"area", 100 * (rep.area_mm2 / none.area_mm2 - 1)},
         {"crossbars", 100.0 * (double(cm.crossbars_used()) / cm_none.crossbars_used() - 1)}};
   }
+  // The traces are computed before anything is written, so that a bad --bin-ns leaves nothing.
+  std::unique_ptr<traces::energy_bins> bins;
+  if (o.energy_csv) {
+    const double leakage_mw = rep.latency_ns > 0
+                                  ? rep.json["energy_pj"]["leakage"].get<double>() / rep.latency_ns
+                                  : 0.0;  // pJ / ns = mW
+    bins = std::make_unique<traces::energy_bins>(traces::bin_energy(
+        top.i_acc->ctrl().steps(), ert, arch, rep.latency_ns, o.bin_ns, leakage_mw));
+  }
+  const nlohmann::json trace_json =
+      spans ? traces::chrome_trace(*top.i_acc, *spans, ert, arch) : nlohmann::json();
   make_dir(o.out_dir);
   write_atomically(o.out_dir + "/report.json",
                    [&](std::ostream& f) { f << rep.json.dump(2) << "\n"; });
@@ -192,6 +241,25 @@ int cmd_run(int argc, char** argv) {
     f << "# effective architecture of this result (all keys, overrides applied)\n"
       << e.c_str() << "\n";
   });
+  std::string wrote = "report.json, energy.png, energy_layers.csv, arch.yaml";
+  if (vcd) {
+    vcd->close();
+    std::error_code ec;
+    std::filesystem::rename(vcd->path(), o.out_dir + "/waves.vcd", ec);
+    if (ec) throw error(o.out_dir + "/waves.vcd: cannot rename into place: " + ec.message());
+    vcd_tmp.kept = true;
+    wrote += ", waves.vcd";
+  }
+  if (spans) {
+    write_atomically(o.out_dir + "/trace.json",
+                     [&](std::ostream& f) { f << trace_json.dump() << "\n"; });
+    wrote += ", trace.json";
+  }
+  if (bins) {
+    write_atomically(o.out_dir + "/energy.csv",
+                     [&](std::ostream& f) { traces::write_energy_csv(f, *bins); });
+    wrote += ", energy.csv";
+  }
   plot_energy(rep, o.out_dir);
 
   const auto& j = rep.json;
@@ -213,8 +281,7 @@ int cmd_run(int argc, char** argv) {
         j["overhead_vs_none_pct"]["latency"].get<double>(),
         j["overhead_vs_none_pct"]["area"].get<double>(),
         j["overhead_vs_none_pct"]["crossbars"].get<double>());
-  std::printf("wrote %s/report.json, energy.png, energy_layers.csv, arch.yaml\n",
-              o.out_dir.c_str());
+  std::printf("wrote %s/%s\n", o.out_dir.c_str(), wrote.c_str());
   return 0;
 }
 

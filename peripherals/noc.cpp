@@ -33,8 +33,10 @@ void noc::b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
   st.flit_hops += flits * uint64_t(h);
   ++st.transfers;
   // Out and back: the head crosses the hops twice, the body streams behind it.
-  delay += sc_core::sc_time((2.0 * h * a_.noc.hop_cycles + double(flits)) * a_.cycle_ns(),
-                            sc_core::SC_NS);
+  const sc_core::sc_time lat((2.0 * h * a_.noc.hop_cycles + double(flits)) * a_.cycle_ns(),
+                             sc_core::SC_NS);
+  if (on_transfer) on_transfer(t, bytes, lat);
+  delay += lat;
   noc2tile[size_t(t)]->b_transport(p, delay);
 }
 

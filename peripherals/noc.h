@@ -6,6 +6,7 @@
 #include <tlm_utils/multi_passthrough_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
+#include <functional>
 #include <systemc>
 #include <tlm>
 
@@ -23,6 +24,9 @@ class noc : public sc_core::sc_module {
   tlm_utils::simple_target_socket<noc> ctrl2noc{"ctrl2noc"};
   tlm_utils::multi_passthrough_initiator_socket<noc> noc2tile{"noc2tile"};
   noc(sc_core::sc_module_name name, const arch_spec& a, int tiles);
+  /// @brief Told of every transfer: destination tile, bytes moved and the latency it adds
+  /// (tracing hooks; empty = off).
+  std::function<void(int tile, uint64_t bytes, sc_core::sc_time latency)> on_transfer;
   /// @brief Hops from the global buffer to tile @p t.
   int hops(int t) const;
 

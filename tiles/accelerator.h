@@ -60,6 +60,7 @@ class accelerator : public sc_core::sc_module {
   controller& ctrl() { return *i_ctrl; }
   const std::vector<std::unique_ptr<tile>>& tiles() const { return i_tiles; }
   const noc& interconnect() const { return *i_noc; }
+  noc& interconnect() { return *i_noc; }
   const sfu& special() const { return *i_sfu; }
   /// @brief Tiles that hold at least one crossbar.
   int tiles_used() const { return tiles_used_; }

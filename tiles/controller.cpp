@@ -89,6 +89,7 @@ void controller::linear(size_t layer, const float* x, int n, float* y) {
       throw error("layer '" + l.name + "': row block " + std::to_string(b) +
                   " failed in the chip model (" + p.get_response_string() + ")");
     slowest = std::max(slowest, d);
+    if (on_job) on_job(block_tile_[layer][size_t(b)], l.name, b, start, d);
     for (size_t i = 0; i < yk.size(); ++i) yk[i] += j.result[i];
     ++st.jobs;
   }

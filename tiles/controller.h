@@ -57,6 +57,11 @@ class controller : public sc_core::sc_module, private models::linear_backend {
   std::function<action_counts()> counters;
   /// @brief Told of every step as it ends (tracing hooks; empty = off).
   std::function<void(const step_record&)> on_step;
+  /// @brief Told of every row-block job as it returns: the tile that ran it, the layer's name,
+  /// the row block, the layer's start and the job's annotated delay (tracing hooks; empty = off).
+  std::function<void(int tile, const std::string& layer, int block, sc_core::sc_time start,
+                     sc_core::sc_time delay)>
+      on_job;
 
  private:
   void linear(size_t layer, const float* x, int n, float* y) override;

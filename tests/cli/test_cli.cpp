@@ -1,7 +1,9 @@
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "core/spec.h"
@@ -80,4 +82,116 @@ TEST_CASE("the same inputs give byte-identical results", "[cli][determinism]") {
   CHECK(slurp(a + "/mapping.json") == slurp(b + "/mapping.json"));
   CHECK(slurp(a + "/occupancy.svg") == slurp(b + "/occupancy.svg"));
   CHECK(slurp(a + "/arch.yaml") == slurp(b + "/arch.yaml"));
+}
+
+TEST_CASE("rramft run writes the traces asked for, and none unasked", "[cli][run][traces]") {
+  const std::string out = tmpdir("run_traces");
+  const std::string args = "run --model " + src + "/models/zoo/mlp-pruned --arch " + src +
+                           "/configs/default.yaml --data fashion-mnist:3 --out ";
+  REQUIRE(run_cli(args + out + " --vcd --trace --energy-csv", out + ".log") == 0);
+  const auto rep = nlohmann::json::parse(slurp(out + "/report.json"));
+  const int tiles = rep["tiles_used"].get<int>();
+  REQUIRE(tiles >= 1);
+
+  // trace.json: one named thread per tile in use, each with spans; the controller's spans of a
+  // layer add up to its latency in the report.
+  const auto tr = nlohmann::json::parse(slurp(out + "/trace.json"));
+  REQUIRE(tr.contains("traceEvents"));
+  std::map<int, std::string> threads;
+  std::map<int, int> spans;
+  std::map<std::string, double> step_us;
+  int controller = -1;
+  for (const auto& e : tr["traceEvents"])
+    if (e["ph"] == "M" && e["name"] == "thread_name") {
+      threads[e["tid"].get<int>()] = e["args"]["name"].get<std::string>();
+      if (e["args"]["name"] == "controller") controller = e["tid"].get<int>();
+    }
+  REQUIRE(controller >= 0);
+  for (const auto& e : tr["traceEvents"]) {
+    if (e["ph"] != "X") continue;
+    for (const char* k : {"name", "ts", "dur", "pid", "tid"}) CHECK(e.contains(k));
+    ++spans[e["tid"].get<int>()];
+    if (e["tid"] == controller) step_us[e["name"].get<std::string>()] += e["dur"].get<double>();
+  }
+  int tile_threads = 0;
+  for (const auto& [tid, name] : threads)
+    if (name.rfind("tile ", 0) == 0) {
+      ++tile_threads;
+      CHECK(spans[tid] > 0);
+    }
+  CHECK(tile_threads == tiles);
+  int weight_layers = 0;
+  for (const auto& l : rep["layers"]) {
+    const std::string name = l["name"].get<std::string>();
+    INFO(name);
+    REQUIRE(step_us.count(name));
+    CHECK(step_us[name] * 1e3 == Approx(l["latency_ns"].get<double>()).epsilon(1e-9));
+    weight_layers += name.rfind("sfu:", 0) != 0;
+  }
+  CHECK(weight_layers > 0);
+
+  // waves.vcd: the tile busy and controller state signals, and value changes.
+  const std::string vcd = slurp(out + "/waves.vcd");
+  CHECK(vcd.find("$enddefinitions") != std::string::npos);
+  CHECK(vcd.find(" busy ") != std::string::npos);
+  CHECK(vcd.find(" state ") != std::string::npos);
+  size_t stamps = 0;
+  for (size_t p = vcd.find("\n#"); p != std::string::npos; p = vcd.find("\n#", p + 1)) ++stamps;
+  CHECK(stamps > 10);
+  CHECK(!std::filesystem::exists(out + "/waves.tmp.vcd"));
+
+  // energy.csv: per component, the bins add up to the report's dynamic energy; leakage too.
+  std::istringstream csv(slurp(out + "/energy.csv"));
+  std::string line;
+  REQUIRE(std::getline(csv, line));
+  std::vector<std::string> cols;
+  {
+    std::istringstream h(line);
+    for (std::string c; std::getline(h, c, ',');) cols.push_back(c);
+  }
+  REQUIRE(cols.size() >= 4);
+  CHECK(cols[0] == "t_start_ns");
+  CHECK(cols[1] == "t_end_ns");
+  CHECK(cols.back() == "leakage");
+  std::vector<double> sum(cols.size(), 0.0);
+  int bins = 0;
+  double last_end = 0;
+  while (std::getline(csv, line)) {
+    std::istringstream row(line);
+    size_t i = 0;
+    for (std::string v; std::getline(row, v, ','); ++i) {
+      REQUIRE(i < cols.size());
+      if (i == 1) last_end = std::stod(v);
+      if (i >= 2) sum[i] += std::stod(v);
+    }
+    CHECK(i == cols.size());
+    ++bins;
+  }
+  CHECK(bins >= 100);
+  CHECK(bins <= 200);
+  CHECK(last_end == Approx(rep["latency_ns"].get<double>()).epsilon(1e-12));
+  const auto& by = rep["energy_pj"]["by_component"];
+  CHECK(by.size() == cols.size() - 3);
+  for (size_t i = 2; i + 1 < cols.size(); ++i) {
+    INFO(cols[i]);
+    REQUIRE(by.contains(cols[i]));
+    CHECK(sum[i] == Approx(by[cols[i]].get<double>()).epsilon(1e-6));
+  }
+  CHECK(sum.back() == Approx(rep["energy_pj"]["leakage"].get<double>()).epsilon(1e-6));
+
+  // A given bin width; and no trace file at all without the flags.
+  const std::string plain = tmpdir("run_no_traces");
+  REQUIRE(run_cli(args + plain, plain + ".log") == 0);
+  CHECK(std::filesystem::exists(plain + "/report.json"));
+  for (const char* f : {"waves.vcd", "trace.json", "energy.csv", "waves.tmp.vcd"})
+    CHECK(!std::filesystem::exists(plain + "/" + f));
+  const std::string wide = tmpdir("run_bin_ns");
+  REQUIRE(run_cli(args + wide + " --energy-csv --bin-ns 1000", wide + ".log") == 0);
+  std::istringstream w(slurp(wide + "/energy.csv"));
+  int rows = -1;
+  while (std::getline(w, line)) ++rows;
+  const auto wrep = nlohmann::json::parse(slurp(wide + "/report.json"));
+  CHECK(rows == int(std::ceil(wrep["latency_ns"].get<double>() / 1000 - 1e-9)));
+  CHECK(!std::filesystem::exists(wide + "/trace.json"));
+  CHECK(run_cli(args + wide + " --energy-csv --bin-ns 0", wide + ".bad.log") != 0);
 }
