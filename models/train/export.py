@@ -232,6 +232,34 @@ def sparsity_report(cfg, t):
     return {"layers": layers, "pruned_outputs": pruned_total, "outputs": cols_total,
             "column_sparsity": round(pruned_total / cols_total, 6)}
 
+def quantize_np(w, bits, per_channel=False):
+    """The C++ engine's weight quantization (core/quant.cpp, DESIGN.md §1) in numpy double:
+    (integer magnitudes with sign, scales). One scale per layer, or per output row."""
+    mmax = 2 ** (bits - 1) - 1
+    rows = np.asarray(w, dtype=np.float64).reshape(w.shape[0], -1)
+    mx = np.abs(rows).max(axis=1, keepdims=True) if per_channel else np.abs(rows).max(keepdims=True)
+    s = np.where(mx > 0, mx / mmax, 1.0)
+    m = np.minimum(mmax, np.floor(np.abs(rows) / s + 0.5))
+    # floor(x + 0.5) rounds x = 0.5 - 2^-54 up; fix those so this is std::round exactly.
+    x = np.abs(rows) / s
+    m = np.where(m - x > 0.5, m - 1, m)
+    return (np.sign(rows) * m).reshape(w.shape), s
+
+
+def quant_grid_error(cfg, t, bits, per_channel=False):
+    """Largest |w - Q(w)| over the mapped layers' weights, in quantization steps of their
+    layer: 0 when the exported weights already sit on the n-bit grid, i.e. when the
+    accelerator's quantization reproduces them."""
+    worst = 0.0
+    for p in mapped_layers(cfg):
+        w = np.asarray(t[p + ".weight"], dtype=np.float64)
+        q, s = quantize_np(w, bits, per_channel)
+        rows = w.reshape(w.shape[0], -1)
+        err = np.abs(rows - q.reshape(rows.shape) * s) / s
+        worst = max(worst, float(err.max()))
+    return worst
+
+
 # ----------------------------------------------------------------------------- folders
 
 

@@ -31,7 +31,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.utils import parametrize
 
-__all__ = ["StepSTE", "step_ste", "Gates", "attach", "gated_modules", "gate_parameters",
+__all__ = ["StepSTE", "step_ste", "Gates", "attach", "attach_existing", "gated_modules", "gate_parameters",
            "weight_parameters", "sparsity_loss", "enforce_min_sparsity", "freeze", "bake",
            "masks", "column_sparsity"]
 
@@ -164,6 +164,38 @@ def attach(model, include=None, exclude=(), out_gates=True, in_gates=False, init
     if not found:
         raise ValueError("rramft_prune.attach: no prunable layer found")
     return found
+
+
+@torch.no_grad()
+def attach_existing(model, exclude=()):
+    """Keeps the pruning already in a model (e.g. one loaded from an export): every layer
+    attach() knows that has outputs whose weight row and bias are exactly zero gets frozen
+    output gates closed on those outputs (and open elsewhere), so further training keeps
+    them exactly zero. Returns {name as in column_sparsity: pruned outputs}."""
+    def zero_rows(mod):
+        res = []
+        for wattr, battr, groups in _targets(mod):
+            w = getattr(mod, wattr)
+            dead = ~(w.reshape(w.shape[0], -1) != 0).any(dim=1)
+            b = getattr(mod, battr, None)
+            if b is not None:
+                dead &= b == 0
+            res.append(dead)
+        return res
+
+    def include(name, mod):
+        return any(bool(d.any()) for d in zero_rows(mod))
+
+    dead = {name: zero_rows(mod) for name, mod in model.named_modules() if _targets(mod)}
+    if not any(include(n, m) for n, m in model.named_modules() if _targets(m) and n not in exclude):
+        return {}
+    attach(model, include=include, exclude=exclude)
+    for name, mod, wattr, _, g in gated_modules(model):
+        prefix = name[:-len("." + wattr)] if name.endswith("." + wattr) else ""
+        d = dead[prefix][[t[0] for t in _targets(mod)].index(wattr)]
+        g.out_gate.copy_(torch.where(d, -torch.ones_like(g.out_gate), torch.ones_like(g.out_gate)))
+    freeze(model)
+    return {k: v[0] for k, v in column_sparsity(model).items() if v[0]}
 
 
 def gated_modules(model):

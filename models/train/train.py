@@ -5,11 +5,17 @@ Hugging Face layout the C++ loader reads. Run from the repository root:
   /usr/bin/python3 -m models.train.train --model lenet5 --init models/zoo/lenet5-dense --prune \\
       --mu 2 --epochs 4 --finetune-epochs 6 --seed 1 --out models/zoo/lenet5-pruned
   /usr/bin/python3 -m models.train.train --model vit --prune --smoke --out /tmp/smoke-vit
+  /usr/bin/python3 -m models.train.train --model lenet5 --init models/zoo/lenet5-pruned \
+      --weight-bits 8 --sam-rho 0.05 --epochs 4 --lr 2e-4 --seed 1 --out /tmp/lenet5-pruned-sam
 
 Phases: (1) --epochs of training; with --prune the gates learn too (loss = CE + mu *
 sparsity_loss, a second optimizer for the gates); then --min-col-sparsity closes the
 weakest gates of any layer still below it; (2) with --prune, --finetune-epochs of training
-with the masks frozen. The export is then reloaded and checked against the trained model,
+with the masks frozen. --weight-bits trains the weights fake-quantized (rramft_sam, straight-through
+estimator) and exports them on the n-bit grid; --sam-rho adds sharpness-aware minimisation
+on the quantized weights (two passes per step); --act-l1 an L1 penalty on the activations.
+Without --prune, an --init model's pruned outputs (zero rows) are kept exactly zero.
+The export is then reloaded and checked against the trained model,
 and its float accuracy on the 10,000 test images is written to config.json ("training").
 Deterministic for a given seed on a given device and torch version (CPU: bit for bit).
 """
@@ -28,6 +34,7 @@ import torch.nn.functional as F  # noqa: E402
 
 from . import data, export, nets  # noqa: E402
 from . import rramft_prune as rp  # noqa: E402
+from . import rramft_sam as rs  # noqa: E402
 
 
 def parse_args(argv):
@@ -70,6 +77,16 @@ def parse_args(argv):
     p.add_argument("--in-gates", action="store_true", help="also gate the inputs of every layer")
     p.add_argument("--min-col-sparsity", type=float, default=0.0,
                    help="after phase 1, prune the weakest outputs of any gated layer below this fraction")
+    # quantization-aware and sharpness-aware training (rramft_sam)
+    p.add_argument("--weight-bits", type=int, default=0,
+                   help="train with weights fake-quantized to this many bits (sign-magnitude, STE) "
+                        "and export them quantized; 0: float")
+    p.add_argument("--weight-scale", choices=["per_layer", "per_channel"], default="per_layer",
+                   help="quantization scale per layer or per output (as the arch key weight_scale)")
+    p.add_argument("--sam-rho", type=float, default=0.0,
+                   help="sharpness-aware minimisation radius on the (quantized) weights; 0: off")
+    p.add_argument("--act-l1", type=float, default=0.0,
+                   help="L1 penalty on the inputs of every weight layer but the first (activation sparsity)")
     # vit shape (ignored with --init)
     p.add_argument("--patch", type=int, default=4)
     p.add_argument("--hidden", type=int, default=64)
@@ -80,6 +97,10 @@ def parse_args(argv):
     a = p.parse_args(argv)
     if a.finetune_epochs and not a.prune:
         p.error("--finetune-epochs needs --prune")
+    if a.weight_bits and not 2 <= a.weight_bits <= 16:
+        p.error(f"--weight-bits {a.weight_bits}: expected 0 or 2..16")
+    if a.sam_rho < 0 or a.act_l1 < 0:
+        p.error("--sam-rho and --act-l1 must be >= 0")
     a.targets = a.target_sparsity
     if a.layer_target:
         a.targets = {"*": a.target_sparsity}
@@ -160,7 +181,22 @@ def run_phase(model, name, epochs, xtr, ytr, xte, yte, a, gen, bg, lr, prune_gat
     opt_w = optimizer(model, lr, a.weight_decay)
     sch = schedule(opt_w, total, int(a.warmup_epochs * steps_per_epoch))
     opt_g = torch.optim.Adam(rp.gate_parameters(model), lr=a.gate_lr) if prune_gates else None
+    sam = rs.SAM(opt_w, a.sam_rho, model) if a.sam_rho > 0 else None
+    mon = rs.ActivationMonitor(model) if a.act_l1 > 0 else None
     dev = xtr.device
+
+    def losses(x, y):
+        if mon:
+            mon.clear()
+        logits = model(x)
+        loss = F.cross_entropy(logits, y, label_smoothing=a.label_smoothing)
+        total, sp = loss, None
+        if prune_gates:
+            sp = rp.sparsity_loss(model, a.normalize, a.targets)
+            total = total + a.mu * sp
+        if mon:
+            total = total + a.act_l1 * mon.l1()
+        return logits, loss, total, sp
     for ep in range(epochs):
         t0 = time.time()
         perm = torch.randperm(n, generator=gen).to(dev)
@@ -171,18 +207,23 @@ def run_phase(model, name, epochs, xtr, ytr, xte, yte, a, gen, bg, lr, prune_gat
             x, y = xtr[idx], ytr[idx]
             if a.augment:
                 x = data.augment(x, gen, bg)
-            logits = model(x)
-            loss = F.cross_entropy(logits, y, label_smoothing=a.label_smoothing)
-            total_loss = loss
-            if prune_gates:
-                sp = rp.sparsity_loss(model, a.normalize, a.targets)
-                total_loss = loss + a.mu * sp
+            logits, loss, total_loss, sp = losses(x, y)
+            if sp is not None:
                 tot_sp += sp.item()
             opt_w.zero_grad(set_to_none=True)
             if opt_g:
                 opt_g.zero_grad(set_to_none=True)
             total_loss.backward()
-            opt_w.step()
+            if sam:
+                # SAM: the weights' gradient is taken again at Q(W) + e; the gates (if any)
+                # learn from the second pass too.
+                sam.first_step()
+                if opt_g:
+                    opt_g.zero_grad(set_to_none=True)
+                losses(x, y)[2].backward()
+                sam.second_step()
+            else:
+                opt_w.step()
             if opt_g:
                 opt_g.step()
             sch.step()
@@ -195,6 +236,8 @@ def run_phase(model, name, epochs, xtr, ytr, xte, yte, a, gen, bg, lr, prune_gat
         if prune_gates:
             msg += f" sparsity loss {tot_sp / steps_per_epoch:.3f}; " + sparsity_line(model)
         log(msg)
+    if mon:
+        mon.remove()
 
 
 def main(argv=None):
@@ -231,11 +274,22 @@ def main(argv=None):
     if a.init:
         log(f"init {a.init}: test {100 * evaluate(model, xte, yte):.2f}%")
 
-    topped = {}
+    topped, kept = {}, {}
+    if a.init and not a.prune:
+        kept = rp.attach_existing(model)
+        model.to(dev)
+        if kept:
+            log(f"--init {a.init}: pruned outputs kept exactly zero (frozen masks): {kept}")
     if a.prune:
         exclude = [_last(model)] + [e for e in a.exclude.split(",") if e]
         rp.attach(model, exclude=exclude, in_gates=a.in_gates, init=a.gate_init)
         model.to(dev)
+    if a.weight_bits:
+        rs.attach(model, a.weight_bits, per_channel=a.weight_scale == "per_channel")
+        model.to(dev)
+        log(f"weights fake-quantized to {a.weight_bits} bits ({a.weight_scale}): test "
+            f"{100 * evaluate(model, xte, yte):.2f}%")
+    if a.prune:
         run_phase(model, "prune", a.epochs, xtr, ytr, xte, yte, a, gen, bg, a.lr, True)
         if a.min_col_sparsity > 0:
             topped = rp.enforce_min_sparsity(model, a.min_col_sparsity)
@@ -247,6 +301,7 @@ def main(argv=None):
                   a.finetune_lr or a.lr, False)
     else:
         run_phase(model, "train", a.epochs, xtr, ytr, xte, yte, a, gen, bg, a.lr, False)
+    act_sp = rs.activation_sparsity(model, xte) if a.model in ("mlp", "lenet5") else None
 
     model.eval()
     acc_mem = evaluate(model, xte, yte)
@@ -259,7 +314,14 @@ def main(argv=None):
         "torch": torch.__version__,
         "dataset": "Fashion-MNIST (train 60000 / t10k 10000)" if not a.smoke else "smoke subset",
         "preprocessing": "x = (pixel / 255 - input_mean) / input_std",
+        "weight_bits": a.weight_bits or None, "sam_rho": a.sam_rho, "act_l1": a.act_l1,
     }
+    if a.weight_bits:
+        training["weight_scale"] = a.weight_scale
+    if kept:
+        training["kept_pruned_outputs"] = kept
+    if act_sp is not None:
+        training["activation_sparsity"] = {k: round(v, 6) for k, v in act_sp.items()}
     if a.prune:
         training.update({"mu": a.mu, "normalize": a.normalize, "target_sparsity": a.targets,
                          "ungated": exclude, "gate_lr": a.gate_lr,
@@ -274,6 +336,8 @@ def main(argv=None):
         ref = model(xte[:256])
         got = back(xte[:256])
     diff = float((ref - got).abs().max())
+    grid = export.quant_grid_error(cfg, tensors, a.weight_bits, a.weight_scale == "per_channel") \
+        if a.weight_bits else 0.0
     acc = evaluate(back, xte, yte)
     cfg["training"]["test_accuracy"] = round(acc, 6)
     cfg["training"]["seconds"] = round(time.time() - t_start, 1)
@@ -284,7 +348,14 @@ def main(argv=None):
     for name, l in sp["layers"].items():
         log(f"  {name}: {l['pruned_outputs']}/{l['outputs']} outputs pruned "
             f"({100 * l['column_sparsity']:.1f}%), {l['pruned_inputs']}/{l['inputs']} inputs")
-    if diff > 1e-4 * max(1.0, float(ref.abs().max())) or abs(acc - acc_mem) > 0.002:
+    if act_sp is not None:
+        log("activation sparsity (zero inputs of " + ", ".join(k for k in act_sp if k != "mean") +
+            f"): {100 * act_sp['mean']:.1f}% overall, " +
+            ", ".join(f"{k} {100 * v:.1f}%" for k, v in act_sp.items() if k != "mean"))
+    if a.weight_bits:
+        log(f"exported weights re-quantized to {a.weight_bits} bits as the C++ engine does: "
+            f"max |change| {grid:.2e} of a quantization step")
+    if diff > 1e-4 * max(1.0, float(ref.abs().max())) or abs(acc - acc_mem) > 0.002 or grid > 1e-3:
         log("error: the exported model does not reproduce the trained one")
         return 1
     return 0
