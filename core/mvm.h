@@ -5,6 +5,8 @@
 /// path for a lossless ADC (one exact dense product plus a correction for every cell that
 /// reads wrong). Tests prove both bit-identical wherever the fast path applies.
 #include <cstdint>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "core/layer.h"
@@ -26,10 +28,41 @@ enum class mvm_path {
 void mvm(const mapped_layer& l, const std::vector<cell_error>& errors, const int32_t* x, int n,
          int64_t* y, mvm_path path = mvm_path::automatic);
 
+/// @brief The fast path of one mapped layer on one chip (lossless ADC): the effective weights
+/// the cells hold (programmed values plus every error outside the voted planes, which is
+/// linear) and the (row block, output) groups whose voted errors can move a median, since
+/// median(a + d_t) = a + median(d_t). Building it is part of programming the chip, done once;
+/// run() is then an exact dense product plus the voted corrections, for any batch, from any
+/// number of threads at once. mvm() builds one per call.
+class fast_product {
+ public:
+  /// @param errors the cells that read wrong (read_errors)
+  fast_product(const mapped_layer& l, const std::vector<cell_error>& errors);
+  /// @brief yk (n x kept_cols) = the integer products of the kept inputs xk (n x kept_rows),
+  /// bit-identical to the bit-serial path with a lossless ADC.
+  /// @throws rramft::error if the partial sums could exceed 2^53
+  void run(const int32_t* xk, int n, int64_t* yk) const;
+
+ private:
+  struct voted_error {
+    int32_t block, out, cand, row;
+    int64_t coef;
+  };
+  std::string name_;
+  int K_, O_, T_;
+  std::vector<int64_t> w_;  ///< kept_cols x kept_rows effective weights
+  std::vector<float> wf_;   ///< the same in float, when exact (max |w| < 2^24)
+  int64_t wmax_ = 0;
+  std::vector<voted_error> voted_;                 ///< sorted by (block, out, cand)
+  std::vector<std::pair<size_t, size_t>> groups_;  ///< ranges of voted_ that need a median
+};
+
 /// @brief The kept inputs of @p n vectors (n x l.rows -> n x kept_rows), range-checked.
 std::vector<int32_t> kept_inputs(const mapped_layer& l, const int32_t* x, int n);
+/// @brief The same into @p xk (n x kept_rows).
+void kept_inputs(const mapped_layer& l, const int32_t* x, int n, int32_t* xk);
 /// @brief Kept outputs back to the logical layout (n x kept_cols -> n x l.cols, pruned = 0).
-void scatter_outputs(const mapped_layer& l, const std::vector<int64_t>& yk, int n, int64_t* y);
+void scatter_outputs(const mapped_layer& l, const int64_t* yk, int n, int64_t* y);
 
 /// @brief The DAC side: quantizes @p n float vectors (n x l.rows) to the layer's input
 /// integers @p xq, with one scale per vector (@p fixed_scale <= 0) or @p fixed_scale for all
@@ -37,10 +70,19 @@ void scatter_outputs(const mapped_layer& l, const std::vector<int64_t>& yk, int 
 void quantize_inputs(const mapped_layer& l, const float* x, int n, double fixed_scale, int32_t* xq,
                      double* sx);
 
+/// @brief quantize_inputs() followed by kept_inputs(), without the full-width intermediate:
+/// scales from the whole vectors, integers of the kept rows only (n x kept_rows) into @p xk.
+void quantize_kept_inputs(const mapped_layer& l, const float* x, int n, double fixed_scale,
+                          int32_t* xk, double* sx);
+
 /// @brief The way back: y = yq * weight scale(output) * sx(vector) + bias, n x l.cols.
 /// @p bias may be null.
 void dequantize_outputs(const mapped_layer& l, const int64_t* yq, int n, const double* sx,
                         const float* bias, float* y);
+/// @brief scatter_outputs() followed by dequantize_outputs(), from the kept outputs @p yk
+/// (n x kept_cols) straight to @p y (n x l.cols); bit-identical to the two steps.
+void dequantize_kept_outputs(const mapped_layer& l, const int64_t* yk, int n, const double* sx,
+                             const float* bias, float* y);
 
 /// @brief Column sums of one crossbar for one input slice: sums[i][c] = sum_r digits[i][r] *
 /// levels[r][c] for @p n vectors. digits: n x rows, levels: rows x C (row-major).

@@ -1,5 +1,6 @@
 #include "core/quant.h"
 
+#include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 
@@ -33,20 +34,30 @@ quantized_matrix quantize_weights(const float* w, int out, int in, int bits, boo
 }
 
 double activation_quantizer::scale_for(const float* x, size_t n) const {
-  float mx = 0;
-  for (size_t i = 0; i < n; ++i) mx = std::max(mx, is_signed ? std::fabs(x[i]) : x[i]);
+  // Eigen's reductions are vectorized; max is exact, so the order cannot change the result.
+  const Eigen::Map<const Eigen::ArrayXf> a(x, Eigen::Index(n));
+  const float mx = n == 0 ? 0.0f : is_signed ? a.abs().maxCoeff() : std::max(0.0f, a.maxCoeff());
   return mx > 0 ? double(mx) / qmax() : 1.0;
 }
 
-void activation_quantizer::quantize(const float* x, size_t n, double scale, int32_t* q) const {
-  const double lo = qmin(), hi = qmax();
-  // Round half away from zero, as std::round, but inlinable: trunc(v + copysign(0.5 - 2^-54, v))
-  // is exact for every double (the addend keeps v = k + 0.5 - 2^-54 from rounding up).
-  const double inv = 1.0 / scale;
+namespace {
+/// Round half away from zero, as std::round, but vectorizable: trunc(v + copysign(0.5 - 2^-54,
+/// v)) is exact for every double (the addend keeps v = k + 0.5 - 2^-54 from rounding up); the
+/// clamp is two selects on doubles.
+void quantize_loop(const float* __restrict x, size_t n, double inv, double lo, double hi,
+                   int32_t* __restrict q) {
   for (size_t i = 0; i < n; ++i) {
-    const double v = x[i] * inv;
-    q[i] = int32_t(std::clamp(std::trunc(v + std::copysign(0.49999999999999994, v)), lo, hi));
+    const double v = double(x[i]) * inv;
+    double r = std::trunc(v + std::copysign(0.49999999999999994, v));
+    r = r < lo ? lo : r;
+    r = r > hi ? hi : r;
+    q[i] = int32_t(r);
   }
+}
+}  // namespace
+
+void activation_quantizer::quantize(const float* x, size_t n, double scale, int32_t* q) const {
+  quantize_loop(x, n, 1.0 / scale, qmin(), qmax(), q);
 }
 
 int input_slicing::count() const {

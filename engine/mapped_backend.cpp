@@ -36,17 +36,48 @@ mapped_backend::mapped_backend(const mapping::chip_mapping& cm, const models::mo
     throw error("calibration: one activation scale per layer is needed");
   errors_.reserve(cm.layers.size());
   for (const mapped_layer& l : cm.layers) errors_.push_back(read_errors(l, chip, epoch));
+  // Programming the chip for the fast path: once per chip, not once per batch.
+  for (size_t i = 0; i < cm.layers.size(); ++i) {
+    // A lossy ADC on the fast path stays with mvm(), which refuses it.
+    if (path_ != mvm_path::bit_serial && cm.layers[i].arch.adc_lossless())
+      fast_.push_back(std::make_unique<fast_product>(cm.layers[i], errors_[i]));
+    else
+      fast_.push_back(nullptr);
+  }
 }
+
+namespace {
+/// A buffer of at least @p n elements, grown but never shrunk or cleared: batches run in
+/// parallel (one per thread), and fresh zeroed vectors per call cost page faults and memsets.
+template <class T>
+T* scratch(std::vector<T>& v, size_t n) {
+  if (v.size() < n) v.resize(n);
+  return v.data();
+}
+}  // namespace
 
 void mapped_backend::linear(size_t layer, const float* x, int n, float* y) {
   const mapped_layer& l = cm_.layers[layer];
   const models::weight_layer& wl = m_.layers[layer];
-  std::vector<int32_t> xq(size_t(n) * size_t(l.rows));
-  std::vector<double> sx(static_cast<size_t>(n));
-  quantize_inputs(l, x, n, scales_.empty() ? 0.0 : scales_[layer], xq.data(), sx.data());
-  std::vector<int64_t> yq(size_t(n) * size_t(l.cols));
-  mvm(l, errors_[layer], xq.data(), n, yq.data(), path_);
-  dequantize_outputs(l, yq.data(), n, sx.data(), wl.bias.empty() ? nullptr : wl.bias.data(), y);
+  thread_local std::vector<int32_t> x_buf;
+  thread_local std::vector<int64_t> y_buf;
+  thread_local std::vector<double> sx_buf;
+  double* sx = scratch(sx_buf, size_t(n));
+  const double fixed = scales_.empty() ? 0.0 : scales_[layer];
+  const float* bias = wl.bias.empty() ? nullptr : wl.bias.data();
+  if (const fast_product* fp = fast_[layer].get()) {
+    int32_t* xk = scratch(x_buf, size_t(n) * l.kept_rows.size());
+    int64_t* yk = scratch(y_buf, size_t(n) * l.kept_cols.size());
+    quantize_kept_inputs(l, x, n, fixed, xk, sx);
+    fp->run(xk, n, yk);
+    dequantize_kept_outputs(l, yk, n, sx, bias, y);
+    return;
+  }
+  int32_t* xq = scratch(x_buf, size_t(n) * size_t(l.rows));
+  int64_t* yq = scratch(y_buf, size_t(n) * size_t(l.cols));
+  quantize_inputs(l, x, n, fixed, xq, sx);
+  mvm(l, errors_[layer], xq, n, yq, path_);
+  dequantize_outputs(l, yq, n, sx, bias, y);
 }
 
 }  // namespace rramft::engine

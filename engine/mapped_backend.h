@@ -3,6 +3,7 @@
 /// @brief Runs every weight layer of a model through the functional crossbar core, on one
 /// chip (fault map) and one evaluation epoch (transient flips): the accuracy engine's
 /// linear_backend.
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -47,6 +48,7 @@ class mapped_backend : public models::linear_backend {
   std::vector<std::vector<cell_error>> errors_;
   std::vector<double> scales_;
   mvm_path path_;
+  std::vector<std::unique_ptr<fast_product>> fast_;  ///< per layer; null: bit-serial
 };
 
 }  // namespace rramft::engine

@@ -13,7 +13,27 @@ namespace rramft::models {
 namespace {
 
 using matf = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using vec = std::vector<float>;
+/// Leaves new elements uninitialised: every activation buffer here is written in full before
+/// it is read, and zeroing them first cost more than some of the layers.
+template <class T>
+struct uninitialised_allocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = uninitialised_allocator<U>;
+  };
+  uninitialised_allocator() = default;
+  template <class U>
+  uninitialised_allocator(const uninitialised_allocator<U>&) noexcept {}
+  template <class U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+using vec = std::vector<float, uninitialised_allocator<float>>;
 
 const tensor& param(const model& m, const std::string& name) { return m.weights.get(name); }
 
@@ -32,20 +52,30 @@ void gelu(vec& x, bool tanh_approx) {
   }
 }
 
-/// Row-wise layer norm of an m x w matrix, in place into @p out.
+/// Row-wise layer norm of an m x w matrix, into a new matrix. Statistics in double, each
+/// row's sums in index order; four rows are summed side by side so that their (independent)
+/// addition chains overlap, which changes no bit of any row's result.
 vec layer_norm(const vec& x, size_t m, size_t w, const tensor& g, const tensor& b, double eps) {
   vec out(x.size());
+  constexpr size_t G = 4;
+  const long long groups = (long long)((m + G - 1) / G);
 #pragma omp parallel for schedule(static)
-  for (long long r = 0; r < (long long)m; ++r) {
-    const float* p = &x[size_t(r) * w];
-    double mean = 0, var = 0;
-    for (size_t i = 0; i < w; ++i) mean += p[i];
-    mean /= double(w);
-    for (size_t i = 0; i < w; ++i) var += (p[i] - mean) * (p[i] - mean);
-    var /= double(w);
-    const double inv = 1.0 / std::sqrt(var + eps);
-    float* o = &out[size_t(r) * w];
-    for (size_t i = 0; i < w; ++i) o[i] = float((p[i] - mean) * inv) * g.data[i] + b.data[i];
+  for (long long grp = 0; grp < groups; ++grp) {
+    const size_t r0 = size_t(grp) * G, rows = std::min(G, m - r0);
+    const float* p[G];
+    for (size_t j = 0; j < G; ++j) p[j] = &x[(r0 + std::min(j, rows - 1)) * w];
+    double mean[G] = {0, 0, 0, 0}, var[G] = {0, 0, 0, 0};
+    for (size_t i = 0; i < w; ++i)
+      for (size_t j = 0; j < G; ++j) mean[j] += p[j][i];
+    for (size_t j = 0; j < G; ++j) mean[j] /= double(w);
+    for (size_t i = 0; i < w; ++i)
+      for (size_t j = 0; j < G; ++j) var[j] += (p[j][i] - mean[j]) * (p[j][i] - mean[j]);
+    for (size_t j = 0; j < rows; ++j) {
+      const double inv = 1.0 / std::sqrt(var[j] / double(w) + eps);
+      float* o = &out[(r0 + j) * w];
+      for (size_t i = 0; i < w; ++i)
+        o[i] = float((p[j][i] - mean[j]) * inv) * g.data[i] + b.data[i];
+    }
   }
   return out;
 }

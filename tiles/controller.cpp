@@ -57,10 +57,9 @@ void controller::linear(size_t layer, const float* x, int n, float* y) {
   const sc_time start = sc_core::sc_time_stamp();
   const action_counts before = counters ? counters() : action_counts{};
   s_state.write(1);
-  std::vector<int32_t> xq(size_t(n) * size_t(l.rows));
   std::vector<double> sx(static_cast<size_t>(n));
-  quantize_inputs(l, x, n, scales_.empty() ? 0.0 : scales_[layer], xq.data(), sx.data());
-  const std::vector<int32_t> xk = kept_inputs(l, xq.data(), n);
+  std::vector<int32_t> xk(size_t(n) * l.kept_rows.size());
+  quantize_kept_inputs(l, x, n, scales_.empty() ? 0.0 : scales_[layer], xk.data(), sx.data());
   const size_t O = l.kept_cols.size();
   std::vector<int64_t> yk(size_t(n) * O, 0);
   // Global buffer: the layer's inputs are read once, its outputs written once.
@@ -99,10 +98,8 @@ void controller::linear(size_t layer, const float* x, int n, float* y) {
       double((in_bytes + port - 1) / port + (out_bytes + port - 1) / port) * a_.cycle_ns();
   const double acc_ns = std::max(0, l.row_blocks - 1) * a_.timing.accumulate_cycles * a_.cycle_ns();
   sc_core::wait(slowest + sc_time(buf_ns + acc_ns, SC_NS));
-  std::vector<int64_t> yq(size_t(n) * l.cols);
-  scatter_outputs(l, yk, n, yq.data());
   const auto& bias = m_.layers[layer].bias;
-  dequantize_outputs(l, yq.data(), n, sx.data(), bias.empty() ? nullptr : bias.data(), y);
+  dequantize_kept_outputs(l, yk.data(), n, sx.data(), bias.empty() ? nullptr : bias.data(), y);
   s_state.write(0);
   record(l.name, start, before);
 }
