@@ -2,15 +2,18 @@
 
 #include <catch2/catch.hpp>
 #include <cstring>
+#include <map>
 #include <systemc>
 
 #include "core/error.h"
 #include "core/quant.h"
+#include "energy/ert.h"
 #include "engine/evaluate.h"
 #include "engine/mapped_backend.h"
 #include "mapping/mapping.h"
 #include "models/idx.h"
 #include "testbenches/platform.h"
+#include "testbenches/report.h"
 
 using namespace rramft;
 
@@ -173,6 +176,53 @@ TEST_CASE("the accelerator's registers behave as documented", "[systemc][mmio]")
   CHECK(top.i_mem.st.reads == 3 * 784);
   CHECK(top.i_mem.st.writes == 3 * 4);
   CHECK(top.i_cpu->finished > sc_core::SC_ZERO_TIME);
+}
+
+// The report prices two independent records: the instances' action counters (the totals) and
+// the controller's per-step deltas (the per-layer entries). Every action must belong to a
+// step, so the layers must add up to the totals, per component too; leakage per component
+// adds up to the leakage; dynamic plus leakage is the total.
+TEST_CASE("the energy breakdown adds up to the total", "[systemc][energy]") {
+  fixture f("models/zoo/lenet5-pruned", {"fault.rate=0.01"}, 3);
+  const energy::table ert = energy::table::load(src + "/configs/" + f.arch.energy_table);
+  sc::platform top("top", f.arch, f.cm, f.m, f.errors, {}, f.data.pixels.data(), f.data.n,
+                   f.data.image_bytes());
+  sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO,
+                                          sc_core::SC_DO_NOTHING);
+  sc_core::sc_start();
+  const sc::run_report r = sc::make_report(f.arch, ert, f.cm, top, f.data);
+  const auto& e = r.json.at("energy_pj");
+  const double dynamic = e.at("dynamic").get<double>(), leakage = e.at("leakage").get<double>();
+  REQUIRE(dynamic > 0);
+  REQUIRE(leakage > 0);
+  CHECK(e.at("total").get<double>() == Approx(dynamic + leakage).epsilon(1e-12));
+  double by_comp = 0, leak = 0, layers = 0;
+  std::map<std::string, double> layer_comp;
+  for (const auto& [c, v] : e.at("by_component").items()) by_comp += v.get<double>();
+  for (const auto& [c, v] : e.at("leakage_by_component").items()) leak += v.get<double>();
+  for (const auto& l : r.json.at("layers")) {
+    double parts = 0;
+    for (const auto& [c, v] : l.at("energy_pj_by_component").items()) {
+      parts += v.get<double>();
+      layer_comp[c] += v.get<double>();
+    }
+    CHECK(l.at("energy_pj").get<double>() == Approx(parts).epsilon(1e-12));
+    layers += l.at("energy_pj").get<double>();
+  }
+  CHECK(by_comp == Approx(dynamic).epsilon(1e-12));
+  CHECK(leak == Approx(leakage).epsilon(1e-12));
+  CHECK(layers == Approx(dynamic).epsilon(1e-9));
+  REQUIRE(layer_comp.size() == e.at("by_component").size());
+  for (const auto& [c, v] : layer_comp) {
+    INFO(c);
+    CHECK(v == Approx(e.at("by_component").at(c).get<double>()).epsilon(1e-9));
+  }
+  // And the latency: the steps of the layers tile the run (one after another, no gaps
+  // beyond the DMA of the images in and the classes out).
+  double step_ns = 0;
+  for (const auto& l : r.json.at("layers")) step_ns += l.at("latency_ns").get<double>();
+  CHECK(step_ns <= r.latency_ns * (1 + 1e-12));
+  CHECK(step_ns > 0.5 * r.latency_ns);
 }
 
 // libsystemc.so defines main and needs sc_main; Catch2 provides the main that runs here.
