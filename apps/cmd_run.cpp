@@ -24,6 +24,7 @@
 #include "models/idx.h"
 #include "testbenches/platform.h"
 #include "testbenches/report.h"
+#include "testbenches/simulate.h"
 #include "traces/energy_bins.h"
 #include "traces/spans.h"
 #include "traces/vcd.h"
@@ -201,7 +202,7 @@ int cmd_run(int argc, char** argv) {
   }
   vcd_guard vcd_tmp{vcd.get()};
   const auto wall0 = std::chrono::steady_clock::now();
-  sc_core::sc_start();
+  sc::simulate();
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
 

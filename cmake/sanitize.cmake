@@ -1,0 +1,28 @@
+# -DRRAMFT_SANITIZE=address,undefined builds everything with those sanitizers (README:
+# Hardening). Every report aborts the process (no recovery), so a test that triggers one fails.
+set(RRAMFT_SANITIZE "" CACHE STRING "comma-separated -fsanitize= list (empty: none)")
+if(RRAMFT_SANITIZE)
+  add_compile_options(-fsanitize=${RRAMFT_SANITIZE} -fno-sanitize-recover=all
+                      -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=${RRAMFT_SANITIZE} -fno-sanitize-recover=all)
+  add_library(rramft_sanitizer_defaults OBJECT ${CMAKE_CURRENT_LIST_DIR}/sanitizer_defaults.cpp)
+endif()
+
+# Links the sanitizer runtimes' default options into every executable under @p dir (called once
+# at the end of the top-level CMakeLists.txt, so executables added later need nothing).
+function(rramft_sanitize_executables dir)
+  if(NOT RRAMFT_SANITIZE)
+    return()
+  endif()
+  get_property(targets DIRECTORY ${dir} PROPERTY BUILDSYSTEM_TARGETS)
+  foreach(t ${targets})
+    get_target_property(type ${t} TYPE)
+    if(type STREQUAL "EXECUTABLE")
+      target_link_libraries(${t} PRIVATE rramft_sanitizer_defaults)
+    endif()
+  endforeach()
+  get_property(subdirs DIRECTORY ${dir} PROPERTY SUBDIRECTORIES)
+  foreach(s ${subdirs})
+    rramft_sanitize_executables(${s})
+  endforeach()
+endfunction()
