@@ -3,6 +3,9 @@
 /// area, the predicted classes, and what the protection costs against none on the same chip.
 #include <algorithm>
 #include <boost/program_options.hpp>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -42,6 +45,7 @@ struct run_options {
   long long seed = -1;
   bool vcd = false, trace = false, energy_csv = false;  ///< traces, all off by default
   double bin_ns = 0;                                    ///< energy.csv bin width; 0: automatic
+  int threads = 1;  ///< OpenMP threads inside the datapath steps
 };
 
 /// Removes the VCD's temporary file unless the run got as far as renaming it into place.
@@ -135,7 +139,10 @@ int cmd_run(int argc, char** argv) {
       "energy-csv", po::bool_switch(&o.energy_csv),
       "write energy.csv: energy per component (and leakage) per time bin, pJ")(
       "bin-ns", po::value(&o.bin_ns),
-      "energy.csv bin width in ns (default: a round width giving 100 to 200 bins)");
+      "energy.csv bin width in ns (default: a round width giving 100 to 200 bins)")(
+      "threads", po::value(&o.threads),
+      "OpenMP threads for the arithmetic inside the simulation (default 1: the simulation "
+      "makes many small parallel regions, which crawl when the cores are shared)");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, opts), vm);
@@ -153,6 +160,10 @@ int cmd_run(int argc, char** argv) {
     o.sets.push_back("seed=" + std::to_string(o.seed));
   }
   if (!o.protect.empty()) o.sets.push_back("protection.scheme=" + o.protect);
+  if (o.threads < 1 || o.threads > 1024) throw error("--threads: expected 1 to 1024");
+#ifdef _OPENMP
+  omp_set_num_threads(o.threads);
+#endif
   if (vm.count("bin-ns") && !(o.bin_ns > 0 && std::isfinite(o.bin_ns)))
     throw error("--bin-ns: expected a positive width in ns");
   const arch_spec arch = arch_spec::load(o.arch_file, o.sets);

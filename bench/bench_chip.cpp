@@ -3,8 +3,11 @@
 /// per wall second, and the share of the wall time spent outside the functional arithmetic
 /// (SystemC kernel, sockets, payloads, bookkeeping), estimated by running the same images
 /// through the same datapath steps without SystemC (the engine's bit-serial path).
-/// Usage: bench_chip [MODEL_DIR] [IMAGES]
+/// Usage: bench_chip [MODEL_DIR] [IMAGES] [THREADS]  (OpenMP threads, default 1 as rramft run)
 #include <malloc.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include <chrono>
 #include <cstdio>
@@ -25,6 +28,10 @@ int sc_main(int argc, char** argv) {
   const std::string src = RRAMFT_SOURCE_DIR;
   const std::string model = argc > 1 ? argv[1] : src + "/models/zoo/vit-pruned";
   const int n = argc > 2 ? std::atoi(argv[2]) : 20;
+  const int threads = argc > 3 ? std::atoi(argv[3]) : 1;
+#ifdef _OPENMP
+  omp_set_num_threads(threads);
+#endif
   const arch_spec a = arch_spec::load(src + "/configs/default.yaml", {"fault.rate=0.001"});
   const models::model m = models::load_model(model);
   const models::image_set data = models::load_dataset("fashion-mnist:" + std::to_string(n));
@@ -52,7 +59,8 @@ int sc_main(int argc, char** argv) {
     net.forward_images(&data.pixels[size_t(i) * data.image_bytes()], 1, mb, logits.data());
   const double plain = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-  std::printf("model %s, %d images, chip model %.3f s wall\n", model.c_str(), n, sim);
+  std::printf("model %s, %d images, %d OpenMP threads, chip model %.3f s wall\n", model.c_str(), n,
+              threads, sim);
   std::printf("  wall per image:                 %.1f ms (target < 1000 ms)\n", 1e3 * sim / n);
   std::printf("  simulated row-block MVM jobs:   %.0f per wall second (%llu jobs)\n", jobs / sim,
               (unsigned long long)jobs);
