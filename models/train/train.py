@@ -279,7 +279,8 @@ def main(argv=None):
         kept = rp.attach_existing(model)
         model.to(dev)
         if kept:
-            log(f"--init {a.init}: pruned outputs kept exactly zero (frozen masks): {kept}")
+            log(f"--init {a.init}: {sum(kept.values())} pruned outputs in {len(kept)} layers kept "
+                "exactly zero (frozen masks)")
     if a.prune:
         exclude = [_last(model)] + [e for e in a.exclude.split(",") if e]
         rp.attach(model, exclude=exclude, in_gates=a.in_gates, init=a.gate_init)
