@@ -2,6 +2,7 @@
 /// (protection scheme, failure rate) pair; writes accuracy.json, accuracy.csv, accuracy.png.
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <cmath>
 #include <cstdio>
@@ -109,9 +110,12 @@ int cmd_eval(int argc, char** argv) {
       "comma-separated cell failure rates, e.g. 1e-4,5e-4,1e-3")(
       "trials", po::value(&trials), "chips (fault maps) per point (default 10)")(
       "protect", po::value(&protect_s),
-      "comma-separated schemes: none,vote,tmr (default none,vote)")(
-      "calib", po::value(&calib_spec), "calibration images for input_scale: calibrated")(
-      "batch", po::value(&batch), "images per forward pass (default 500)")(
+      "comma-separated schemes: none, vote, tmr, range, clip and '+' combinations such as "
+      "vote+range or clip+vote (default none,vote)")(
+      "calib", po::value(&calib_spec),
+      "calibration images for input_scale: calibrated and for range checks (default "
+      "fashion-mnist-train:1000)")("batch", po::value(&batch),
+                                   "images per forward pass (default 500)")(
       "out", po::value(&out_dir)->required(), "output folder");
   po::variables_map vm;
   try {
@@ -131,16 +135,23 @@ int cmd_eval(int argc, char** argv) {
   engine::eval_options opt;
   opt.rates = parse_rates(rates_s);
   opt.protect = split(protect_s, "--protect");
+  bool ranges = false;
+  std::vector<std::string> canonical;
   for (const auto& p : opt.protect) {
     arch_spec probe = arch;
     apply_scheme(probe, p);  // validates the name before any work
+    ranges |= probe.protection.range;
+    const std::string c = probe.scheme_name();
+    if (std::find(canonical.begin(), canonical.end(), c) != canonical.end())
+      throw error("--protect: '" + p + "' names scheme '" + c + "' a second time");
+    canonical.push_back(c);
   }
   opt.trials = trials;
   opt.batch = batch;
   const models::model m = models::load_model(model_dir);
   const models::image_set data = models::load_dataset(data_spec);
   models::image_set calib;
-  if (arch.input_scale == "calibrated") {
+  if (arch.input_scale == "calibrated" || ranges) {
     calib = models::load_dataset(calib_spec);
     opt.calibration = &calib;
   }
@@ -167,13 +178,15 @@ int cmd_eval(int argc, char** argv) {
   plot(rep, out_dir);
 
   std::printf("float accuracy %.2f%% on %d images\n", 100 * rep.float_acc, rep.images);
-  std::printf("%-8s %10s %8s %8s %8s %8s\n", "protect", "rate", "mean%", "std", "ci95lo", "ci95hi");
+  std::printf("%-16s %10s %8s %8s %8s %8s\n", "protect", "rate", "mean%", "std", "ci95lo",
+              "ci95hi");
   for (const auto& p : rep.points)
-    std::printf("%-8s %10.3g %8.2f %8.2f %8.2f %8.2f\n", p.protect.c_str(), p.rate, 100 * p.mean,
+    std::printf("%-16s %10.3g %8.2f %8.2f %8.2f %8.2f\n", p.protect.c_str(), p.rate, 100 * p.mean,
                 100 * p.std, 100 * p.ci95_low, 100 * p.ci95_high);
   for (const auto& s : rep.schemes) {
-    std::printf("%s: fault-free %.2f%%, storage overhead %.2f%%, ", s.protect.c_str(),
-                100 * s.fault_free, s.storage_overhead_pct);
+    std::printf("%s: fault-free %.2f%%, storage overhead %.2f%%, MSB-zero share %.2f%%, ",
+                s.protect.c_str(), 100 * s.fault_free, s.storage_overhead_pct,
+                100 * s.msb_zero_fraction);
     if (s.reached)
       std::printf("drops 10 points at rate %.3g", s.tolerated_rate);
     else

@@ -18,13 +18,14 @@ namespace rramft::app {
 
 void print_mapping_summary(const mapping::chip_mapping& cm, std::ostream& os) {
   char line[256];
-  std::snprintf(line, sizeof line, "%-44s %9s %9s %8s %8s %6s %6s %6s\n", "layer", "rows", "cols",
-                "col_sp%", "need%", "xbars", "base", "extra");
+  std::snprintf(line, sizeof line, "%-44s %9s %9s %8s %8s %6s %6s %6s %6s\n", "layer", "rows",
+                "cols", "col_sp%", "need%", "xbars", "base", "extra", "msb0%");
   os << line;
   for (const auto& r : cm.reports) {
-    std::snprintf(line, sizeof line, "%-44s %4d/%-4d %4d/%-4d %8.1f %8.1f %6d %6d %6d\n",
+    std::snprintf(line, sizeof line, "%-44s %4d/%-4d %4d/%-4d %8.1f %8.1f %6d %6d %6d %6.1f\n",
                   r.name.c_str(), r.kept_rows, r.rows, r.kept_cols, r.cols, 100 * r.col_sparsity,
-                  100 * r.threshold, r.crossbars, r.crossbars_baseline, r.extra_crossbars);
+                  100 * r.threshold, r.crossbars, r.crossbars_baseline, r.extra_crossbars,
+                  100 * r.msb_zero_fraction);
     os << line;
   }
   const auto j = cm.to_json();
@@ -34,6 +35,15 @@ void print_mapping_summary(const mapping::chip_mapping& cm, std::ostream& os) {
                 j["scheme"].get<std::string>().c_str(), cm.crossbars_used(),
                 cm.crossbars_baseline(), j["crossbars_pruned_unprotected"].get<int>(),
                 cm.storage_overhead_pct());
+  os << line;
+  std::string clip = to_string(cm.arch.quant.clip);
+  if (cm.arch.quant.clip != clip_mode::none) {
+    std::snprintf(line, sizeof line, " %g", cm.arch.quant.clip_value);
+    clip += line;
+  }
+  std::snprintf(line, sizeof line,
+                "MSB-zero share %.2f%% of kept weights (top magnitude slice 0; quant.clip %s)\n",
+                100 * cm.msb_zero_fraction(), clip.c_str());
   os << line;
 }
 

@@ -128,7 +128,7 @@ int cmd_run(int argc, char** argv) {
       "data", po::value(&o.data_spec), "fashion-mnist[:N] (default fashion-mnist:10)")(
       "fault-rate", po::value(&o.fault_rate), "stuck-at cell rate (sets fault.rate)")(
       "seed", po::value(&o.seed), "chip seed (sets seed)")(
-      "protect", po::value(&o.protect), "none | vote | tmr (sets protection.scheme)")(
+      "protect", po::value(&o.protect), "none|vote|tmr, +range, +clip (sets protection.scheme)")(
       "out", po::value(&o.out_dir)->required(), "output folder")(
       "vcd", po::bool_switch(&o.vcd),
       "write waves.vcd: per tile busy, ADC conversions and vote compare-exchanges so far; "
@@ -175,7 +175,7 @@ int cmd_run(int argc, char** argv) {
     throw error(o.model_dir + ": rramft run feeds images; family '" + m.family + "' takes tokens");
   if (data.rows != net.image_size() || data.channels != net.image_channels())
     throw error(data.name + ": images do not match the model's input size");
-  const mapping::chip_mapping cm = mapping::map_model(m, arch);
+  mapping::chip_mapping cm = mapping::map_model(m, arch);
   const fault_map chip(arch.fault, arch.seed, arch.cell_bits);
   std::vector<std::vector<cell_error>> errors;
   for (const auto& l : cm.layers) errors.push_back(read_errors(l, chip, 0));
@@ -185,11 +185,16 @@ int cmd_run(int argc, char** argv) {
     engine::accuracy(net, cb, models::load_dataset("fashion-mnist-train:1000"));
     scales = cb.scales(arch);
   }
+  if (arch.protection.range)  // SAVE: the SFU's bounds, profiled on the fault-free chip
+    engine::profile_ranges(cm, m, models::load_dataset("fashion-mnist-train:1000"), scales);
   // The same chip (seed, fault map) once more without protection, in the same elaboration, so
   // that the report can state what the protection costs.
   arch_spec base = arch;
   base.protection.scheme = scheme::none;
-  const bool compare = arch.protection.scheme != scheme::none;
+  base.protection.range = base.protection.clip = false;
+  if (arch.protection.clip) base.quant.clip = clip_mode::none;
+  const bool compare =
+      base.scheme_name() != arch.scheme_name() || base.quant.clip != arch.quant.clip;
   const mapping::chip_mapping cm_none =
       compare ? mapping::map_model(m, base) : mapping::chip_mapping{};
   std::vector<std::vector<cell_error>> errors_none;
@@ -226,7 +231,9 @@ int cmd_run(int argc, char** argv) {
                                  {"latency_ns", none.latency_ns},
                                  {"area_mm2", none.area_mm2},
                                  {"crossbars_used", cm_none.crossbars_used()},
-                                 {"accuracy", none.json["accuracy"]}};
+                                 {"accuracy", none.json["accuracy"]},
+                                 {"error_rate", none.json["error_rate"]},
+                                 {"accurate_latency_ns", none.json["accurate_latency_ns"]}};
     rep.json["overhead_vs_none_pct"] = {
         {"energy", 100 * (rep.total_pj / none.total_pj - 1)},
         {"latency", 100 * (rep.latency_ns / none.latency_ns - 1)},
@@ -279,6 +286,10 @@ int cmd_run(int argc, char** argv) {
       "%d images, accuracy %.2f%%, %.2f us per image, %lld cycles at %.0f MHz, %.2f s wall\n",
       data.n, 100 * j["accuracy"].get<double>(), j["latency_ns_per_image"].get<double>() / 1e3,
       j["cycles"].get<long long>(), arch.clock_mhz, wall);
+  std::printf(
+      "error rate %.2f%% (labels), AccurateLatency %.2f us per image (latency x (1 + error "
+      "rate))\n",
+      100 * j["error_rate"].get<double>(), j["accurate_latency_ns_per_image"].get<double>() / 1e3);
   std::printf("energy %.3f uJ (dynamic %.3f, leakage %.3f), area %.2f mm^2 on %d tiles\n",
               rep.total_pj / 1e6, j["energy_pj"]["dynamic"].get<double>() / 1e6,
               j["energy_pj"]["leakage"].get<double>() / 1e6, rep.area_mm2,
@@ -289,7 +300,7 @@ int cmd_run(int argc, char** argv) {
     std::printf(
         "%s vs none on the same chip: energy %+.2f%%, latency %+.2f%%, area %+.2f%%, crossbars "
         "%+.2f%%\n",
-        to_string(arch.protection.scheme), j["overhead_vs_none_pct"]["energy"].get<double>(),
+        arch.scheme_name().c_str(), j["overhead_vs_none_pct"]["energy"].get<double>(),
         j["overhead_vs_none_pct"]["latency"].get<double>(),
         j["overhead_vs_none_pct"]["area"].get<double>(),
         j["overhead_vs_none_pct"]["crossbars"].get<double>());

@@ -10,6 +10,7 @@
 
 #include "core/faults.h"
 #include "core/quant.h"
+#include "core/range_check.h"
 #include "core/spec.h"
 
 namespace rramft {
@@ -35,6 +36,7 @@ struct mapped_layer {
   int xbars_per_block = 0;              ///< crossbars side by side in one row block
   uint64_t first_xbar = 0;              ///< chip-wide id of crossbar (0, 0)
   std::vector<column_content> columns;  ///< xbars_per_block * C entries
+  output_range out_range;               ///< profiled output range, for schemes with range checks
 
   int R() const { return arch.crossbar.rows; }
   int C() const { return arch.crossbar.cols; }

@@ -6,16 +6,43 @@
 
 namespace rramft {
 
-quantized_matrix quantize_weights(const float* w, int out, int in, int bits, bool per_channel) {
+double clip_value(const float* w, size_t n, clip_mode mode, double value) {
+  std::vector<double> mag;
+  mag.reserve(n);
+  for (size_t i = 0; i < n; ++i)
+    if (w[i] != 0.0f) mag.push_back(std::fabs(double(w[i])));
+  if (mag.empty()) return 0;
+  const double mx = *std::max_element(mag.begin(), mag.end());
+  switch (mode) {
+    case clip_mode::none:
+      return mx;
+    case clip_mode::percentile: {
+      // Nearest rank: the k-th smallest |w|, k = ceil(p/100 N), at least 1.
+      const double exact = value / 100.0 * double(mag.size());
+      size_t k = size_t(std::ceil(exact - 1e-9 * exact));  // 99.9% of 1000 is rank 999, not 1000
+      k = std::clamp<size_t>(k, 1, mag.size());
+      std::nth_element(mag.begin(), mag.begin() + std::ptrdiff_t(k - 1), mag.end());
+      return mag[k - 1];
+    }
+    case clip_mode::sigma: {
+      double sq = 0;
+      for (double v : mag) sq += v * v;
+      return std::min(mx, value * std::sqrt(sq / double(mag.size())));
+    }
+  }
+  return mx;
+}
+
+quantized_matrix quantize_weights(const float* w, int out, int in, int bits, bool per_channel,
+                                  clip_mode mode, double value) {
   quantized_matrix m;
   m.out = out;
   m.in = in;
   m.q.resize(size_t(out) * in);
   const int32_t mmax = (1 << (bits - 1)) - 1;
   auto scale_of = [&](const float* p, size_t n) {
-    float mx = 0;
-    for (size_t i = 0; i < n; ++i) mx = std::max(mx, std::fabs(p[i]));
-    return mx > 0 ? double(mx) / mmax : 1.0;
+    const double c = clip_value(p, n, mode, value);
+    return c > 0 ? c / mmax : 1.0;
   };
   if (per_channel) {
     for (int o = 0; o < out; ++o) m.scale.push_back(scale_of(w + size_t(o) * in, size_t(in)));
@@ -26,6 +53,7 @@ quantized_matrix quantize_weights(const float* w, int out, int in, int bits, boo
     const double s = m.scale_of(o);
     for (int i = 0; i < in; ++i) {
       const double v = w[size_t(o) * in + i];
+      // Values beyond the clip value saturate at mmax: min(|w|, c) / s rounds to mmax as well.
       int32_t mag = int32_t(std::min<double>(mmax, std::round(std::fabs(v) / s)));
       m.q[size_t(o) * in + i] = v < 0 ? -mag : mag;
     }

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/spec.h"
+
 namespace rramft {
 
 /// @brief Integer weights with their scales: w ~= q * scale(o).
@@ -17,10 +19,19 @@ struct quantized_matrix {
   double scale_of(int o) const { return scale.size() == 1 ? scale[0] : scale[size_t(o)]; }
 };
 
+/// @brief Deliberate range restriction (ZOBNN): the clip value c of one group of weights (a layer,
+/// or an output with per-channel scales), from its non-zero weights (n values at @p w).
+/// percentile: the nearest-rank @p value-th percentile of |w| (the smallest |w| with at least
+/// value% of the |w| at or below it); sigma: @p value x sqrt(mean(w^2)), at most max|w|.
+/// none: max|w|. 0 when every weight is zero.
+double clip_value(const float* w, size_t n, clip_mode mode, double value);
+
 /// @brief Symmetric sign-magnitude quantization with @p bits bits (one sign, bits-1 magnitude):
-/// q = max|W| / (2^(bits-1) - 1), m = round(|w| / q) (half away from zero), clamped.
-/// @p per_channel gives one scale per output row instead of one per layer.
-quantized_matrix quantize_weights(const float* w, int out, int in, int bits, bool per_channel);
+/// q = c / (2^(bits-1) - 1), m = round(min(|w|, c) / q) (half away from zero), where c = max|W|,
+/// or the clip value of @p mode / @p value (clip_value). @p per_channel gives one scale per
+/// output row instead of one per layer.
+quantized_matrix quantize_weights(const float* w, int out, int in, int bits, bool per_channel,
+                                  clip_mode mode = clip_mode::none, double value = 0);
 
 /// @brief Activation quantizer: signed is symmetric two's complement in
 /// [-(2^(a-1)-1), 2^(a-1)-1]; unsigned is [0, 2^a-1] with negative values clipped to 0.

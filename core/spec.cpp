@@ -1,5 +1,6 @@
 #include "core/spec.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <set>
@@ -23,6 +24,70 @@ const char* to_string(scheme s) {
 const char* to_string(fault_scope s) { return s == fault_scope::all ? "all" : "msb"; }
 const char* to_string(copy_scope s) {
   return s == copy_scope::row_block ? "row_block" : "crossbar";
+}
+const char* to_string(clip_mode m) {
+  switch (m) {
+    case clip_mode::none:
+      return "none";
+    case clip_mode::percentile:
+      return "percentile";
+    case clip_mode::sigma:
+      return "sigma";
+  }
+  return "?";
+}
+const char* to_string(range_action a) { return a == range_action::clamp ? "clamp" : "zero"; }
+const char* to_string(range_granularity g) {
+  return g == range_granularity::layer ? "layer" : "output";
+}
+
+protection_parts parse_protection(const std::string& name) {
+  const bool combined = name.find('+') != std::string::npos;
+  const std::string where = combined ? "'" + name + "': part " : "";
+  protection_parts p;
+  std::vector<std::string> seen;
+  bool has_base = false;
+  std::string base_name;
+  size_t start = 0;
+  for (;;) {
+    const size_t plus = name.find('+', start);
+    const std::string part =
+        name.substr(start, plus == std::string::npos ? std::string::npos : plus - start);
+    if (part.empty()) throw error("'" + name + "': empty part (write parts as vote+range)");
+    if (std::find(seen.begin(), seen.end(), part) != seen.end())
+      throw error("'" + name + "': part '" + part + "' appears twice");
+    seen.push_back(part);
+    if (part == "none" || part == "vote" || part == "tmr") {
+      if (has_base)
+        throw error("'" + name + "': '" + base_name + "' and '" + part +
+                    "' cannot be combined (one crossbar scheme per chip: none, vote or tmr)");
+      has_base = true;
+      base_name = part;
+      p.base = part == "none" ? scheme::none : part == "vote" ? scheme::vote : scheme::tmr;
+    } else if (part == "range") {
+      p.range = true;
+    } else if (part == "clip") {
+      p.clip = true;
+    } else {
+      throw error(where + "'" + part +
+                  "' is not one of none | vote | tmr | range | clip (parts combine with '+', "
+                  "e.g. vote+range)");
+    }
+    if (plus == std::string::npos) break;
+    start = plus + 1;
+  }
+  if (has_base && p.base == scheme::none && seen.size() > 1)
+    throw error("'" + name + "': 'none' cannot be combined with other parts (write '" +
+                protection_name(p) + "')");
+  return p;
+}
+
+std::string protection_name(const protection_parts& p) {
+  std::string s = p.clip ? "clip" : "";
+  if (p.base != scheme::none || (!p.clip && !p.range))
+    s += (s.empty() ? "" : "+") + std::string(to_string(p.base));
+  if (p.range) s += s.empty() ? "range" : "+range";
+  return s;
 }
 
 namespace {
@@ -182,9 +247,23 @@ arch_spec parse_with(reader& r, const std::string& origin) {
                                                                {"msb", fault_scope::msb}};
   r.get_enum("fault.scope", s.fault.scope, scopes);
   r.get("fault.transient_rate", s.fault.transient_rate);
-  static const std::pair<const char*, scheme> schemes[] = {
-      {"none", scheme::none}, {"vote", scheme::vote}, {"tmr", scheme::tmr}};
-  r.get_enum("protection.scheme", s.protection.scheme, schemes);
+  static const std::pair<const char*, clip_mode> clips[] = {{"none", clip_mode::none},
+                                                            {"percentile", clip_mode::percentile},
+                                                            {"sigma", clip_mode::sigma}};
+  r.get_enum("quant.clip", s.quant.clip, clips);
+  r.get("quant.clip_value", s.quant.clip_value);
+  std::string name;
+  r.get("protection.scheme", name);
+  if (!name.empty()) {
+    try {
+      const protection_parts p = parse_protection(name);
+      s.protection.scheme = p.base;
+      s.protection.range = p.range;
+      s.protection.clip = p.clip;
+    } catch (const error& e) {
+      throw error(origin + ": key 'protection.scheme': " + e.what());
+    }
+  }
   r.get("protection.candidates", s.protection.candidates);
   r.get("protection.planes", s.protection.planes);
   r.get("protection.flip", s.protection.flip);
@@ -192,6 +271,13 @@ arch_spec parse_with(reader& r, const std::string& origin) {
   static const std::pair<const char*, copy_scope> cscopes[] = {{"row_block", copy_scope::row_block},
                                                                {"crossbar", copy_scope::crossbar}};
   r.get_enum("mapping.copy_scope", s.mapping.copy_scope, cscopes);
+  static const std::pair<const char*, range_action> actions[] = {{"clamp", range_action::clamp},
+                                                                 {"zero", range_action::zero}};
+  r.get_enum("range_check.action", s.range_check.action, actions);
+  static const std::pair<const char*, range_granularity> grains[] = {
+      {"layer", range_granularity::layer}, {"output", range_granularity::output}};
+  r.get_enum("range_check.granularity", s.range_check.granularity, grains);
+  r.get("range_check.margin", s.range_check.margin);
   r.get("mapping.strict", s.mapping.strict);
   r.get("seed", s.seed);
   r.get("clock_mhz", s.clock_mhz);
@@ -289,13 +375,16 @@ arch_spec arch_spec::load(const std::string& path, const std::vector<std::string
 }
 
 void apply_scheme(arch_spec& a, const std::string& name) {
-  for (scheme s : {scheme::none, scheme::vote, scheme::tmr})
-    if (name == to_string(s)) {
-      a.protection.scheme = s;
-      a.validate();
-      return;
-    }
-  throw error("protection scheme '" + name + "' is not one of none | vote | tmr");
+  protection_parts p;
+  try {
+    p = parse_protection(name);
+  } catch (const error& e) {
+    throw error(std::string("protection scheme ") + e.what());
+  }
+  a.protection.scheme = p.base;
+  a.protection.range = p.range;
+  a.protection.clip = p.clip;
+  a.validate();
 }
 
 int arch_spec::protected_slices() const {
@@ -359,6 +448,24 @@ void arch_spec::validate() const {
   range("protection.planes", protection.planes, 0, weight_slices());
   if (protection.scheme == scheme::vote && protection.planes < 1)
     throw error("key 'protection.planes': the vote scheme needs at least one protected plane");
+  if (quant.clip == clip_mode::percentile && !(quant.clip_value > 0 && quant.clip_value <= 100)) {
+    std::ostringstream o;
+    o << "key 'quant.clip_value': percentile clipping needs a percent in (0, 100], got "
+      << quant.clip_value;
+    throw error(o.str());
+  }
+  if (quant.clip == clip_mode::sigma && !(quant.clip_value > 0 && quant.clip_value <= 1000)) {
+    std::ostringstream o;
+    o << "key 'quant.clip_value': sigma clipping needs k in (0, 1000] (clip |w| at k standard "
+         "deviations), got "
+      << quant.clip_value;
+    throw error(o.str());
+  }
+  if (protection.clip && quant.clip == clip_mode::none)
+    throw error("key 'protection.scheme': '" + scheme_name() +
+                "' names clip, but quant.clip is none (set quant.clip to percentile or sigma and "
+                "quant.clip_value)");
+  range("range_check.margin", range_check.margin, 0, 100);
   range("clock_mhz", clock_mhz, 1e-3, 1e6);
   range("tiles.count", tiles.count, 1, 1 << 20);
   range("tiles.crossbars", tiles.crossbars, 1, 1 << 16);
@@ -407,11 +514,16 @@ YAML::Node arch_spec::to_yaml() const {
   n["fault"]["sa0_to_sa1"] = ratio.str();
   n["fault"]["scope"] = to_string(fault.scope);
   n["fault"]["transient_rate"] = fault.transient_rate;
-  n["protection"]["scheme"] = to_string(protection.scheme);
+  n["quant"]["clip"] = to_string(quant.clip);
+  n["quant"]["clip_value"] = quant.clip_value;
+  n["protection"]["scheme"] = scheme_name();
   n["protection"]["candidates"] = protection.candidates;
   n["protection"]["planes"] = protection.planes;
   n["protection"]["flip"] = protection.flip;
   n["protection"]["embed"] = protection.embed;
+  n["range_check"]["action"] = to_string(range_check.action);
+  n["range_check"]["granularity"] = to_string(range_check.granularity);
+  n["range_check"]["margin"] = range_check.margin;
   n["mapping"]["copy_scope"] = to_string(mapping.copy_scope);
   n["mapping"]["strict"] = mapping.strict;
   n["seed"] = seed;

@@ -15,10 +15,33 @@ namespace rramft {
 enum class scheme { none, vote, tmr };
 enum class fault_scope { all, msb };
 enum class copy_scope { row_block, crossbar };
+/// @brief How weights are range-restricted before quantization (ZOBNN, arXiv 2407.04964).
+enum class clip_mode { none, percentile, sigma };
+/// @brief What a range check does to an output outside its profiled range (SAVE).
+enum class range_action { clamp, zero };
+/// @brief One profiled range per weight layer, or one per output of the layer.
+enum class range_granularity { layer, output };
 
 const char* to_string(scheme s);
 const char* to_string(fault_scope s);
 const char* to_string(copy_scope s);
+const char* to_string(clip_mode m);
+const char* to_string(range_action a);
+const char* to_string(range_granularity g);
+
+/// @brief The parts of a protection scheme name such as "vote+range" or "clip+tmr": at most one
+/// of none | vote | tmr (the crossbar scheme), plus range (range checks of every weight layer's
+/// outputs in the special-function unit) and clip (weights range-restricted as quant.clip says).
+struct protection_parts {
+  rramft::scheme base = rramft::scheme::none;
+  bool range = false;
+  bool clip = false;
+};
+/// @brief Parses a scheme name; rramft::error naming the offending part otherwise (unknown part,
+/// a part twice, two crossbar schemes, none combined with anything).
+protection_parts parse_protection(const std::string& name);
+/// @brief The canonical name: [clip+]base[+range], with "none" dropped when combined.
+std::string protection_name(const protection_parts& p);
 
 /// @brief The architecture of the chip and the protection applied to it.
 struct arch_spec {
@@ -49,13 +72,25 @@ struct arch_spec {
         0;  ///< probability that a cell reads one bit flipped during one evaluation, 0..1
     double sa0_fraction() const { return sa0 / (sa0 + sa1); }
   } fault;
+  struct quant_spec {
+    clip_mode clip = clip_mode::none;  ///< none | percentile | sigma: weight range restriction
+    double clip_value =
+        0;  ///< percentile: percent of |w| kept unclipped, (0, 100]; sigma: k (clip at k sigma)
+  } quant;
   struct protection_spec {
     rramft::scheme scheme = rramft::scheme::vote;
+    bool range = false;  ///< range checks of every weight layer's outputs (scheme part "range")
+    bool clip = false;   ///< the scheme name includes "clip" (needs quant.clip != none)
     int candidates = 3;  ///< T: copies of each protected plane (odd)
     int planes = 1;      ///< P: protected weight planes, counted from the MSB
     bool flip = true;    ///< store protected planes inverted (vote only)
     bool embed = true;   ///< place copies 2..T in columns freed by pruning
   } protection;
+  struct range_check_spec {
+    range_action action = range_action::clamp;  ///< clamp | zero: outputs outside the range
+    range_granularity granularity = range_granularity::layer;  ///< bounds per layer or output
+    double margin = 0;  ///< widening of the profiled [lo, hi] on each side, fraction of hi - lo
+  } range_check;
   struct mapping_spec {
     rramft::copy_scope copy_scope = rramft::copy_scope::row_block;  ///< where copies may go
     bool strict = false;  ///< fail instead of adding crossbars when copies do not fit
@@ -113,6 +148,10 @@ struct arch_spec {
   /// @brief Candidates stored per protected slice: T for vote, 3 for tmr, 1 for none.
   int copies() const;
   bool flipped() const { return protection.scheme == scheme::vote && protection.flip; }
+  /// @brief The protection scheme's full name, e.g. "vote+range".
+  std::string scheme_name() const {
+    return protection_name({protection.scheme, protection.range, protection.clip});
+  }
   /// @brief Largest analog column sum one input slice can produce.
   int64_t column_full_scale() const {
     return int64_t(crossbar.rows) * cell_levels() * ((1 << dac.bits) - 1);
@@ -122,7 +161,8 @@ struct arch_spec {
   bool adc_lossless() const;
 };
 
-/// @brief Sets protection.scheme from a name (none | vote | tmr); rramft::error otherwise.
+/// @brief Sets the protection scheme from a name (none | vote | tmr, range, clip, combined with
+/// '+', see parse_protection) and validates; rramft::error otherwise.
 void apply_scheme(arch_spec& a, const std::string& name);
 
 /// @brief Sets "a.b=value" in @p root; the key must exist in the schema (@p known).

@@ -98,6 +98,8 @@ nlohmann::json eval_report::to_json() const {
                          {"fault_free_accuracy", s.fault_free},
                          {"storage_overhead_pct", s.storage_overhead_pct},
                          {"crossbars", s.crossbars},
+                         {"msb_zero_fraction", s.msb_zero_fraction},
+                         {"quant_clip", s.clip},
                          {"drop_reached", s.reached}};
     js["tolerated_rate"] = s.reached ? nlohmann::json(s.tolerated_rate) : nlohmann::json(nullptr);
     const double r = tolerance_ratio(s.protect);
@@ -131,6 +133,24 @@ std::string eval_report::to_csv() const {
   return o.str();
 }
 
+void profile_ranges(mapping::chip_mapping& cm, const models::model& m,
+                    const models::image_set& calib, const std::vector<double>& scales, int batch) {
+  // The profile runs on a copy whose layers do not check ranges (there are none yet).
+  mapping::chip_mapping probe = cm;
+  probe.arch.protection.range = false;
+  for (mapped_layer& l : probe.layers) l.arch.protection.range = false;
+  arch_spec a = cm.arch;
+  a.fault.rate = 0;
+  a.fault.transient_rate = 0;
+  const fault_map clean(a.fault, a.seed, a.cell_bits);
+  mapped_backend mb(probe, m, clean, 0, scales);
+  range_recorder rec(mb, m);
+  accuracy(models::network(m), rec, calib, batch);
+  const std::vector<output_range> r =
+      rec.ranges(cm, cm.arch.range_check.granularity, cm.arch.range_check.margin);
+  for (size_t i = 0; i < cm.layers.size(); ++i) cm.layers[i].out_range = r[i];
+}
+
 eval_report evaluate(const models::model& m, const arch_spec& base, const models::image_set& data,
                      const eval_options& opt) {
   if (opt.trials < 1) throw error("--trials must be at least 1");
@@ -156,16 +176,31 @@ eval_report evaluate(const models::model& m, const arch_spec& base, const models
   const size_t total = opt.protect.size() * opt.rates.size() * size_t(opt.trials);
   size_t done = 0;
   bool layers_have_copies = false;
+  bool any_clip = false;
+  for (const std::string& prot : opt.protect) any_clip |= parse_protection(prot).clip;
   for (const std::string& prot : opt.protect) {
     arch_spec a = base;
     apply_scheme(a, prot);
+    if (any_clip && !a.protection.clip) a.quant.clip = clip_mode::none;
     a.fault.rate = 0;
     a.fault.transient_rate = 0;
-    const mapping::chip_mapping cm = mapping::map_model(m, a);
+    mapping::chip_mapping cm = mapping::map_model(m, a);
+    if (a.protection.range) {
+      if (!opt.calibration)
+        throw error("protection '" + prot + "': range checks need calibration images (--calib)");
+      profile_ranges(cm, m, *opt.calibration, scales, opt.batch);
+    }
     scheme_summary sum;
     sum.protect = prot;
     sum.storage_overhead_pct = cm.storage_overhead_pct();
     sum.crossbars = cm.crossbars_used();
+    sum.msb_zero_fraction = cm.msb_zero_fraction();
+    sum.clip = to_string(a.quant.clip);
+    if (a.quant.clip != clip_mode::none) {
+      std::ostringstream c;
+      c << " " << a.quant.clip_value;
+      sum.clip += c.str();
+    }
     {
       const fault_map clean(a.fault, a.seed, a.cell_bits);
       mapped_backend mb(cm, m, clean, 0, scales);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/spec.h"
+#include "mapping/mapping.h"
 #include "models/idx.h"
 #include "models/model.h"
 #include "models/network.h"
@@ -22,13 +23,23 @@ double accuracy(const models::network& net, models::linear_backend& be,
 /// trial k uses the same chip at every rate and under every scheme (faults nest across rates).
 uint64_t trial_seed(uint64_t base, int k);
 
+/// @brief SAVE's profiling step: runs @p calib through the fault-free chip of @p cm (its own
+/// quantization and scheme, no range checks), records every weight layer's smallest and largest
+/// output, widens them by range_check.margin and stores them in cm.layers[i].out_range.
+/// @param scales per-layer activation scales (input_scale: calibrated), or empty
+void profile_ranges(mapping::chip_mapping& cm, const models::model& m,
+                    const models::image_set& calib, const std::vector<double>& scales,
+                    int batch = 500);
+
 struct eval_options {
-  std::vector<std::string> protect{"none", "vote"};             ///< none | vote | tmr
+  /// Scheme names (none | vote | tmr, with +range / +clip; see parse_protection). When some name
+  /// has clip, the names without it run with quant.clip none, so one list compares both.
+  std::vector<std::string> protect{"none", "vote"};
   std::vector<double> rates{1e-4, 2.5e-4, 5e-4, 7.5e-4, 1e-3};  ///< stuck-at probabilities
   int trials = 10;
   int batch = 500;     ///< images per forward pass
   double drop = 0.10;  ///< accuracy drop that defines the tolerated rate
-  const models::image_set* calibration = nullptr;    ///< for input_scale: calibrated
+  const models::image_set* calibration = nullptr;    ///< input_scale: calibrated, and range checks
   std::function<void(const std::string&)> progress;  ///< called after every trial
 };
 
@@ -44,8 +55,10 @@ struct scheme_summary {
   double fault_free = 0;  ///< mapped accuracy with no faults
   double storage_overhead_pct = 0;
   int crossbars = 0;
-  bool reached = false;       ///< the mean fell by `drop` within the rates evaluated
-  double tolerated_rate = 0;  ///< rate at which it did (linear interpolation), if reached
+  double msb_zero_fraction = 0;  ///< of all kept weights, under this scheme's quantization
+  std::string clip;              ///< the weight clip it ran with, e.g. "sigma 3" or "none"
+  bool reached = false;          ///< the mean fell by `drop` within the rates evaluated
+  double tolerated_rate = 0;     ///< rate at which it did (linear interpolation), if reached
 };
 
 struct eval_report {

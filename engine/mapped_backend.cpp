@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "core/error.h"
 
@@ -16,6 +17,48 @@ void calibrating_backend::linear(size_t layer, const float* x, int n, float* y) 
     max_[layer] = std::max(max_[layer], mx);
   }
   inner_.linear(layer, x, n, y);
+}
+
+range_recorder::range_recorder(models::linear_backend& inner, const models::model& m)
+    : inner_(inner), m_(m), lo_(m.layers.size()), hi_(m.layers.size()) {
+  for (size_t i = 0; i < m.layers.size(); ++i) {
+    lo_[i].assign(size_t(m.layers[i].cols), std::numeric_limits<float>::infinity());
+    hi_[i].assign(size_t(m.layers[i].cols), -std::numeric_limits<float>::infinity());
+  }
+}
+
+void range_recorder::linear(size_t layer, const float* x, int n, float* y) {
+  inner_.linear(layer, x, n, y);
+  const size_t cols = size_t(m_.layers[layer].cols);
+  std::vector<float> lo(cols, std::numeric_limits<float>::infinity()), hi(cols, -lo[0]);
+  for (size_t i = 0; i < size_t(n); ++i)
+    for (size_t o = 0; o < cols; ++o) {
+      lo[o] = std::min(lo[o], y[i * cols + o]);
+      hi[o] = std::max(hi[o], y[i * cols + o]);
+    }
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (size_t o = 0; o < cols; ++o) {
+    lo_[layer][o] = std::min(lo_[layer][o], lo[o]);
+    hi_[layer][o] = std::max(hi_[layer][o], hi[o]);
+  }
+}
+
+std::vector<output_range> range_recorder::ranges(const mapping::chip_mapping& cm,
+                                                 range_granularity g, double margin) const {
+  std::vector<output_range> r;
+  for (size_t i = 0; i < lo_.size(); ++i) {
+    std::vector<float> lo = lo_[i], hi = hi_[i];
+    for (size_t o = 0; o < lo.size(); ++o)
+      if (!(lo[o] <= hi[o]) || !std::isfinite(lo[o]) || !std::isfinite(hi[o]))
+        throw error("layer '" + cm.layers[i].name + "': output " + std::to_string(o) +
+                    " saw no finite value while its range was profiled");
+    if (g == range_granularity::layer && !lo.empty()) {
+      lo = {*std::min_element(lo.begin(), lo.end())};
+      hi = {*std::max_element(hi.begin(), hi.end())};
+    }
+    r.push_back(widen(lo, hi, margin));
+  }
+  return r;
 }
 
 std::vector<double> calibrating_backend::scales(const arch_spec& a) const {
@@ -34,6 +77,10 @@ mapped_backend::mapped_backend(const mapping::chip_mapping& cm, const models::mo
                 " layers, the model " + std::to_string(m.layers.size()));
   if (!scales_.empty() && scales_.size() != m.layers.size())
     throw error("calibration: one activation scale per layer is needed");
+  for (const mapped_layer& l : cm.layers)
+    if (l.arch.protection.range && !l.out_range.set())
+      throw error("layer '" + l.name + "': scheme '" + l.arch.scheme_name() +
+                  "' checks output ranges, but none was profiled (engine::profile_ranges)");
   errors_.reserve(cm.layers.size());
   for (const mapped_layer& l : cm.layers) errors_.push_back(read_errors(l, chip, epoch));
   // Programming the chip for the fast path: once per chip, not once per batch.
@@ -71,13 +118,16 @@ void mapped_backend::linear(size_t layer, const float* x, int n, float* y) {
     quantize_kept_inputs(l, x, n, fixed, xk, sx);
     fp->run(xk, n, yk);
     dequantize_kept_outputs(l, yk, n, sx, bias, y);
-    return;
+  } else {
+    int32_t* xq = scratch(x_buf, size_t(n) * size_t(l.rows));
+    int64_t* yq = scratch(y_buf, size_t(n) * size_t(l.cols));
+    quantize_inputs(l, x, n, fixed, xq, sx);
+    mvm(l, errors_[layer], xq, n, yq, path_);
+    dequantize_outputs(l, yq, n, sx, bias, y);
   }
-  int32_t* xq = scratch(x_buf, size_t(n) * size_t(l.rows));
-  int64_t* yq = scratch(y_buf, size_t(n) * size_t(l.cols));
-  quantize_inputs(l, x, n, fixed, xq, sx);
-  mvm(l, errors_[layer], xq, n, yq, path_);
-  dequantize_outputs(l, yq, n, sx, bias, y);
+  if (l.arch.protection.range)
+    out_of_range_ +=
+        range_check(y, size_t(n), size_t(l.cols), l.out_range, l.arch.range_check.action);
 }
 
 }  // namespace rramft::engine

@@ -3,6 +3,7 @@
 /// @brief Runs every weight layer of a model through the functional crossbar core, on one
 /// chip (fault map) and one evaluation epoch (transient flips): the accuracy engine's
 /// linear_backend.
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -14,6 +15,23 @@
 #include "models/network.h"
 
 namespace rramft::engine {
+
+/// @brief Smallest and largest output of every weight layer seen through another backend.
+class range_recorder : public models::linear_backend {
+ public:
+  range_recorder(models::linear_backend& inner, const models::model& m);
+  void linear(size_t layer, const float* x, int n, float* y) override;
+  /// @brief The ranges seen (per layer or per output), widened by @p margin; error naming a
+  /// layer whose outputs were never seen.
+  std::vector<output_range> ranges(const mapping::chip_mapping& cm, range_granularity g,
+                                   double margin) const;
+
+ private:
+  models::linear_backend& inner_;
+  const models::model& m_;
+  std::mutex mutex_;
+  std::vector<std::vector<float>> lo_, hi_;  // per layer, per output
+};
 
 /// @brief Largest |x| seen at each weight layer's input over calibration data, in float.
 class calibrating_backend : public models::linear_backend {
@@ -31,7 +49,8 @@ class calibrating_backend : public models::linear_backend {
   std::vector<float> max_;
 };
 
-/// @brief y = dequantize(mvm(quantize(x))) + bias through the mapped layers.
+/// @brief y = dequantize(mvm(quantize(x))) + bias through the mapped layers, then, when the
+/// scheme has range checks, range_check() against each layer's profiled out_range.
 class mapped_backend : public models::linear_backend {
  public:
   /// @param scales per-layer activation scales (input_scale: calibrated); empty = per vector
@@ -41,8 +60,11 @@ class mapped_backend : public models::linear_backend {
   void linear(size_t layer, const float* x, int n, float* y) override;
   /// @brief Cells that read wrong, per layer (stuck-at plus this epoch's transients).
   const std::vector<std::vector<cell_error>>& errors() const { return errors_; }
+  /// @brief Outputs the range checks found outside their range so far, count.
+  uint64_t out_of_range() const { return out_of_range_; }
 
  private:
+  std::atomic<uint64_t> out_of_range_{0};
   const mapping::chip_mapping& cm_;
   const models::model& m_;
   std::vector<std::vector<cell_error>> errors_;

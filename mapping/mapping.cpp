@@ -87,7 +87,8 @@ mapped_layer map_layer(const models::weight_layer& wl, const arch_spec& a, uint6
   for (int o = 0; o < O; ++o)
     for (int r = 0; r < K; ++r)
       sub[size_t(o) * K + r] = wl.w[size_t(l.kept_cols[o]) * wl.rows + l.kept_rows[r]];
-  l.w = quantize_weights(sub.data(), O, K, a.weight_bits, a.weight_scale == "per_channel");
+  l.w = quantize_weights(sub.data(), O, K, a.weight_bits, a.weight_scale == "per_channel",
+                         a.quant.clip, a.quant.clip_value);
 
   const int R = a.crossbar.rows, C = a.crossbar.cols;
   const int S = a.weight_slices(), P = a.protected_slices(), T = a.copies();
@@ -217,6 +218,16 @@ int chip_mapping::crossbars_used() const {
   return n;
 }
 
+double chip_mapping::msb_zero_fraction() const {
+  double zero = 0, all = 0;
+  for (size_t i = 0; i < reports.size(); ++i) {
+    const double n = double(layers[i].w.q.size());
+    zero += reports[i].msb_zero_fraction * n;
+    all += n;
+  }
+  return all > 0 ? zero / all : 1.0;
+}
+
 int chip_mapping::crossbars_baseline() const {
   int n = 0;
   for (const auto& r : reports) n += r.crossbars_baseline;
@@ -234,7 +245,8 @@ nlohmann::json chip_mapping::to_json() const {
   nlohmann::json j;
   j["model"] = model_dir;
   j["family"] = family;
-  j["scheme"] = to_string(arch.protection.scheme);
+  j["scheme"] = arch.scheme_name();
+  j["quant_clip"] = {{"mode", to_string(arch.quant.clip)}, {"value", arch.quant.clip_value}};
   j["crossbars_used"] = crossbars_used();
   j["crossbars_baseline"] = crossbars_baseline();
   int pruned = 0, extra = 0;
@@ -252,6 +264,7 @@ nlohmann::json chip_mapping::to_json() const {
   j["cells_baseline"] = cells_base;
   j["cells_per_crossbar"] = int64_t(arch.crossbar.rows) * arch.crossbar.cols;
   j["all_embedded"] = extra == 0;
+  j["msb_zero_fraction"] = msb_zero_fraction();
   nlohmann::json jl = nlohmann::json::array();
   for (size_t i = 0; i < reports.size(); ++i) {
     const auto& r = reports[i];

@@ -41,6 +41,8 @@ struct chip_mapping {
   int crossbars_used() const;
   int crossbars_baseline() const;
   double storage_overhead_pct() const;  ///< extra crossbars over the baseline, percent
+  /// @brief Share of all kept weights whose top magnitude slice is 0 (weighted over layers).
+  double msb_zero_fraction() const;
   nlohmann::json to_json() const;
 };
 

@@ -382,7 +382,7 @@ void write_occupancy_svg(const chip_mapping& cm, const fault_map& chip, const st
     std::ostringstream t;
     t << "arch: crossbar " << a.crossbar.rows << " x " << a.crossbar.cols << " (R x C), cell_bits "
       << a.cell_bits << ", weight_bits " << a.weight_bits << " (" << a.weight_slices()
-      << " magnitude slices), scheme " << to_string(a.protection.scheme) << ", T = " << a.copies()
+      << " magnitude slices), scheme " << a.scheme_name() << ", T = " << a.copies()
       << ", protected planes " << a.protected_slices() << ", flip " << (a.flipped() ? "on" : "off")
       << ", embed " << (a.protection.embed ? "on" : "off") << ", copy_scope "
       << to_string(a.mapping.copy_scope) << ", seed " << a.seed;

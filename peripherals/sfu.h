@@ -2,7 +2,8 @@
 /// @file sfu.h
 /// @brief The digital special-function unit: softmax, layer norm, GELU, attention score
 /// products, pooling, residual adds. The float arithmetic itself runs in the network pass
-/// (models/network.cpp); this module charges its time and energy.
+/// (models/network.cpp); this module charges its time and energy. It also runs the range checks
+/// of schemes with range (core/range_check.h) on the layer outputs the request points to.
 #include <tlm_utils/simple_target_socket.h>
 
 #include <map>
@@ -10,6 +11,7 @@
 #include <systemc>
 #include <tlm>
 
+#include "core/range_check.h"
 #include "core/spec.h"
 
 namespace rramft::sc {
@@ -18,6 +20,12 @@ namespace rramft::sc {
 struct sfu_request {
   const char* op = "";
   uint64_t elements = 0;
+  // Range check (values set): the values are checked in place against bounds.
+  float* values = nullptr;  ///< elements values, or null for an operation that is only charged
+  size_t cols = 0;          ///< outputs per vector (elements / cols vectors)
+  const output_range* bounds = nullptr;  ///< the layer's profiled range
+  range_action action = range_action::clamp;
+  uint64_t out_of_range = 0;  ///< answer: values found outside the bounds
 };
 
 class sfu : public sc_core::sc_module {
@@ -25,6 +33,8 @@ class sfu : public sc_core::sc_module {
   struct stats {
     uint64_t ops = 0;                       ///< element operations, count: action sfu.op
     std::map<std::string, uint64_t> by_op;  ///< the same, per operation name
+    uint64_t range_checks = 0;  ///< values range-checked (two compares each), count: range.check
+    uint64_t out_of_range = 0;  ///< of those, values outside their range (clamped or zeroed)
   } st;
   tlm_utils::simple_target_socket<sfu> ctrl2sfu{"ctrl2sfu"};
   sfu(sc_core::sc_module_name name, const arch_spec& a);

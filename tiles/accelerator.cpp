@@ -83,6 +83,7 @@ action_counts accelerator::counters() const {
   }
   put(*i_noc, "noc.hop", i_noc->st.flit_hops);
   put(*i_sfu, "sfu.op", i_sfu->st.ops);
+  put(*i_sfu, "range.check", i_sfu->st.range_checks);
   put(*i_ctrl, "gbuf.read", i_ctrl->st.gbuf_reads);
   put(*i_ctrl, "gbuf.write", i_ctrl->st.gbuf_writes);
   put(*i_ctrl, "acc.add", i_ctrl->st.acc_adds);

@@ -24,7 +24,12 @@ controller::controller(sc_core::sc_module_name name, const arch_spec& a,
       net_(m),
       block_tile_(std::move(block_tile)),
       errors_(errors),
-      scales_(std::move(scales)) {}
+      scales_(std::move(scales)) {
+  for (const mapped_layer& l : cm.layers)
+    if (l.arch.protection.range && !l.out_range.set())
+      throw error("layer '" + l.name + "': scheme '" + l.arch.scheme_name() +
+                  "' checks output ranges, but none was profiled (engine::profile_ranges)");
+}
 
 void controller::infer_image(const uint8_t* pixels, float* logits) {
   net_.forward_images(pixels, 1, *this, logits);
@@ -102,13 +107,42 @@ void controller::linear(size_t layer, const float* x, int n, float* y) {
   dequantize_kept_outputs(l, yk.data(), n, sx.data(), bias.empty() ? nullptr : bias.data(), y);
   s_state.write(0);
   record(l.name, start, before);
+  if (l.arch.protection.range) check_range(l, y, size_t(n) * size_t(l.cols));
+}
+
+void controller::check_range(const mapped_layer& l, float* y, size_t count) {
+  const sc_time start = sc_core::sc_time_stamp();
+  const action_counts before = counters ? counters() : action_counts{};
+  s_state.write(2);
+  sfu_request r;
+  r.op = "range";
+  r.elements = count;
+  r.values = y;
+  r.cols = size_t(l.cols);
+  r.bounds = &l.out_range;
+  r.action = l.arch.range_check.action;
+  tlm::tlm_generic_payload p;
+  p.set_command(tlm::TLM_WRITE_COMMAND);
+  p.set_data_ptr(reinterpret_cast<unsigned char*>(&r));
+  p.set_data_length(sizeof r);
+  p.set_streaming_width(sizeof r);
+  sc_time d = sc_core::SC_ZERO_TIME;
+  ctrl2sfu->b_transport(p, d);
+  if (p.is_response_error())
+    throw error("layer '" + l.name + "': range check failed in the chip model (" +
+                p.get_response_string() + ")");
+  sc_core::wait(d);
+  s_state.write(0);
+  record("sfu:range", start, before);
 }
 
 void controller::digital(const char* op, size_t elements) {
   const sc_time start = sc_core::sc_time_stamp();
   const action_counts before = counters ? counters() : action_counts{};
   s_state.write(2);
-  sfu_request r{op, elements};
+  sfu_request r;
+  r.op = op;
+  r.elements = elements;
   tlm::tlm_generic_payload p;
   p.set_command(tlm::TLM_WRITE_COMMAND);
   p.set_data_ptr(reinterpret_cast<unsigned char*>(&r));

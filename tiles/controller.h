@@ -4,7 +4,7 @@
 /// the network pass (models/network.h) is its schedule. Every weight layer becomes one
 /// row-block job per row block, sent through the interconnect to the tile that holds it;
 /// every digital operation goes to the special-function unit. The arithmetic is the
-/// functional core's (quantize_inputs, the datapath steps, dequantize_outputs).
+/// functional core's (quantize_inputs, the datapath steps, dequantize_outputs, range_check).
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include <functional>
@@ -66,6 +66,8 @@ class controller : public sc_core::sc_module, private models::linear_backend {
  private:
   void linear(size_t layer, const float* x, int n, float* y) override;
   void digital(const char* op, size_t elements) override;
+  /// Sends @p y (n x cols outputs of @p layer) to the special-function unit's range check.
+  void check_range(const mapped_layer& l, float* y, size_t count);
   void record(const std::string& name, sc_core::sc_time start, const action_counts& before);
   arch_spec a_;
   const mapping::chip_mapping& cm_;

@@ -31,6 +31,9 @@ struct fixture {
         m(models::load_model(src + "/" + model)),
         data(models::load_dataset("fashion-mnist:" + std::to_string(n))),
         cm(mapping::map_model(m, arch)) {
+    // Range checks: bounds from a few training images, so that test images cross them.
+    if (arch.protection.range)
+      engine::profile_ranges(cm, m, models::load_dataset("fashion-mnist-train:20"), {});
     const fault_map chip(arch.fault, arch.seed, arch.cell_bits);
     for (const auto& l : cm.layers) errors.push_back(read_errors(l, chip, 0));
   }
@@ -68,6 +71,45 @@ void equivalence(const std::string& model, const std::vector<std::string>& sets,
       if (logits[size_t(i) * classes + c] > logits[size_t(i) * classes + best]) best = uint32_t(c);
     CHECK(written[size_t(i)] == best);  // what the accelerator wrote to system memory
   }
+  if (!f.arch.protection.range) return;
+  // The special-function unit checked every output of every weight layer of every image, found
+  // the same outputs outside their ranges as the engine, in ceil(outputs / lanes) cycles each.
+  struct counting : models::linear_backend {
+    models::linear_backend& inner;
+    const models::model& m;
+    std::vector<uint64_t> outputs;  // per layer, over all calls
+    counting(models::linear_backend& b, const models::model& mm)
+        : inner(b), m(mm), outputs(mm.layers.size()) {}
+    void linear(size_t layer, const float* x, int k, float* y) override {
+      inner.linear(layer, x, k, y);
+      outputs[layer] += uint64_t(k) * uint64_t(m.layers[layer].cols);
+    }
+  };
+  engine::mapped_backend again(f.cm, f.m, fault_map(f.arch.fault, f.arch.seed, f.arch.cell_bits),
+                               0);
+  counting cnt(again, f.m);
+  net.forward_images(f.data.pixels.data(), n, cnt, logits.data());
+  uint64_t outputs = 0;
+  for (uint64_t v : cnt.outputs) outputs += v;
+  const auto& sf = top.i_acc->special().st;
+  CHECK(sf.range_checks == outputs);
+  CHECK(top.i_acc->counters().at("top.i_acc.i_sfu/range.check") == outputs);
+  REQUIRE(sf.out_of_range > 0);
+  CHECK(sf.out_of_range == mb.out_of_range());
+  CHECK(sf.out_of_range == again.out_of_range());
+  const auto& steps = top.i_acc->ctrl().steps();
+  int checks = 0;
+  for (size_t k = 1; k < steps.size(); ++k) {
+    if (steps[k].name != "sfu:range") continue;
+    const size_t li = net.layer_index(steps[k - 1].name);  // the layer it checked
+    const uint64_t count = cnt.outputs[li] / uint64_t(n);  // one image's outputs of that layer
+    const uint64_t lanes = uint64_t(f.arch.sfu.ops_per_cycle);
+    const double want = double((count + lanes - 1) / lanes) * f.arch.cycle_ns();
+    CHECK(steps[k].end_ns - steps[k].start_ns == Approx(want).margin(0.001));
+    CHECK(steps[k].actions.at("top.i_acc.i_sfu/range.check") == count);
+    ++checks;
+  }
+  CHECK(checks == int(f.cm.layers.size()) * n);
 }
 }  // namespace
 
@@ -85,6 +127,27 @@ TEST_CASE("chip model equals the accuracy engine bit for bit: mlp, tmr, lossy AD
 TEST_CASE("chip model equals the accuracy engine bit for bit: mlp, none, 2-bit cells",
           "[systemc][equivalence]") {
   equivalence("models/zoo/mlp-dense", {"fault.rate=0.01", "protection.scheme=none", "cell_bits=2"},
+              4);
+}
+
+TEST_CASE("chip model equals the accuracy engine bit for bit: mlp, vote+range, faulty chip",
+          "[systemc][equivalence][range]") {
+  equivalence("models/zoo/mlp-pruned", {"fault.rate=0.02", "protection.scheme=vote+range"}, 6);
+}
+
+TEST_CASE("chip model equals the accuracy engine bit for bit: lenet5, range (zero, per output)",
+          "[systemc][equivalence][range]") {
+  equivalence("models/zoo/lenet5-pruned",
+              {"fault.rate=0.01", "protection.scheme=range", "range_check.action=zero",
+               "range_check.granularity=output", "adc.bits=6"},
+              2);
+}
+
+TEST_CASE("chip model equals the accuracy engine bit for bit: mlp, clip+tmr+range",
+          "[systemc][equivalence][range]") {
+  equivalence("models/zoo/mlp-pruned",
+              {"fault.rate=0.01", "quant.clip=percentile", "quant.clip_value=99",
+               "protection.scheme=clip+tmr+range", "range_check.margin=0.05"},
               4);
 }
 
