@@ -14,6 +14,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <systemc>
 #include <vector>
@@ -31,6 +32,9 @@
 #include "traces/energy_bins.h"
 #include "traces/spans.h"
 #include "traces/vcd.h"
+#ifdef RRAMFT_HAVE_RTL
+#include "rtl/cosim.h"
+#endif
 
 namespace po = boost::program_options;
 
@@ -39,8 +43,9 @@ namespace rramft::app {
 namespace {
 
 struct run_options {
-  std::string model_dir, arch_file, out_dir, data_spec = "fashion-mnist:10", protect;
-  std::vector<std::string> sets;
+  std::string model_dir, arch_file, out_dir, data_spec = "fashion-mnist:10", protect, rtl;
+  std::vector<std::string> sets, set_from;
+  bool rtl_vcd = false;  ///< rtl.vcd: the co-simulated RTL's own signals
   double fault_rate = -1;
   long long seed = -1;
   bool vcd = false, trace = false, energy_csv = false;  ///< traces, all off by default
@@ -63,6 +68,56 @@ std::string arch_dir(const std::string& arch_file) {
   const size_t slash = arch_file.find_last_of('/');
   return slash == std::string::npos ? "." : arch_file.substr(0, slash);
 }
+
+#ifdef RRAMFT_HAVE_RTL
+/// Removes the RTL VCD's temporary file unless the run got as far as renaming it into place.
+struct rtl_vcd_guard {
+  rtl::waves* w = nullptr;
+  bool kept = false;
+  ~rtl_vcd_guard() {
+    if (!w || kept) return;
+    w->close();
+    std::remove(w->path().c_str());
+  }
+};
+
+/// What the co-simulated RTL blocks of @p top did, summed per kind (report.json "rtl").
+nlohmann::json rtl_summary(sc_core::sc_object& top, const arch_spec& a) {
+  nlohmann::json j = nlohmann::json::object();
+  for (rtl::block* b : rtl::find_blocks(top)) {
+    const bool vote = dynamic_cast<rtl::vote_cosim*>(b) != nullptr;
+    nlohmann::json& k = j[vote ? "vote" : "opc"];
+    const rtl::rtl_stats& s = b->rtl();
+    auto add = [&](const char* key, uint64_t v) {
+      k[key] = (k.contains(key) ? k[key].get<uint64_t>() : 0) + v;
+    };
+    add("instances", 1);
+    add("cycles", s.cycles);
+    add("input_beats", s.beats);
+    add("output_beats", s.results);
+    add("results_checked", s.checked);
+    add("jobs", s.jobs);
+    if (vote) {
+      add("job_cycles", s.job_cycles);
+      add("tlm_job_cycles", s.tlm_cycles);
+      add("timing_mismatches", s.timing_mismatches);
+    }
+  }
+  const rtl::build_params& p = rtl::built();
+  if (j.contains("vote"))
+    j["vote"]["rtl"] = {{"source", "rtl/vote_unit.sv"},
+                        {"T", a.copies()},
+                        {"W", p.width},
+                        {"CE_PER_STAGE", p.vote_ce_per_stage}};
+  if (j.contains("opc"))
+    j["opc"]["rtl"] = {{"source", "rtl/opc_unit.sv"},
+                       {"VAL_W", p.opc_val_bits},
+                       {"SHIFT_W", p.opc_shift_bits},
+                       {"ACC_W", p.width},
+                       {"ADDR_W", p.opc_addr_bits}};
+  return j;
+}
+#endif
 
 /// Energy per layer, stacked by component (energy.png via gnuplot; energy_layers.csv beside it).
 void plot_energy(const sc::run_report& rep, const std::string& dir) {
@@ -125,6 +180,9 @@ int cmd_run(int argc, char** argv) {
                                                  "model folder")(
       "arch", po::value(&o.arch_file)->required(), "architecture YAML")(
       "set", po::value(&o.sets)->composing(), "override an architecture key (repeatable)")(
+      "set-from", po::value(&o.set_from)->composing(),
+      "apply every key of a YAML fragment as --set, before the --set options (repeatable); "
+      "e.g. the timing file rramft rtl-timing writes")(
       "data", po::value(&o.data_spec), "fashion-mnist[:N] (default fashion-mnist:10)")(
       "fault-rate", po::value(&o.fault_rate), "stuck-at cell rate (sets fault.rate)")(
       "seed", po::value(&o.seed), "chip seed (sets seed)")(
@@ -142,7 +200,12 @@ int cmd_run(int argc, char** argv) {
       "energy.csv bin width in ns (default: a round width giving 100 to 200 bins)")(
       "threads", po::value(&o.threads),
       "OpenMP threads for the arithmetic inside the simulation (default 1: the simulation "
-      "makes many small parallel regions, which crawl when the cores are shared)");
+      "makes many small parallel regions, which crawl when the cores are shared)")(
+      "rtl", po::value(&o.rtl),
+      "co-simulate blocks as verilated RTL: vote, opc or vote,opc (sets rtl.vote, rtl.opc); "
+      "every result is checked against the functional core")(
+      "rtl-vcd", po::bool_switch(&o.rtl_vcd),
+      "write rtl.vcd: the co-simulated RTL's own signals, on its own cycle time base (GTKWave)");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, opts), vm);
@@ -153,6 +216,21 @@ int cmd_run(int argc, char** argv) {
     po::notify(vm);
   } catch (const po::error& e) {
     throw error(std::string("run: ") + e.what());
+  }
+  {
+    // --set-from files first, so that --set wins; then the options that set keys.
+    std::vector<std::string> sets;
+    for (const auto& f : o.set_from)
+      for (auto& a : overrides_from_file(f)) sets.push_back(std::move(a));
+    sets.insert(sets.end(), o.sets.begin(), o.sets.end());
+    o.sets = std::move(sets);
+  }
+  if (vm.count("rtl")) {
+    std::stringstream ss(o.rtl);
+    for (std::string b; std::getline(ss, b, ',');) {
+      if (b != "vote" && b != "opc") throw error("--rtl: '" + b + "' is not one of vote | opc");
+      o.sets.push_back("rtl." + b + "=true");
+    }
   }
   if (vm.count("fault-rate")) o.sets.push_back("fault.rate=" + std::to_string(o.fault_rate));
   if (vm.count("seed")) {
@@ -167,6 +245,11 @@ int cmd_run(int argc, char** argv) {
   if (vm.count("bin-ns") && !(o.bin_ns > 0 && std::isfinite(o.bin_ns)))
     throw error("--bin-ns: expected a positive width in ns");
   const arch_spec arch = arch_spec::load(o.arch_file, o.sets);
+  if (o.rtl_vcd && !arch.rtl.vote && !arch.rtl.opc)
+    throw error("--rtl-vcd: no block is co-simulated (add --rtl vote,opc)");
+#ifdef RRAMFT_HAVE_RTL
+  if (o.rtl_vcd) rtl::enable_tracing();  // before the verilated models exist
+#endif
   const energy::table ert = energy::table::load(arch_dir(o.arch_file) + "/" + arch.energy_table);
   const models::model m = models::load_model(o.model_dir);
   const models::image_set data = models::load_dataset(o.data_spec);
@@ -192,6 +275,7 @@ int cmd_run(int argc, char** argv) {
   arch_spec base = arch;
   base.protection.scheme = scheme::none;
   base.protection.range = base.protection.clip = false;
+  base.rtl = {};  // the baseline runs on the TLM models (co-simulation checks the chip under test)
   if (arch.protection.clip) base.quant.clip = clip_mode::none;
   const bool compare =
       base.scheme_name() != arch.scheme_name() || base.quant.clip != arch.quant.clip;
@@ -217,6 +301,16 @@ int cmd_run(int argc, char** argv) {
     vcd = std::make_unique<traces::vcd_recorder>("top_vcd", *top.i_acc, o.out_dir + "/waves.tmp");
   }
   vcd_guard vcd_tmp{vcd.get()};
+#ifdef RRAMFT_HAVE_RTL
+  std::unique_ptr<rtl::waves> rtl_waves;
+  if (o.rtl_vcd) {
+    make_dir(o.out_dir);
+    sc_core::sc_start(sc_core::SC_ZERO_TIME);  // elaborate: Verilator traces evaluated models
+    rtl_waves = std::make_unique<rtl::waves>(o.out_dir + "/rtl.vcd.tmp", arch.clock_mhz);
+    rtl_waves->attach(*top.i_acc);
+  }
+  rtl_vcd_guard rtl_tmp{rtl_waves.get()};
+#endif
   const auto wall0 = std::chrono::steady_clock::now();
   sc::simulate();
   const double wall =
@@ -225,6 +319,9 @@ int cmd_run(int argc, char** argv) {
   sc::run_report rep = sc::make_report(arch, ert, cm, top, data);
   rep.json["model"] = o.model_dir;
   rep.json["wall_seconds"] = wall;
+#ifdef RRAMFT_HAVE_RTL
+  if (arch.rtl.vote || arch.rtl.opc) rep.json["rtl"] = rtl_summary(*top.i_acc, arch);
+#endif
   if (compare) {
     const sc::run_report none = sc::make_report(base, ert, cm_none, *top_none, data);
     rep.json["baseline_none"] = {{"energy_pj", none.total_pj},
@@ -269,6 +366,16 @@ int cmd_run(int argc, char** argv) {
     vcd_tmp.kept = true;
     wrote += ", waves.vcd";
   }
+#ifdef RRAMFT_HAVE_RTL
+  if (rtl_waves) {
+    rtl_waves->close();
+    std::error_code ec;
+    std::filesystem::rename(rtl_waves->path(), o.out_dir + "/rtl.vcd", ec);
+    if (ec) throw error(o.out_dir + "/rtl.vcd: cannot rename into place: " + ec.message());
+    rtl_tmp.kept = true;
+    wrote += ", rtl.vcd";
+  }
+#endif
   if (spans) {
     write_atomically(o.out_dir + "/trace.json",
                      [&](std::ostream& f) { f << trace_json.dump() << "\n"; });
@@ -304,15 +411,34 @@ int cmd_run(int argc, char** argv) {
         j["overhead_vs_none_pct"]["latency"].get<double>(),
         j["overhead_vs_none_pct"]["area"].get<double>(),
         j["overhead_vs_none_pct"]["crossbars"].get<double>());
+  if (j.contains("rtl")) {
+    for (const auto& [kind, r] : j["rtl"].items())
+      std::printf(
+          "RTL co-simulation, %s: %llu results equal to the functional core, %llu RTL cycles\n",
+          kind.c_str(), r["results_checked"].get<unsigned long long>(),
+          r["cycles"].get<unsigned long long>());
+    if (j["rtl"].contains("vote") && j["rtl"]["vote"]["timing_mismatches"].get<uint64_t>() > 0)
+      std::fprintf(stderr,
+                   "rramft: warning: the TLM voting unit's timing (timing.vote_cycles %d, "
+                   "timing.vote_ii %d) differs from the RTL's in %llu jobs; rramft rtl-timing "
+                   "writes the RTL's for --set-from\n",
+                   arch.timing.vote_cycles, arch.timing.vote_ii,
+                   j["rtl"]["vote"]["timing_mismatches"].get<unsigned long long>());
+  }
   std::printf("wrote %s/%s\n", o.out_dir.c_str(), wrote.c_str());
   return 0;
 }
 
+int cmd_rtl_timing(int argc, char** argv);
+
 }  // namespace rramft::app
 
-/// SystemC's own main calls this; rramft's main hands "run" to SystemC (sc_elab_and_sim).
+/// SystemC's own main calls this; rramft's main hands "run" and "rtl-timing" to SystemC
+/// (sc_elab_and_sim).
 int sc_main(int argc, char** argv) {
   try {
+    if (argc > 1 && std::string(argv[1]) == "rtl-timing")
+      return rramft::app::cmd_rtl_timing(argc - 1, argv + 1);
     return rramft::app::cmd_run(argc - 1, argv + 1);
   } catch (const rramft::error& e) {
     std::cerr << "rramft: error: " << e.what() << "\n";

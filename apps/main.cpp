@@ -24,6 +24,7 @@ const char* usage =
     "  map    map a model onto the chip and report crossbars, overhead and sparsity\n"
     "  eval   accuracy under stuck-at faults, per protection scheme and failure rate\n"
     "  run    the SystemC/TLM-2.0 chip model: cycles, energy, area, traces\n"
+    "  rtl-timing  latency and II of the verilated RTL (OPC, voting unit) as timing keys\n"
     "run 'rramft <command> --help' for the options of a command\n";
 
 }  // namespace
@@ -41,7 +42,7 @@ int main(int argc, char** argv) {
   try {
     if (cmd == "map") return rramft::app::cmd_map(argc - 1, argv + 1);
     if (cmd == "eval") return rramft::app::cmd_eval(argc - 1, argv + 1);
-    if (cmd == "run") {
+    if (cmd == "run" || cmd == "rtl-timing") {
       setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
       return sc_core::sc_elab_and_sim(argc, argv);  // calls sc_main (apps/cmd_run.cpp)
     }

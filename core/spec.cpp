@@ -298,6 +298,8 @@ arch_spec parse_with(reader& r, const std::string& origin) {
   r.get("noc.bytes_per_cycle", s.noc.bytes_per_cycle);
   r.get("sfu.ops_per_cycle", s.sfu.ops_per_cycle);
   r.get("energy_table", s.energy_table);
+  r.get("rtl.opc", s.rtl.opc);
+  r.get("rtl.vote", s.rtl.vote);
   return s;
 }
 
@@ -357,6 +359,39 @@ void apply_override(YAML::Node& root, const std::string& assignment) {
     chain.push_back(next);
   }
   chain.back()[parts.back()] = YAML::Node(value);
+}
+
+std::vector<std::string> overrides_from_file(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) throw error(path + ": cannot open");
+  YAML::Node root;
+  try {
+    root = YAML::Load(f);
+  } catch (const YAML::Exception& e) {
+    throw error(path + ": invalid YAML at line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  std::vector<std::string> out;
+  if (!root || root.IsNull()) return out;
+  if (!root.IsMap()) throw error(path + ": expected a mapping of keys at the top level");
+  // Depth first, in file order: a.b.c=value for every leaf.
+  std::vector<std::pair<std::string, YAML::Node>> todo{{"", root}};
+  while (!todo.empty()) {
+    auto [prefix, n] = todo.back();
+    todo.pop_back();
+    if (n.IsMap()) {
+      std::vector<std::pair<std::string, YAML::Node>> kids;
+      for (auto it = n.begin(); it != n.end(); ++it)
+        kids.emplace_back(prefix.empty() ? it->first.Scalar() : prefix + "." + it->first.Scalar(),
+                          it->second);
+      todo.insert(todo.end(), kids.rbegin(), kids.rend());
+    } else if (n.IsScalar()) {
+      if (!schema_keys().count(prefix)) throw error(path + ": unknown key '" + prefix + "'");
+      out.push_back(prefix + "=" + n.Scalar());
+    } else if (!n.IsNull()) {
+      throw error(path + ": key '" + prefix + "': expected a single value");
+    }
+  }
+  return out;
 }
 
 arch_spec arch_spec::load(const std::string& path, const std::vector<std::string>& overrides) {
@@ -545,6 +580,8 @@ YAML::Node arch_spec::to_yaml() const {
   n["noc"]["bytes_per_cycle"] = noc.bytes_per_cycle;
   n["sfu"]["ops_per_cycle"] = sfu.ops_per_cycle;
   n["energy_table"] = energy_table;
+  n["rtl"]["opc"] = rtl.opc;
+  n["rtl"]["vote"] = rtl.vote;
   return n;
 }
 

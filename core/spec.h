@@ -128,6 +128,13 @@ struct arch_spec {
   } sfu;
   std::string energy_table =
       "ert/isaac.yaml";  ///< energy and area reference table, relative to the arch file
+  /// @brief Blocks the SystemC model runs as verilated RTL instead of their TLM model
+  /// (co-simulation, rtl/; needs a build with Verilator). The numbers do not change: the RTL
+  /// must compute what the functional core computes, and the TLM timing stays in charge.
+  struct rtl_spec {
+    bool opc = false;   ///< output peripheral component: rtl/opc_unit.sv
+    bool vote = false;  ///< voting unit: rtl/vote_unit.sv
+  } rtl;
   double cycle_ns() const { return 1e3 / clock_mhz; }
 
   /// @brief Parses @p node; @p origin names the file in errors. Unknown keys are errors.
@@ -167,5 +174,9 @@ void apply_scheme(arch_spec& a, const std::string& name);
 
 /// @brief Sets "a.b=value" in @p root; the key must exist in the schema (@p known).
 void apply_override(YAML::Node& root, const std::string& assignment);
+
+/// @brief The keys of the YAML fragment @p path as "a.b=value" overrides (for --set-from), in
+/// file order; rramft::error naming the file for unreadable YAML or a value that is a list.
+std::vector<std::string> overrides_from_file(const std::string& path);
 
 }  // namespace rramft

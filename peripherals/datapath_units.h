@@ -57,8 +57,9 @@ class opc_unit : public sc_core::sc_module {
   tlm_utils::simple_target_socket<opc_unit> adc2opc{"adc2opc"};
   opc_unit(sc_core::sc_module_name name, const arch_spec& a);
 
- private:
-  void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
+ protected:
+  /// @brief One (crossbar, slice) of a row-block job; an RTL co-simulation (rtl/) overrides it.
+  virtual void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
   double cycle_ns_;
   int cycles_;
 };
@@ -76,8 +77,9 @@ class vote_unit : public sc_core::sc_module {
   /// @brief Latency of voting @p outputs outputs of @p n vectors, ns (latency + II per output).
   double vote_ns(int outputs, int n) const;
 
- private:
-  void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
+ protected:
+  /// @brief All outputs of a row-block job; an RTL co-simulation (rtl/) overrides it.
+  virtual void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
   arch_spec a_;
 };
 

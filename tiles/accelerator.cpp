@@ -75,9 +75,9 @@ action_counts accelerator::counters() const {
     put(t->i_dac, "dac.drive", t->i_dac.st.drives);
     put(t->i_xbar, "xbar.read", t->i_xbar.st.reads);
     put(t->i_adc, "adc.convert", t->i_adc.st.conversions);
-    put(t->i_opc, "sa.add", t->i_opc.st.adds);
-    put(t->i_vote, "vote.compare", t->i_vote.st.compares);
-    put(t->i_vote, "acc.add", t->i_vote.st.outputs);
+    put(*t->i_opc, "sa.add", t->i_opc->st.adds);
+    put(*t->i_vote, "vote.compare", t->i_vote->st.compares);
+    put(*t->i_vote, "acc.add", t->i_vote->st.outputs);
     put(*t, "buffer.read", t->st.buffer_reads);
     put(*t, "buffer.write", t->st.buffer_writes);
   }

@@ -7,6 +7,9 @@
 #include "core/error.h"
 #include "core/mvm.h"
 #include "core/quant.h"
+#ifdef RRAMFT_HAVE_RTL
+#include "rtl/cosim.h"
+#endif
 
 namespace rramft::sc {
 
@@ -47,21 +50,51 @@ void crossbar_bank::b_transport(tlm::tlm_generic_payload& p, sc_time& delay) {
   xbar2adc->b_transport(p, delay);
 }
 
+namespace {
+
+#ifndef RRAMFT_HAVE_RTL
+[[noreturn]] void no_rtl(const char* key) {
+  throw error(std::string("key '") + key +
+              "': this build has no RTL co-simulation (Verilator was not found when it was "
+              "configured; run tools/setup.sh and rebuild)");
+}
+#endif
+
+std::unique_ptr<opc_unit> make_opc(const arch_spec& a) {
+  if (!a.rtl.opc) return std::make_unique<opc_unit>("i_opc", a);
+#ifdef RRAMFT_HAVE_RTL
+  return std::make_unique<rtl::opc_cosim>("i_opc", a);
+#else
+  no_rtl("rtl.opc");
+#endif
+}
+
+std::unique_ptr<vote_unit> make_vote(const arch_spec& a) {
+  if (!a.rtl.vote) return std::make_unique<vote_unit>("i_vote", a);
+#ifdef RRAMFT_HAVE_RTL
+  return std::make_unique<rtl::vote_cosim>("i_vote", a);
+#else
+  no_rtl("rtl.vote");
+#endif
+}
+
+}  // namespace
+
 tile::tile(sc_core::sc_module_name name, const arch_spec& a, int id)
     : sc_module(name),
       i_dac("i_dac", a),
       i_xbar("i_xbar", a),
       i_adc("i_adc", a),
-      i_opc("i_opc", a),
-      i_vote("i_vote", a),
+      i_opc(make_opc(a)),
+      i_vote(make_vote(a)),
       a_(a),
       id_(id) {
   noc2tile.register_b_transport(this, &tile::b_transport);
   tile2dac.bind(i_dac.tsock);
   i_dac.dac2xbar.bind(i_xbar.dac2xbar);
   i_xbar.xbar2adc.bind(i_adc.xbar2adc);
-  i_adc.adc2opc.bind(i_opc.adc2opc);
-  opc2vote.bind(i_vote.opc2vote);
+  i_adc.adc2opc.bind(i_opc->adc2opc);
+  opc2vote.bind(i_vote->opc2vote);
 }
 
 double tile::job_ns(const block_job& j, const std::vector<double>& convert_ns) const {
@@ -79,7 +112,7 @@ double tile::job_ns(const block_job& j, const std::vector<double>& convert_ns) c
     slowest = std::max(slowest, t);
   }
   const int O = int(l.kept_cols.size());
-  return slowest + i_vote.vote_ns(O, j.n) + a_.timing.accumulate_cycles * a_.cycle_ns();
+  return slowest + i_vote->vote_ns(O, j.n) + a_.timing.accumulate_cycles * a_.cycle_ns();
 }
 
 void tile::b_transport(tlm::tlm_generic_payload& p, sc_time& delay) {

@@ -7,6 +7,7 @@
 #include <tlm_utils/simple_target_socket.h>
 
 #include <map>
+#include <memory>
 #include <systemc>
 #include <tlm>
 #include <tuple>
@@ -55,8 +56,8 @@ class tile : public sc_core::sc_module {
   dac_array i_dac;
   crossbar_bank i_xbar;
   adc_bank i_adc;
-  opc_unit i_opc;
-  vote_unit i_vote;
+  std::unique_ptr<opc_unit> i_opc;    ///< TLM model, or verilated RTL when rtl.opc is set
+  std::unique_ptr<vote_unit> i_vote;  ///< TLM model, or verilated RTL when rtl.vote is set
   /// @brief Busy while a job runs (for waveforms).
   sc_core::sc_signal<bool> s_busy{"s_busy"};
   tile(sc_core::sc_module_name name, const arch_spec& a, int id);

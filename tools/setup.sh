@@ -5,7 +5,8 @@ set -euo pipefail
 pkgs=(g++ cmake ninja-build pkg-config
       libsystemc-dev catch2 libboost-dev libboost-program-options-dev
       libyaml-cpp-dev nlohmann-json3-dev libeigen3-dev libbenchmark-dev
-      zlib1g-dev gnuplot-nox python3-numpy python3-torch dataset-fashion-mnist)
+      zlib1g-dev gnuplot-nox python3-numpy python3-torch dataset-fashion-mnist
+      verilator)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -40,7 +40,7 @@ vcd_recorder::vcd_recorder(sc_core::sc_module_name name, sc::accelerator& acc,
     until_[t] = std::max(until_[t], start + delay);
     // The job has run (loosely timed): these are the tile's counts once it ends.
     conversions_[t] = acc_.tiles()[t]->i_adc.st.conversions;
-    compares_[t] = acc_.tiles()[t]->i_vote.st.compares;
+    compares_[t] = acc_.tiles()[t]->i_vote->st.compares;
     job_.notify(sc_core::SC_ZERO_TIME);
   };
   SC_HAS_PROCESS(vcd_recorder);
