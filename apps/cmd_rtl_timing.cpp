@@ -11,6 +11,7 @@
 #include "apps/output.h"
 #include "core/error.h"
 #include "core/spec.h"
+#include "testbenches/simulate.h"
 #ifdef RRAMFT_HAVE_RTL
 #include <tlm_utils/simple_initiator_socket.h>
 
@@ -82,7 +83,7 @@ int cmd_rtl_timing(int argc, char** argv) {
   timing_bench bench("rtl_timing", arch);
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO,
                                           sc_core::SC_DO_NOTHING);
-  sc_core::sc_start();
+  sc::simulate();
   const rtl::build_params& p = rtl::built();
   const int T = arch.copies();
   write_atomically(out, [&](std::ostream& f) {

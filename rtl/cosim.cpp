@@ -292,7 +292,7 @@ void vote_stream(block::pins& pn, vote_pins_if& port, uint64_t seed, int T, cons
                   std::to_string(sent) + " inputs taken, " + std::to_string(got) + " results of " +
                   std::to_string(m) + ")");
     const bool valid = offered || (sent < m && !pn.stall(seed));
-    const bool ready = !pn.stall(seed ? seed + 1 : 0);
+    const bool ready = !pn.stall(seed);
     port.drive(valid, valid ? cand + sent * size_t(T) : zeros.data(), valid ? base[sent] : 0,
                ready);
     pn.low();
@@ -475,7 +475,7 @@ void opc_stream(block::pins& pn, opc_pins& port, uint64_t seed, const opc_beat* 
       throw error(std::string(port.i_rtl.name()) + ": no progress after " + std::to_string(limit) +
                   " cycles");
     const bool valid = offered || (sent < nb && !pn.stall(seed));
-    const bool ready = !pn.stall(seed ? seed + 1 : 0);
+    const bool ready = !pn.stall(seed);
     port.drive(valid, valid ? beats[sent] : idle, ready);
     pn.low();
     if (ready && port.s_out_valid.read()) {

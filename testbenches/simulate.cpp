@@ -17,8 +17,23 @@
 
 namespace rramft::sc {
 
+namespace {
+void restore_main_stack();
+}
+
 void simulate() {
-  sc_core::sc_start();
+  try {
+    sc_core::sc_start();
+  } catch (...) {
+    restore_main_stack();  // an error of a process leaves sc_start() from the same state
+    throw;
+  }
+  restore_main_stack();
+}
+
+namespace {
+
+void restore_main_stack() {
 #ifdef RRAMFT_ASAN
   // A "switch" from the stack the sanitizer believes in to the main thread's real stack.
   pthread_attr_t attr;
@@ -33,5 +48,7 @@ void simulate() {
   __sanitizer_finish_switch_fiber(fake_stack, nullptr, nullptr);
 #endif
 }
+
+}  // namespace
 
 }  // namespace rramft::sc

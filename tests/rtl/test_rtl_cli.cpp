@@ -32,7 +32,7 @@ std::string tmpdir(const std::string& name) {
 }
 std::string run_args(const std::string& model, const std::string& out) {
   return "run --model " + src + "/models/zoo/" + model + " --arch " + src +
-         "/configs/default.yaml --data fashion-mnist:2 --fault-rate 0.01 --out " + out;
+         "/configs/default.yaml --data fashion-mnist:1 --fault-rate 0.01 --out " + out;
 }
 }  // namespace
 
