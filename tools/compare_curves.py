@@ -18,6 +18,31 @@ import subprocess
 import sys
 
 
+# Student-t 97.5% quantiles for 1..30 degrees of freedom (two-sided 95% intervals).
+T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+        2.052, 2.048, 2.045, 2.042]
+
+
+def paired(ref, run):
+    """Per (scheme, rate): mean and 95% interval of run - ref over the same chips (trial k is
+    the same fault map in both runs, so the difference removes the chip-to-chip spread)."""
+    by = {(q["protect"], q["rate"]): q["accuracies"] for q in ref["points"]}
+    out = []
+    for q in run["points"]:
+        a = by.get((q["protect"], q["rate"]))
+        if a is None or len(a) != len(q["accuracies"]) or len(a) < 2:
+            continue
+        d = [x - y for x, y in zip(q["accuracies"], a)]
+        n = len(d)
+        m = sum(d) / n
+        sd = (sum((x - m) ** 2 for x in d) / (n - 1)) ** 0.5
+        h = T975[min(n - 1, len(T975)) - 1] * sd / n ** 0.5
+        out.append({"protect": q["protect"], "rate": q["rate"], "mean_diff": round(m, 6),
+                    "ci95_low": round(m - h, 6), "ci95_high": round(m + h, 6), "chips": n})
+    return out
+
+
 def write(path, text):
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
@@ -64,6 +89,9 @@ def main(argv=None):
                 "drop_reached": s["drop_reached"], "tolerance_ratio_vs_own_none": s["tolerance_ratio_vs_none"],
                 "tolerance_ratio_vs_reference_none": (s["tolerated_rate"] / ref_none) if ref_none else None,
                 "storage_overhead_pct": s["storage_overhead_pct"]})
+    if len(runs) > 1 and any(j["data"] != runs[0][1]["data"] for _, j in runs):
+        sys.exit("compare_curves: error: the runs used different --data; paired differences need the same images")
+    summary["paired_vs_reference"] = {label: paired(runs[0][1], j) for label, j in runs[1:]}
     write(os.path.join(a.out, "summary.json"), json.dumps(summary, indent=2) + "\n")
 
     csv = os.path.join(a.out, "compare.csv")
@@ -99,6 +127,10 @@ def main(argv=None):
               f"tolerated rate {100 * r['tolerated_rate']:.3g}%, ratio vs own none "
               f"{r['tolerance_ratio_vs_own_none']:.2f}, vs {summary['reference']} none "
               f"{r['tolerance_ratio_vs_reference_none']:.2f}")
+    for label, ds in summary["paired_vs_reference"].items():
+        sig = [f"{d['protect']}@{100 * d['rate']:g}%: {100 * d['mean_diff']:+.2f} "
+               f"[{100 * d['ci95_low']:+.2f}, {100 * d['ci95_high']:+.2f}]" for d in ds]
+        print(f"{label} - {summary['reference']} (points, same chips, 95% CI): " + "; ".join(sig))
     return 0
 
 
