@@ -87,7 +87,8 @@ def main(argv=None):
                 "trials": j["trials"], "float_accuracy": j["float_accuracy"],
                 "fault_free_accuracy": s["fault_free_accuracy"], "tolerated_rate": s["tolerated_rate"],
                 "drop_reached": s["drop_reached"], "tolerance_ratio_vs_own_none": s["tolerance_ratio_vs_none"],
-                "tolerance_ratio_vs_reference_none": (s["tolerated_rate"] / ref_none) if ref_none else None,
+                "tolerance_ratio_vs_reference_none": (s["tolerated_rate"] / ref_none)
+                if ref_none and s["tolerated_rate"] is not None else None,
                 "storage_overhead_pct": s["storage_overhead_pct"]})
     if len(runs) > 1 and any(j["data"] != runs[0][1]["data"] for _, j in runs):
         sys.exit("compare_curves: error: the runs used different --data; paired differences need the same images")
@@ -122,11 +123,15 @@ def main(argv=None):
         os.replace(png + ".tmp", png)
     else:
         print("compare_curves: gnuplot not found, compare.png not drawn", file=sys.stderr)
+    top = max(q["rate"] for _, j in runs for q in j["points"])
     for r in summary["runs"]:
-        print(f"{r['model']:>22} {r['protect']:>5}: fault-free {100 * r['fault_free_accuracy']:.2f}%, "
-              f"tolerated rate {100 * r['tolerated_rate']:.3g}%, ratio vs own none "
-              f"{r['tolerance_ratio_vs_own_none']:.2f}, vs {summary['reference']} none "
-              f"{r['tolerance_ratio_vs_reference_none']:.2f}")
+        if r["tolerated_rate"] is None:
+            tol = f"no 10-point drop up to {100 * top:g}%"
+        else:
+            tol = (f"tolerated rate {100 * r['tolerated_rate']:.3g}%, ratio vs own none "
+                   f"{r['tolerance_ratio_vs_own_none']:.2f}, vs {summary['reference']} none "
+                   f"{r['tolerance_ratio_vs_reference_none']:.2f}")
+        print(f"{r['model']:>22} {r['protect']:>5}: fault-free {100 * r['fault_free_accuracy']:.2f}%, {tol}")
     for label, ds in summary["paired_vs_reference"].items():
         sig = [f"{d['protect']}@{100 * d['rate']:g}%: {100 * d['mean_diff']:+.2f} "
                f"[{100 * d['ci95_low']:+.2f}, {100 * d['ci95_high']:+.2f}]" for d in ds]

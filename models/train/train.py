@@ -6,7 +6,7 @@ Hugging Face layout the C++ loader reads. Run from the repository root:
       --mu 2 --epochs 4 --finetune-epochs 6 --seed 1 --out models/zoo/lenet5-pruned
   /usr/bin/python3 -m models.train.train --model vit --prune --smoke --out /tmp/smoke-vit
   /usr/bin/python3 -m models.train.train --model lenet5 --init models/zoo/lenet5-pruned \
-      --weight-bits 8 --sam-rho 0.05 --epochs 4 --lr 2e-4 --seed 1 --out /tmp/lenet5-pruned-sam
+      --weight-bits 8 --sam-rho 0.2 --epochs 4 --lr 2e-4 --seed 1 --threads 1 --out /tmp/lenet5-pruned-sam
 
 Phases: (1) --epochs of training; with --prune the gates learn too (loss = CE + mu *
 sparsity_loss, a second optimizer for the gates); then --min-col-sparsity closes the
