@@ -151,31 +151,13 @@ void profile_ranges(mapping::chip_mapping& cm, const models::model& m,
   for (size_t i = 0; i < cm.layers.size(); ++i) cm.layers[i].out_range = r[i];
 }
 
-eval_report evaluate(const models::model& m, const arch_spec& base, const models::image_set& data,
-                     const eval_options& opt) {
+experiment::experiment(const models::model& m, const arch_spec& base, const models::image_set& data,
+                       const eval_options& opt)
+    : m_(m), data_(data), base_(base), opt_(opt), net_(m) {
   if (opt.trials < 1) throw error("--trials must be at least 1");
   if (opt.protect.empty()) throw error("--protect names no scheme");
   for (double r : opt.rates)
     if (!(r >= 0 && r <= 1)) throw error("--rates: " + std::to_string(r) + " is not a probability");
-  const models::network net(m);
-  eval_report rep;
-  rep.model = m.dir;
-  rep.data = data.name;
-  rep.images = data.n;
-  rep.trials = opt.trials;
-  models::float_backend fb(m);
-  rep.float_acc = accuracy(net, fb, data, opt.batch);
-
-  std::vector<double> scales;
-  if (base.input_scale == "calibrated") {
-    calibrating_backend cb(m);
-    accuracy(net, cb, opt.calibration ? *opt.calibration : data, opt.batch);
-    scales = cb.scales(base);
-  }
-  const auto t0 = std::chrono::steady_clock::now();
-  const size_t total = opt.protect.size() * opt.rates.size() * size_t(opt.trials);
-  size_t done = 0;
-  bool layers_have_copies = false;
   bool any_clip = false;
   for (const std::string& prot : opt.protect) any_clip |= parse_protection(prot).clip;
   for (const std::string& prot : opt.protect) {
@@ -184,78 +166,139 @@ eval_report evaluate(const models::model& m, const arch_spec& base, const models
     if (any_clip && !a.protection.clip) a.quant.clip = clip_mode::none;
     a.fault.rate = 0;
     a.fault.transient_rate = 0;
-    mapping::chip_mapping cm = mapping::map_model(m, a);
-    if (a.protection.range) {
-      if (!opt.calibration)
-        throw error("protection '" + prot + "': range checks need calibration images (--calib)");
-      profile_ranges(cm, m, *opt.calibration, scales, opt.batch);
+    if (a.protection.range && !opt.calibration)
+      throw error("protection '" + prot + "': range checks need calibration images (--calib)");
+    arch_.push_back(a);
+  }
+  rates_ = opt.rates;
+  std::sort(rates_.begin(), rates_.end());
+  if (base.input_scale == "calibrated") {
+    calibrating_backend cb(m);
+    accuracy(net_, cb, opt.calibration ? *opt.calibration : data, opt.batch);
+    scales_ = cb.scales(base);
+  }
+  for (const arch_spec& a : arch_) {
+    mapped_.push_back(mapping::map_model(m, a));
+    if (a.protection.range) profile_ranges(mapped_.back(), m, *opt.calibration, scales_, opt.batch);
+  }
+}
+
+double experiment::float_accuracy() const {
+  models::float_backend fb(m_);
+  return accuracy(net_, fb, data_, opt_.batch);
+}
+
+scheme_summary experiment::reference(size_t s) const {
+  scheme_summary sum;
+  sum.protect = opt_.protect.at(s);
+  sum.storage_overhead_pct = mapped_[s].storage_overhead_pct();
+  sum.crossbars = mapped_[s].crossbars_used();
+  sum.msb_zero_fraction = mapped_[s].msb_zero_fraction();
+  sum.clip = to_string(arch_[s].quant.clip);
+  if (arch_[s].quant.clip != clip_mode::none) {
+    std::ostringstream c;
+    c << " " << arch_[s].quant.clip_value;
+    sum.clip += c.str();
+  }
+  const fault_map clean(arch_[s].fault, arch_[s].seed, arch_[s].cell_bits);
+  mapped_backend mb(mapped_[s], m_, clean, 0, scales_);
+  sum.fault_free = accuracy(net_, mb, data_, opt_.batch);
+  return sum;
+}
+
+double experiment::trial(size_t s, size_t r, int k) const {
+  arch_spec ar = arch_.at(s);
+  ar.fault.rate = rates_.at(r);
+  ar.fault.transient_rate = base_.fault.transient_rate;
+  const fault_map chip(ar.fault, trial_seed(base_.seed, k), ar.cell_bits);
+  mapped_backend mb(mapped_[s], m_, chip, uint64_t(k), scales_);
+  return accuracy(net_, mb, data_, opt_.batch);
+}
+
+nlohmann::json experiment::layers() const {
+  size_t pick = 0;  // the first scheme with copies: its thresholds mean something
+  for (size_t s = 0; s < arch_.size(); ++s)
+    if (arch_[s].copies() > 1) {
+      pick = s;
+      break;
     }
-    scheme_summary sum;
-    sum.protect = prot;
-    sum.storage_overhead_pct = cm.storage_overhead_pct();
-    sum.crossbars = cm.crossbars_used();
-    sum.msb_zero_fraction = cm.msb_zero_fraction();
-    sum.clip = to_string(a.quant.clip);
-    if (a.quant.clip != clip_mode::none) {
-      std::ostringstream c;
-      c << " " << a.quant.clip_value;
-      sum.clip += c.str();
-    }
-    {
-      const fault_map clean(a.fault, a.seed, a.cell_bits);
-      mapped_backend mb(cm, m, clean, 0, scales);
-      sum.fault_free = accuracy(net, mb, data, opt.batch);
-    }
-    // Per-layer facts from the first scheme with copies (its thresholds mean something).
-    if (rep.layers.is_null() || (a.copies() > 1 && !layers_have_copies)) {
-      rep.layers = nlohmann::json::array();
-      for (const auto& r : cm.reports)
-        rep.layers.push_back({{"name", r.name},
-                              {"col_sparsity", r.col_sparsity},
-                              {"threshold", r.threshold},
-                              {"embedded", r.embedded},
-                              {"msb_zero_fraction", r.msb_zero_fraction}});
-      layers_have_copies = a.copies() > 1;
-    }
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& r : mapped_[pick].reports)
+    j.push_back({{"name", r.name},
+                 {"col_sparsity", r.col_sparsity},
+                 {"threshold", r.threshold},
+                 {"embedded", r.embedded},
+                 {"msb_zero_fraction", r.msb_zero_fraction}});
+  return j;
+}
+
+eval_report assemble(const std::string& model, const std::string& data, int images,
+                     double float_acc, std::vector<scheme_summary> refs,
+                     const std::vector<double>& rates,
+                     const std::vector<std::vector<std::vector<double>>>& acc,
+                     nlohmann::json layers, double drop) {
+  eval_report rep;
+  rep.model = model;
+  rep.data = data;
+  rep.images = images;
+  rep.trials = acc.empty() || acc[0].empty() ? 0 : int(acc[0][0].size());
+  rep.float_acc = float_acc;
+  rep.layers = std::move(layers);
+  for (size_t s = 0; s < refs.size(); ++s) {
+    scheme_summary& sum = refs[s];
     double prev_rate = 0, prev_mean = sum.fault_free;
-    std::vector<double> rates = opt.rates;
-    std::sort(rates.begin(), rates.end());
-    for (double rate : rates) {
+    for (size_t r = 0; r < rates.size(); ++r) {
       eval_point p;
-      p.protect = prot;
-      p.rate = rate;
-      arch_spec ar = a;
-      ar.fault.rate = rate;
-      ar.fault.transient_rate = base.fault.transient_rate;
-      for (int k = 0; k < opt.trials; ++k) {
-        const fault_map chip(ar.fault, trial_seed(base.seed, k), ar.cell_bits);
-        mapped_backend mb(cm, m, chip, uint64_t(k), scales);
-        p.acc.push_back(accuracy(net, mb, data, opt.batch));
-        ++done;
-        if (opt.progress) {
-          const double el =
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-          std::ostringstream o;
-          o << prot << " rate " << rate << " trial " << k + 1 << "/" << opt.trials << " acc "
-            << p.acc.back() << " | " << done << "/" << total << " runs, " << int(el)
-            << " s elapsed, ~" << int(el / double(done) * double(total - done)) << " s left";
-          opt.progress(o.str());
-        }
-      }
+      p.protect = sum.protect;
+      p.rate = rates[r];
+      p.acc = acc.at(s).at(r);
       summarize(p);
-      const double target = sum.fault_free - opt.drop;
+      const double target = sum.fault_free - drop;
       if (!sum.reached && p.mean < target) {
         sum.reached = true;
         const double f = (prev_mean - target) / (prev_mean - p.mean);
-        sum.tolerated_rate = prev_rate + f * (rate - prev_rate);
+        sum.tolerated_rate = prev_rate + f * (p.rate - prev_rate);
       }
-      prev_rate = rate;
+      prev_rate = p.rate;
       prev_mean = p.mean;
       rep.points.push_back(p);
     }
     rep.schemes.push_back(sum);
   }
   return rep;
+}
+
+eval_report evaluate(const models::model& m, const arch_spec& base, const models::image_set& data,
+                     const eval_options& opt) {
+  const experiment ex(m, base, data, opt);
+  const double float_acc = ex.float_accuracy();
+  const auto t0 = std::chrono::steady_clock::now();
+  const size_t total = ex.schemes() * ex.rates().size() * size_t(opt.trials);
+  size_t done = 0;
+  std::vector<scheme_summary> refs;
+  std::vector<std::vector<std::vector<double>>> acc(ex.schemes());
+  for (size_t s = 0; s < ex.schemes(); ++s) {
+    refs.push_back(ex.reference(s));
+    for (size_t r = 0; r < ex.rates().size(); ++r) {
+      acc[s].emplace_back();
+      for (int k = 0; k < opt.trials; ++k) {
+        acc[s][r].push_back(ex.trial(s, r, k));
+        ++done;
+        if (opt.progress) {
+          const double el =
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+          std::ostringstream o;
+          o << opt.protect[s] << " rate " << ex.rates()[r] << " trial " << k + 1 << "/"
+            << opt.trials << " acc " << acc[s][r].back() << " | " << done << "/" << total
+            << " runs, " << int(el) << " s elapsed, ~"
+            << int(el / double(done) * double(total - done)) << " s left";
+          opt.progress(o.str());
+        }
+      }
+    }
+  }
+  return assemble(m.dir, data.name, data.n, float_acc, std::move(refs), ex.rates(), acc,
+                  ex.layers(), opt.drop);
 }
 
 }  // namespace rramft::engine

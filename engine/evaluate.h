@@ -74,6 +74,47 @@ struct eval_report {
   std::string to_csv() const;
 };
 
+/// @brief One Monte Carlo experiment set up once (network, calibration scales, one mapping per
+/// scheme), cut into pieces that may run in any order and on any process (the sweep spreads
+/// them over MPI ranks): the same piece always gives the same number, and assemble() turns the
+/// pieces into the report that evaluate() gives.
+class experiment {
+ public:
+  /// @brief Checks the options (before any work), calibrates if asked, maps every scheme.
+  /// @p m and @p data must outlive the experiment.
+  experiment(const models::model& m, const arch_spec& base, const models::image_set& data,
+             const eval_options& opt);
+  /// @brief The failure rates in the order of the report (ascending).
+  const std::vector<double>& rates() const { return rates_; }
+  size_t schemes() const { return mapped_.size(); }
+  /// @brief Float (unmapped) accuracy on the data.
+  double float_accuracy() const;
+  /// @brief Scheme @p s's mapping cost and fault-free mapped accuracy (`reached` unset).
+  scheme_summary reference(size_t s) const;
+  /// @brief Accuracy of Monte Carlo trial @p k's chip under scheme @p s at rate rates()[r].
+  double trial(size_t s, size_t r, int k) const;
+  /// @brief Per-layer facts from the first scheme with copies (else the first scheme).
+  nlohmann::json layers() const;
+
+ private:
+  const models::model& m_;
+  const models::image_set& data_;
+  arch_spec base_;
+  eval_options opt_;
+  models::network net_;
+  std::vector<double> rates_, scales_;
+  std::vector<arch_spec> arch_;                ///< per scheme, fault-free
+  std::vector<mapping::chip_mapping> mapped_;  ///< per scheme
+};
+
+/// @brief The report from its pieces: @p refs one per scheme (experiment::reference), @p acc
+/// indexed [scheme][rate][trial] (experiment::trial), @p rates ascending.
+eval_report assemble(const std::string& model, const std::string& data, int images,
+                     double float_acc, std::vector<scheme_summary> refs,
+                     const std::vector<double>& rates,
+                     const std::vector<std::vector<std::vector<double>>>& acc,
+                     nlohmann::json layers, double drop);
+
 /// @brief Runs the whole experiment; @p base gives everything but scheme, rate and seed.
 eval_report evaluate(const models::model& m, const arch_spec& base, const models::image_set& data,
                      const eval_options& opt);
