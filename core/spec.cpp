@@ -314,6 +314,8 @@ const std::set<std::string>& schema_keys() {
 
 }  // namespace
 
+bool is_arch_key(const std::string& key) { return schema_keys().count(key) > 0; }
+
 arch_spec arch_spec::parse(const YAML::Node& node, const std::string& origin) {
   if (node && !node.IsNull() && !node.IsMap())
     throw error(origin + ": expected a mapping of keys at the top level");

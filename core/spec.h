@@ -172,6 +172,9 @@ struct arch_spec {
 /// '+', see parse_protection) and validates; rramft::error otherwise.
 void apply_scheme(arch_spec& a, const std::string& name);
 
+/// @brief True if @p key ("a.b") is a key of the architecture schema.
+bool is_arch_key(const std::string& key);
+
 /// @brief Sets "a.b=value" in @p root; the key must exist in the schema (@p known).
 void apply_override(YAML::Node& root, const std::string& assignment);
 

@@ -4,6 +4,7 @@
 set -euo pipefail
 pkgs=(g++ cmake ninja-build pkg-config
       libsystemc-dev catch2 libboost-dev libboost-program-options-dev
+      libboost-mpi-dev libopenmpi-dev openmpi-bin
       libyaml-cpp-dev nlohmann-json3-dev libeigen3-dev libbenchmark-dev
       zlib1g-dev gnuplot-nox python3-numpy python3-torch dataset-fashion-mnist
       verilator)
