@@ -38,7 +38,7 @@ class parser {
     for (auto it = root.begin(); it != root.end(); ++it) {
       const std::string k = key_text(it->first, "");
       if (!top.insert(k).second) fail("key '" + k + "' appears twice");
-      const YAML::Node& v = it->second;
+      const YAML::Node v = it->second;  // a copy: it->second is a temporary
       if (k == "model")
         g.model = path(scalar(v, k));
       else if (k == "arch")
@@ -209,7 +209,7 @@ class parser {
     for (auto it = v.begin(); it != v.end(); ++it) {
       const std::string k = key_text(it->first, "eval"), key = "eval." + k;
       if (!seen.insert(k).second) fail("key '" + key + "' appears twice");
-      const YAML::Node& x = it->second;
+      const YAML::Node x = it->second;  // a copy: it->second is a temporary
       if (k == "data") {
         g.data = data_path(scalar(x, key));
       } else if (k == "calib") {
@@ -254,7 +254,7 @@ class parser {
     for (auto it = v.begin(); it != v.end(); ++it) {
       const std::string k = key_text(it->first, "run"), key = "run." + k;
       if (!seen.insert(k).second) fail("key '" + key + "' appears twice");
-      const YAML::Node& x = it->second;
+      const YAML::Node x = it->second;  // a copy: it->second is a temporary
       if (k == "enabled")
         g.run = as<bool>(x, key, "true or false");
       else if (k == "data")
@@ -272,7 +272,7 @@ class parser {
     for (auto it = v.begin(); it != v.end(); ++it) {
       const std::string k = key_text(it->first, "plots"), key = "plots." + k;
       if (!seen.insert(k).second) fail("key '" + key + "' appears twice");
-      const YAML::Node& x = it->second;
+      const YAML::Node x = it->second;  // a copy: it->second is a temporary
       if (k == "rate") {
         g.plot_rate = number(x, key, 0, 1);
       } else if (k == "heatmap") {

@@ -295,8 +295,11 @@ class coordinator {
     components_ = preflight(g_);  // bad input ends here, before any file is written
     cols_ = columns(g_, components_);
     // The folder remembers its grid: a different grid must not resume into it.
-    nlohmann::json id = {
-        {"grid", g_.to_json()}, {"arch_text", read_text(g_.arch)}, {"columns", cols_}};
+    // Paths as absolute ones: the same grid named from another folder is the same sweep.
+    nlohmann::json gj = g_.to_json();
+    for (const char* k : {"model", "arch"})
+      gj[k] = std::filesystem::weakly_canonical(gj[k].get<std::string>()).string();
+    const nlohmann::json id = {{"grid", gj}, {"arch_text", read_text(g_.arch)}, {"columns", cols_}};
     const std::string idf = o_.out_dir + "/sweep.json";
     if (std::filesystem::exists(idf)) {
       nlohmann::json old;

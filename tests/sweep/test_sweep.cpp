@@ -182,17 +182,21 @@ TEST_CASE("serial, mpirun -np 2 and killed-and-resumed sweeps write the same res
   const std::string dir = tmpdir("same");
   const std::string grid =
       write_grid(dir,
-                 "eval: {data: 'fashion-mnist:40', rates: [0.05, 0.2], trials: 2}\n"
+                 "eval: {data: 'fashion-mnist:30', rates: [0.05, 0.2], trials: 2}\n"
                  "run: {data: 'fashion-mnist:1'}\n"
-                 "sweep:\n  seed: [1, 2, 3]\n  crossbar.cols: [64, 128]\n");
+                 "sweep:\n  seed: [1, 2]\n  crossbar.cols: [64, 128]\n");
   const std::string serial = dir + "/serial";
   REQUIRE(sh(exe + " sweep --grid " + grid + " --out " + serial, dir + "/serial.log") == 0);
   const std::string want = slurp(serial + "/results.csv");
-  REQUIRE(read_csv(serial + "/results.csv").size() == 6);
+  REQUIRE(read_csv(serial + "/results.csv").size() == 4);
 
   {  // mpirun -np 2
     const std::string out = dir + "/mpi";
-    REQUIRE(sh("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
+    // Open MPI leaves allocations in components it has unloaded by then, which LeakSanitizer
+    // cannot name (so no suppression matches them): leak checks are off for this run alone in
+    // a sanitizer build; every other check stays on (ASAN_OPTIONS adds to the built-in options).
+    REQUIRE(sh("ASAN_OPTIONS=detect_leaks=0 OMPI_ALLOW_RUN_AS_ROOT=1 "
+               "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
                "OMPI_MCA_btl_vader_single_copy_mechanism=none mpirun "
                "--oversubscribe -np 2 " +
                    exe + " sweep --grid " + grid + " --out " + out,
@@ -235,7 +239,7 @@ TEST_CASE("serial, mpirun -np 2 and killed-and-resumed sweeps write the same res
     waitpid(pid, &status, 0);
     const size_t before = finished_points(out);
     REQUIRE(before >= 1);
-    REQUIRE(before < 6);  // killed mid-way, or the test proves nothing
+    REQUIRE(before < 4);  // killed mid-way, or the test proves nothing
     std::map<std::string, fs::file_time_type> kept;
     for (const auto& d : fs::directory_iterator(out + "/points"))
       if (fs::exists(d.path() / "point.json"))
