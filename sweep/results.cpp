@@ -45,6 +45,8 @@ nlohmann::json finished_point(const grid& g, size_t p, const point_parts& parts)
     r.fault_free = s.at("fault_free").get<double>();
     r.storage_overhead_pct = s.at("storage_overhead_pct").get<double>();
     r.crossbars = s.at("crossbars").get<int>();
+    r.msb_zero_fraction = s.at("msb_zero_fraction").get<double>();
+    r.clip = s.at("clip").get<std::string>();
     refs.push_back(r);
   }
   const engine::eval_report rep =

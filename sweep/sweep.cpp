@@ -593,7 +593,11 @@ std::vector<std::string> preflight(const grid& g) {
   for (size_t p = 0; p < g.points(); ++p) {
     try {
       const arch_spec a = arch_spec::load(g.arch, g.overrides(p));
-      if (a.input_scale == "calibrated" && p == 0) models::load_dataset(g.calib);
+      if (p == 0) {
+        bool ranges = false;
+        for (const auto& s : g.protect) ranges |= parse_protection(s).range;
+        if (a.input_scale == "calibrated" || ranges) models::load_dataset(g.calib);
+      }
       for (const std::string& s : g.protect) {
         arch_spec as = a;
         apply_scheme(as, s);

@@ -104,7 +104,9 @@ engine::experiment& worker::experiment_of(size_t p) {
   opt.trials = g_.trials;
   opt.batch = g_.batch;
   opt.drop = g_.drop;
-  if (cached_arch_.input_scale == "calibrated") {
+  bool ranges = false;  // range checks profile their outputs on the calibration images
+  for (const auto& p : g_.protect) ranges |= parse_protection(p).range;
+  if (cached_arch_.input_scale == "calibrated" || ranges) {
     if (calib_.n == 0) calib_ = models::load_dataset(g_.calib);
     opt.calibration = &calib_;
   }
@@ -123,7 +125,9 @@ nlohmann::json worker::reference(size_t p) {
     j["schemes"].push_back({{"protect", r.protect},
                             {"fault_free", r.fault_free},
                             {"storage_overhead_pct", r.storage_overhead_pct},
-                            {"crossbars", r.crossbars}});
+                            {"crossbars", r.crossbars},
+                            {"msb_zero_fraction", r.msb_zero_fraction},
+                            {"clip", r.clip}});
   }
   j["layers"] = ex.layers();
   j["model"] = model_.dir;
