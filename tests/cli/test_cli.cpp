@@ -8,6 +8,7 @@
 
 #include "core/spec.h"
 #include "mapping/mapping.h"
+#include "models/idx.h"
 
 namespace {
 const std::string src = RRAMFT_SOURCE_DIR;
@@ -194,4 +195,32 @@ TEST_CASE("rramft run writes the traces asked for, and none unasked", "[cli][run
   CHECK(rows == int(std::ceil(wrep["latency_ns"].get<double>() / 1000 - 1e-9)));
   CHECK(!std::filesystem::exists(wide + "/trace.json"));
   CHECK(run_cli(args + wide + " --energy-csv --bin-ns 0", wide + ".bad.log") != 0);
+}
+
+TEST_CASE("rramft run reports AccurateLatency and its range checks", "[cli][run][range]") {
+  const std::string out = tmpdir("run_vote_range");
+  const int n = 8;
+  REQUIRE(run_cli("run --model " + src + "/models/zoo/mlp-pruned --arch " + src +
+                      "/configs/default.yaml --data fashion-mnist:" + std::to_string(n) +
+                      " --fault-rate 0.03 --protect range+vote --out " + out,
+                  out + ".log") == 0);
+  const auto rep = nlohmann::json::parse(slurp(out + "/report.json"));
+  CHECK(rep["scheme"] == "vote+range");
+  // The error rate against the labels of the idx file, counted here.
+  const auto data = rramft::models::load_dataset("fashion-mnist:" + std::to_string(n));
+  int wrong = 0;
+  for (int i = 0; i < n; ++i)
+    wrong += rep["predicted"][size_t(i)].get<int>() != data.labels[size_t(i)];
+  const double err = double(wrong) / n;
+  CHECK(rep["error_rate"].get<double>() == Approx(err));
+  CHECK(rep["accurate_latency_ns"].get<double>() ==
+        Approx(rep["latency_ns"].get<double>() * (1 + err)));
+  CHECK(rep["accurate_latency_ns_per_image"].get<double>() ==
+        Approx(rep["latency_ns"].get<double>() / n * (1 + err)));
+  CHECK(rep["baseline_none"].contains("accurate_latency_ns"));
+  // Every output of the three layers (256 + 128 + 10) of every image was checked and priced.
+  CHECK(rep["range_check"]["values_checked"].get<int>() == n * (256 + 128 + 10));
+  CHECK(rep["range_check"]["layers"].size() == 3);
+  CHECK(rep["energy_pj"]["by_component"]["range"].get<double>() > 0);
+  CHECK(rep["overhead_vs_none_pct"]["latency"].get<double>() > 0);
 }

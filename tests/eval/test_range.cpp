@@ -164,6 +164,15 @@ TEST_CASE("a protect list with clip compares clipped and unclipped weights", "[e
   CHECK(rep.schemes[1].clip == "sigma 2");
   CHECK(rep.schemes[1].msb_zero_fraction == mapping::map_model(m, clipped).msb_zero_fraction());
   CHECK(rep.schemes[1].msb_zero_fraction < rep.schemes[0].msb_zero_fraction);
+  // The share counted here from the programmed integers (8-bit weights: bit 6 is the MSB).
+  const mapping::chip_mapping cc = mapping::map_model(m, clipped);
+  size_t zero = 0, all = 0;
+  for (const auto& l : cc.layers)
+    for (int32_t q : l.w.q) {
+      zero += ((std::abs(q) >> 6) & 1) == 0;
+      ++all;
+    }
+  CHECK(cc.msb_zero_fraction() == Approx(double(zero) / double(all)).epsilon(1e-12));
   CHECK(rep.schemes[2].msb_zero_fraction == rep.schemes[1].msb_zero_fraction);
   // Without clip in the list, quant.clip applies to every scheme.
   opt.protect = {"none"};
