@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <random>
 #include <set>
@@ -6,6 +7,7 @@
 #include "sweep/grid.h"
 #include "sweep/plots.h"
 #include "sweep/results.h"
+#include "sweep/sweep.h"
 
 using namespace rramft;
 using Catch::Contains;
@@ -123,6 +125,15 @@ TEST_CASE("CSV fields are quoted where they must be, and AccurateLatency", "[swe
   CHECK(sweep::rate_text(1e-3) == "0.001");
   // SAVE: latency x (1 + error rate), error rate = 1 - accuracy.
   CHECK(sweep::accurate_latency(1000.0, 0.75) == Approx(1250.0));
+}
+
+TEST_CASE("the shipped example grid parses and passes the checks before work", "[sweep][grid]") {
+  const auto g = sweep::load_grid(std::string(RRAMFT_SOURCE_DIR) + "/configs/sweeps/example.yaml");
+  CHECK(g.points() == 6);
+  CHECK(g.swept_keys() == std::vector<std::string>{"crossbar.rows", "crossbar.cols", "adc.bits"});
+  const auto comps = sweep::preflight(g);
+  for (const char* c : {"adc", "dac", "xbar", "vote"})
+    CHECK(std::find(comps.begin(), comps.end(), c) != comps.end());
 }
 
 // The sweep library checks chip fit with the SystemC model's placement (libsystemc.so defines
