@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -92,6 +93,12 @@ std::string protection_name(const protection_parts& p) {
 
 namespace {
 
+std::string one_line(std::string s) {
+  for (char& c : s)
+    if (c == '\n' || c == '\r') c = ' ';
+  return s;
+}
+
 std::string scalar_text(const YAML::Node& n) {
   if (n.IsScalar()) return n.Scalar();
   YAML::Emitter e;
@@ -169,8 +176,9 @@ class reader {
   }
 
   [[noreturn]] void fail(const std::string& key, const YAML::Node& n, const char* want) const {
-    throw error(origin_ + ": key '" + key + "': expected " + want + ", got '" + scalar_text(n) +
-                "'");
+    std::string got = scalar_text(n);
+    if (got.size() > 80) got = got.substr(0, 77) + "...";
+    throw error(origin_ + ": key '" + key + "': expected " + want + ", got '" + got + "'");
   }
 
   /// Every leaf of the tree must be a key the schema read.
@@ -202,7 +210,7 @@ void parse_ratio(const std::string& origin, const std::string& text, double& a, 
   const std::string key = "fault.sa0_to_sa1";
   auto bad = [&] {
     throw error(origin + ": key '" + key + "': expected 'a:b' with a, b >= 0 and a + b > 0, got '" +
-                text + "'");
+                (text.size() > 80 ? text.substr(0, 77) + "..." : text) + "'");
   };
   try {
     size_t colon = text.find(':');
@@ -397,13 +405,22 @@ std::vector<std::string> overrides_from_file(const std::string& path) {
 }
 
 arch_spec arch_spec::load(const std::string& path, const std::vector<std::string>& overrides) {
-  std::ifstream f(path);
+  std::ifstream f(path, std::ios::binary);
   if (!f) throw error(path + ": cannot open architecture file");
+  std::ostringstream text;
+  text << f.rdbuf();
+  if (f.bad()) throw error(path + ": read error");
+  return load_text(text.str(), path, overrides);
+}
+
+arch_spec arch_spec::load_text(const std::string& text, const std::string& path,
+                               const std::vector<std::string>& overrides) {
   YAML::Node root;
   try {
-    root = YAML::Load(f);
+    root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    throw error(path + ": invalid YAML at line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    throw error(path + ": invalid YAML at line " + std::to_string(e.mark.line + 1) + ": " +
+                one_line(e.msg));
   }
   if (!root || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   if (!root.IsMap()) throw error(path + ": expected a mapping of keys at the top level");
@@ -546,9 +563,19 @@ YAML::Node arch_spec::to_yaml() const {
   n["adc"]["range"] = adc.range;
   n["dac"]["bits"] = dac.bits;
   n["fault"]["rate"] = fault.rate;
-  std::ostringstream ratio;
-  ratio << fault.sa0 << ":" << fault.sa1;
-  n["fault"]["sa0_to_sa1"] = ratio.str();
+  // The shortest text that reads back as the same double, so that arch.yaml reproduces the run.
+  auto exact = [](double v) {
+    std::string t;
+    for (int digits = 6; digits <= std::numeric_limits<double>::max_digits10; ++digits) {
+      std::ostringstream o;
+      o.precision(digits);
+      o << v;
+      t = o.str();
+      if (std::stod(t) == v) break;
+    }
+    return t;
+  };
+  n["fault"]["sa0_to_sa1"] = exact(fault.sa0) + ":" + exact(fault.sa1);
   n["fault"]["scope"] = to_string(fault.scope);
   n["fault"]["transient_rate"] = fault.transient_rate;
   n["quant"]["clip"] = to_string(quant.clip);

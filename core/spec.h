@@ -141,6 +141,9 @@ struct arch_spec {
   static arch_spec parse(const YAML::Node& node, const std::string& origin);
   /// @brief Loads @p path, applies "a.b=value" overrides, parses and validates.
   static arch_spec load(const std::string& path, const std::vector<std::string>& overrides = {});
+  /// @brief load() on the file's content @p text (the fuzzers use it); @p path names it in errors.
+  static arch_spec load_text(const std::string& text, const std::string& path,
+                             const std::vector<std::string>& overrides = {});
   /// @brief Throws rramft::error naming the first offending key and value.
   void validate() const;
   /// @brief The effective configuration, every key, as YAML (written next to results).

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <sstream>
 
 #include "core/error.h"
 
@@ -15,22 +16,51 @@ namespace {
 double number(const YAML::Node& n, const std::string& path, const std::string& key) {
   try {
     const double v = n.as<double>();
-    if (!std::isfinite(v) || v < 0) throw YAML::Exception(YAML::Mark::null_mark(), "negative");
+    // Bounded, so that no price times any scaling of a valid chip overflows to infinity.
+    if (!std::isfinite(v) || v < 0 || v > 1e15)
+      throw YAML::Exception(YAML::Mark::null_mark(), "out of range");
     return v;
   } catch (const YAML::Exception&) {
-    throw error(path + ": key '" + key + "': expected a non-negative number");
+    throw error(path + ": key '" + key + "': expected a number in [0, 1e15]");
   }
 }
+std::string one_line(std::string s) {
+  for (char& c : s)
+    if (c == '\n' || c == '\r') c = ' ';
+  return s;
+}
+
+/// A scalar's text; anything else is an error naming the key.
+std::string text_of(const YAML::Node& n, const std::string& path, const std::string& key) {
+  if (!n.IsScalar()) throw error(path + ": key '" + key + "': expected a string");
+  return n.Scalar();
+}
+
+/// A mapping key under @p section: a plain name.
+std::string key_name(const YAML::Node& n, const std::string& path, const std::string& section) {
+  if (!n.IsScalar() || n.Scalar().empty())
+    throw error(path + ": key under '" + section + "': expected a name");
+  return one_line(n.Scalar());
+}
+
 }  // namespace
 
 table table::load(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw error(path + ": cannot open energy table");
+  std::ostringstream text;
+  text << f.rdbuf();
+  if (f.bad()) throw error(path + ": read error");
+  return parse_text(text.str(), path);
+}
+
+table table::parse_text(const std::string& text, const std::string& path) {
   YAML::Node root;
   try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    throw error(path + ": cannot open energy table");
+    root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    throw error(path + ": invalid YAML at line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    throw error(path + ": invalid YAML at line " + std::to_string(e.mark.line + 1) + ": " +
+                one_line(e.msg));
   }
   table t;
   t.origin_ = path;
@@ -38,29 +68,29 @@ table table::load(const std::string& path) {
       !root["components"].IsMap())
     throw error(path + ": expected the mappings 'actions' and 'components'");
   for (auto it : root["actions"]) {
-    const std::string name = it.first.as<std::string>();
+    const std::string name = key_name(it.first, path, "actions");
     const YAML::Node v = it.second;
     const std::string key = "actions." + name;
     if (!v.IsMap() || !v["pj"])
       throw error(path + ": key '" + key + "': expected a mapping with 'pj'");
     action_price p;
     p.pj = number(v["pj"], path, key + ".pj");
-    if (v["scaling"]) p.scaling = v["scaling"].as<std::string>();
+    if (v["scaling"]) p.scaling = text_of(v["scaling"], path, key + ".scaling");
     if (v["ref"]) p.ref = number(v["ref"], path, key + ".ref");
-    if (v["source"]) p.source = v["source"].as<std::string>();
+    if (v["source"]) p.source = text_of(v["source"], path, key + ".source");
     t.actions_[name] = p;
   }
   for (auto it : root["components"]) {
-    const std::string name = it.first.as<std::string>();
+    const std::string name = key_name(it.first, path, "components");
     const YAML::Node v = it.second;
     const std::string key = "components." + name;
     if (!v.IsMap()) throw error(path + ": key '" + key + "': expected a mapping");
     component_cost c;
     if (v["area_mm2"]) c.area_mm2 = number(v["area_mm2"], path, key + ".area_mm2");
     if (v["leakage_mw"]) c.leakage_mw = number(v["leakage_mw"], path, key + ".leakage_mw");
-    if (v["scaling"]) c.scaling = v["scaling"].as<std::string>();
+    if (v["scaling"]) c.scaling = text_of(v["scaling"], path, key + ".scaling");
     if (v["ref"]) c.ref = number(v["ref"], path, key + ".ref");
-    if (v["source"]) c.source = v["source"].as<std::string>();
+    if (v["source"]) c.source = text_of(v["source"], path, key + ".source");
     t.components_[name] = c;
   }
   for (const auto& [name, p] : t.actions_)
@@ -70,12 +100,13 @@ table table::load(const std::string& path) {
 
 double table::scale(const std::string& how, double ref, const arch_spec& a) const {
   if (how.empty() || how == "none") return 1.0;
-  if (!(ref > 0)) throw error(origin_ + ": scaling '" + how + "' needs a positive 'ref'");
-  if (how == "adc_bits_sar") return a.adc.bits / ref;  // SAR: one comparison per bit
-  if (how == "adc_bits_flash") return std::ldexp(1.0, a.adc.bits) / std::ldexp(1.0, int(ref));
+  if (!(ref >= 1e-6))
+    throw error(origin_ + ": scaling '" + how + "' needs a 'ref' of at least 1e-6");
+  if (how == "adc_bits_sar") return a.adc.bits / ref;               // SAR: one comparison per bit
+  if (how == "adc_bits_flash") return std::exp2(a.adc.bits - ref);  // comparators: 2^bits
   if (how == "cells") return double(a.crossbar.rows) * a.crossbar.cols / ref;  // array size
   if (how == "rows") return double(a.crossbar.rows) / ref;
-  if (how == "dac_bits") return std::ldexp(1.0, a.dac.bits) / std::ldexp(1.0, int(ref));
+  if (how == "dac_bits") return std::exp2(a.dac.bits - ref);
   throw error(origin_ + ": unknown scaling '" + how +
               "' (none | adc_bits_sar | adc_bits_flash | cells | rows | dac_bits)");
 }

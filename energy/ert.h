@@ -32,6 +32,8 @@ class table {
  public:
   /// @brief Loads the table; errors name the file and the key.
   static table load(const std::string& path);
+  /// @brief load() on the file's content @p text (the fuzzers use it); @p path names it.
+  static table parse_text(const std::string& text, const std::string& path);
   /// @brief Energy of one @p action (e.g. "adc.convert") on chip @p a, pJ; error if unknown.
   double energy_pj(const std::string& action, const arch_spec& a) const;
   /// @brief Area of one instance of @p component on chip @p a, mm^2.

@@ -2,8 +2,12 @@
 
 #include <zlib.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <memory>
+#include <sstream>
 
 #include "core/error.h"
 
@@ -11,67 +15,137 @@ namespace rramft::models {
 
 namespace {
 
-/// Whole file through zlib, which reads plain files as they are.
-std::vector<uint8_t> read_all(const std::string& path) {
-  if (!std::filesystem::is_regular_file(path)) throw error(path + ": no such data file");
-  std::unique_ptr<gzFile_s, int (*)(gzFile)> f(gzopen(path.c_str(), "rb"), gzclose);
-  if (!f) throw error(path + ": cannot open");
+bool is_gzip(const std::string& raw) {
+  return raw.size() >= 2 && uint8_t(raw[0]) == 0x1f && uint8_t(raw[1]) == 0x8b;
+}
+
+/// The content of an idx file: gzip (one or more members, as gzip and zlib's gzread accept) or
+/// plain. At most @p cap bytes are produced; @p over is set when there would be more, so that
+/// a small file that inflates to gigabytes (a gzip bomb) costs no more than the cap.
+std::vector<uint8_t> decode(const std::string& raw, const std::string& origin, uint64_t cap,
+                            bool& over) {
+  over = false;
   std::vector<uint8_t> out;
+  if (!is_gzip(raw)) {
+    over = raw.size() > cap;
+    out.assign(raw.begin(), raw.begin() + std::ptrdiff_t(std::min<uint64_t>(raw.size(), cap)));
+    return out;
+  }
+  z_stream z{};
+  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) throw error(origin + ": cannot start zlib");
+  std::unique_ptr<z_stream, int (*)(z_streamp)> guard(&z, inflateEnd);
+  const auto* in = reinterpret_cast<const Bytef*>(raw.data());
+  size_t pos = 0;
   uint8_t buf[1 << 16];
   for (;;) {
-    const int got = gzread(f.get(), buf, sizeof buf);
-    if (got < 0) {
-      int code = 0;
-      throw error(path + ": corrupt or truncated gzip data (" + gzerror(f.get(), &code) + ")");
+    const size_t chunk = std::min<size_t>(raw.size() - pos, 1u << 30);
+    z.next_in = const_cast<Bytef*>(in + pos);
+    z.avail_in = uInt(chunk);
+    z.next_out = buf;
+    z.avail_out = sizeof buf;
+    const int rc = inflate(&z, Z_NO_FLUSH);
+    pos += chunk - z.avail_in;
+    const size_t got = sizeof buf - z.avail_out;
+    if (out.size() + got > cap) {
+      out.insert(out.end(), buf, buf + (cap - out.size()));
+      over = true;
+      return out;
     }
-    if (got == 0) break;
     out.insert(out.end(), buf, buf + got);
-    if (out.size() > (size_t(1) << 32)) throw error(path + ": larger than 4 GiB, refused");
+    if (rc == Z_STREAM_END) {
+      // Another member may follow (concatenated gzip files); anything else ends the data.
+      if (pos < raw.size() && is_gzip(raw.substr(pos, 2))) {
+        if (inflateReset(&z) != Z_OK) throw error(origin + ": cannot restart zlib");
+        continue;
+      }
+      if (pos < raw.size())
+        throw error(origin + ": " + std::to_string(raw.size() - pos) +
+                    " bytes of garbage after the gzip data");
+      return out;
+    }
+    if (rc != Z_OK && rc != Z_BUF_ERROR)
+      throw error(origin + ": corrupt gzip data (" + (z.msg ? z.msg : "zlib error") + ")");
+    if (got == 0 && chunk == z.avail_in)  // no progress: the stream wants more than there is
+      throw error(origin + (pos == raw.size() ? ": truncated gzip data" : ": corrupt gzip data"));
   }
-  return out;
 }
 
 uint32_t be32(const std::vector<uint8_t>& b, size_t at) {
   return uint32_t(b[at]) << 24 | uint32_t(b[at + 1]) << 16 | uint32_t(b[at + 2]) << 8 | b[at + 3];
 }
 
+/// The content of one idx file whose header is @p header_bytes long, of @p what (for messages);
+/// @p size computes the exact length of the whole content from the header.
+template <class Size>
+std::vector<uint8_t> content(const std::string& raw, const std::string& origin, size_t header_bytes,
+                             uint32_t magic, const char* what, Size size) {
+  bool over = false;
+  std::vector<uint8_t> head = decode(raw, origin, header_bytes, over);
+  if (head.size() < header_bytes)
+    throw error(origin + ": truncated idx header (" + std::to_string(head.size()) + " bytes)");
+  if (be32(head, 0) != magic) throw error(origin + ": not an " + what + " file (bad magic)");
+  const uint64_t want = size(head);
+  std::vector<uint8_t> all = decode(raw, origin, want, over);
+  if (over || all.size() != want)
+    throw error(origin + ": truncated or padded: " +
+                (over ? "more than " + std::to_string(want - header_bytes)
+                      : std::to_string(all.size() - header_bytes)) +
+                " data bytes where the header announces " + std::to_string(want - header_bytes));
+  return all;
+}
+
 }  // namespace
 
-image_set load_idx(const std::string& images, const std::string& labels, int limit) {
-  const std::vector<uint8_t> im = read_all(images), lb = read_all(labels);
-  if (im.size() < 16)
-    throw error(images + ": truncated idx header (" + std::to_string(im.size()) + " bytes)");
-  if (lb.size() < 8)
-    throw error(labels + ": truncated idx header (" + std::to_string(lb.size()) + " bytes)");
-  if (be32(im, 0) != 0x00000803)
-    throw error(images + ": not an idx3 unsigned-byte image file (bad magic)");
-  if (be32(lb, 0) != 0x00000801)
-    throw error(labels + ": not an idx1 unsigned-byte label file (bad magic)");
-  const uint64_t n = be32(im, 4), rows = be32(im, 8), cols = be32(im, 12), nl = be32(lb, 4);
-  if (rows == 0 || cols == 0 || rows > 4096 || cols > 4096)
-    throw error(images + ": image size " + std::to_string(rows) + "x" + std::to_string(cols) +
-                " is not plausible");
-  if (n != nl)
-    throw error(images + ": holds " + std::to_string(n) + " images but " + labels + " holds " +
-                std::to_string(nl) + " labels");
-  if (im.size() != 16 + n * rows * cols)
-    throw error(images + ": truncated or padded: " + std::to_string(im.size() - 16) +
-                " pixel bytes for " + std::to_string(n) + " images of " +
-                std::to_string(rows * cols));
-  if (lb.size() != 8 + n)
-    throw error(labels + ": truncated or padded: " + std::to_string(lb.size() - 8) +
-                " label bytes for " + std::to_string(n) + " labels");
-  if (n == 0) throw error(images + ": holds no images");
+std::string read_data_file(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw error(path + ": no such data file");
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw error(path + ": cannot open");
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  if (f.bad()) throw error(path + ": read error");
+  return ss.str();
+}
+
+image_set parse_idx(const std::string& images_raw, const std::string& labels_raw,
+                    const std::string& images, const std::string& labels, int limit) {
+  uint64_t rows = 0, cols = 0, n = 0;
+  std::vector<uint8_t> im =
+      content(images_raw, images, 16, 0x00000803, "idx3 unsigned-byte image",
+              [&](const std::vector<uint8_t>& h) {
+                n = be32(h, 4), rows = be32(h, 8), cols = be32(h, 12);
+                if (rows == 0 || cols == 0 || rows > 4096 || cols > 4096)
+                  throw error(images + ": image size " + std::to_string(rows) + "x" +
+                              std::to_string(cols) + " is not plausible");
+                if (n == 0) throw error(images + ": holds no images");
+                return 16 + n * rows * cols;
+              });
+  std::vector<uint8_t> lb =
+      content(labels_raw, labels, 8, 0x00000801, "idx1 unsigned-byte label", [&](const auto& h) {
+        const uint64_t nl = be32(h, 4);
+        if (n != nl)
+          throw error(images + ": holds " + std::to_string(n) + " images but " + labels +
+                      " holds " + std::to_string(nl) + " labels");
+        return 8 + nl;
+      });
   image_set s;
   s.name = images;
-  s.n = int(limit > 0 ? std::min<uint64_t>(n, uint64_t(limit)) : n);
+  s.n = int(limit > 0 ? std::min<uint64_t>(n, uint64_t(limit)) : std::min<uint64_t>(n, INT32_MAX));
   s.rows = int(rows);
   s.cols = int(cols);
-  s.pixels.assign(im.begin() + 16, im.begin() + 16 + size_t(s.n) * rows * cols);
+  // The header goes, the rest is kept in place (no second copy of the pixels).
+  im.erase(im.begin(), im.begin() + 16);
+  im.resize(size_t(s.n) * rows * cols);
+  im.shrink_to_fit();
+  s.pixels = std::move(im);
   s.labels.assign(lb.begin() + 8, lb.begin() + 8 + s.n);
   for (uint8_t l : s.labels)
     if (l > 254) throw error(labels + ": label " + std::to_string(l) + " out of range");
   return s;
+}
+
+image_set load_idx(const std::string& images, const std::string& labels, int limit) {
+  return parse_idx(read_data_file(images), read_data_file(labels), images, labels, limit);
 }
 
 image_set load_dataset(const std::string& spec) {

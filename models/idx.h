@@ -21,6 +21,14 @@ struct image_set {
 /// @param limit read at most this many images (0 = all)
 image_set load_idx(const std::string& images, const std::string& labels, int limit = 0);
 
+/// @brief load_idx on file contents already in memory (the fuzzers use it): @p images_raw and
+/// @p labels_raw as read from disk (gzip or plain), @p images and @p labels name them in errors.
+image_set parse_idx(const std::string& images_raw, const std::string& labels_raw,
+                    const std::string& images, const std::string& labels, int limit = 0);
+
+/// @brief A data file's bytes as stored; rramft::error naming it if it cannot be read.
+std::string read_data_file(const std::string& path);
+
 /// @brief Resolves a data spec: "fashion-mnist[:N]" (the 10,000 test images from Debian's
 /// dataset-fashion-mnist), "fashion-mnist-train[:N]", or "DIR[:N]" holding
 /// t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz].

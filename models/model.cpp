@@ -314,18 +314,15 @@ void build_bert(model& m, const config_reader& cfg) {
 
 }  // namespace
 
-model load_model(const std::string& dir) {
+model parse_model(const std::string& config_text, const std::function<safetensors()>& weights,
+                  const std::string& dir) {
   model m;
   m.dir = dir;
   const std::string cfg_path = dir + "/config.json";
-  {
-    std::ifstream in(cfg_path);
-    if (!in) throw error(cfg_path + ": cannot open model config (missing file?)");
-    try {
-      m.config = json::parse(in);
-    } catch (const json::exception& ex) {
-      throw error(cfg_path + ": invalid JSON: " + one_line(ex.what()));
-    }
+  try {
+    m.config = json::parse(config_text);
+  } catch (const json::exception& ex) {
+    throw error(cfg_path + ": invalid JSON: " + one_line(ex.what()));
   }
   if (!m.config.is_object())
     throw error(cfg_path + ": must hold a JSON object, got " + std::string(m.config.type_name()));
@@ -336,12 +333,30 @@ model load_model(const std::string& dir) {
       {"mlp", build_mlp}, {"lenet5", build_lenet5}, {"vit", build_vit}, {"bert", build_bert}};
   auto it = families.find(m.family);
   if (it == families.end())
-    throw error(cfg_path + ": key 'model_type' is '" + one_line(m.family) +
-                "' (supported: mlp, lenet5, vit, bert)");
+    throw error(cfg_path + ": key 'model_type' is '" + one_line(m.family) + "'" +
+                " (supported: mlp, lenet5, vit, bert)");
 
-  m.weights = safetensors::load(dir + "/model.safetensors");
+  m.weights = weights();
   it->second(m, cfg);
   return m;
+}
+
+model parse_model(const std::string& config_text, const std::string& safetensors_bytes,
+                  const std::string& dir) {
+  return parse_model(
+      config_text,
+      [&] { return safetensors::parse(safetensors_bytes, dir + "/model.safetensors"); }, dir);
+}
+
+model load_model(const std::string& dir) {
+  const std::string cfg_path = dir + "/config.json";
+  std::ifstream in(cfg_path, std::ios::binary);
+  if (!in) throw error(cfg_path + ": cannot open model config (missing file?)");
+  std::ostringstream cfg;
+  cfg << in.rdbuf();
+  if (in.bad()) throw error(cfg_path + ": read error");
+  return parse_model(
+      cfg.str(), [&] { return safetensors::load(dir + "/model.safetensors"); }, dir);
 }
 
 }  // namespace rramft::models

@@ -3,6 +3,7 @@
 /// @brief A neural-network model folder in the Hugging Face layout (config.json plus
 /// model.safetensors), reduced to what the mapping compiler and the engines need.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -76,5 +77,14 @@ struct model {
 /// needs is present with the right shape and finite values; throws rramft::error naming the
 /// file, key or tensor otherwise.
 model load_model(const std::string& dir);
+
+/// @brief load_model on contents already in memory (the fuzzers use it): @p config_text is
+/// config.json, @p weights is called for model.safetensors once the config names a known family;
+/// @p dir names the folder in errors.
+model parse_model(const std::string& config_text, const std::function<safetensors()>& weights,
+                  const std::string& dir);
+/// @brief parse_model with model.safetensors as bytes.
+model parse_model(const std::string& config_text, const std::string& safetensors_bytes,
+                  const std::string& dir);
 
 }  // namespace rramft::models

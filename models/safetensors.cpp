@@ -4,6 +4,7 @@
 /// truncated or hostile file ends in a one-line rramft::error, never in a crash.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <limits>
@@ -352,10 +353,23 @@ void save_safetensors(const std::string& path, const std::vector<tensor>& tensor
       for (int i = 0; i < 4; ++i) out += static_cast<char>((b >> (8 * i)) & 0xff);
     }
 
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  if (!f) throw error(path + ": cannot open for writing");
-  f.write(out.data(), static_cast<std::streamsize>(out.size()));
-  if (!f) throw error(path + ": write failed");
+  // Under a temporary name, renamed into place once complete: never a half-written model.
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) throw error(path + ": cannot open for writing");
+    f.write(out.data(), static_cast<std::streamsize>(out.size()));
+    f.flush();
+    if (!f) {
+      f.close();
+      std::remove(tmp.c_str());
+      throw error(path + ": write failed");
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw error(path + ": cannot rename into place");
+  }
 }
 
 }  // namespace rramft::models

@@ -91,3 +91,46 @@ TEST_CASE("Debian's Fashion-MNIST test split loads", "[idx][data]") {
   auto all = rramft::models::load_dataset("fashion-mnist");
   CHECK(all.n == 10000);
 }
+
+namespace {
+std::string gz_bytes(const std::vector<uint8_t>& raw) {
+  // zlib's gzip writer into memory: deflateInit2 with 16 + MAX_WBITS.
+  z_stream z{};
+  REQUIRE(deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+  std::string out(deflateBound(&z, uLong(raw.size())), '\0');
+  z.next_in = const_cast<Bytef*>(raw.data());
+  z.avail_in = uInt(raw.size());
+  z.next_out = reinterpret_cast<Bytef*>(&out[0]);
+  z.avail_out = uInt(out.size());
+  REQUIRE(deflate(&z, Z_FINISH) == Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+std::string str(const std::vector<uint8_t>& b) { return std::string(b.begin(), b.end()); }
+}  // namespace
+
+TEST_CASE("gzip members, garbage and bombs", "[idx][bad-input]") {
+  using rramft::models::parse_idx;
+  auto im = header(0x803, {3, 2, 2});
+  for (int i = 0; i < 12; ++i) im.push_back(uint8_t(i));
+  auto lb = header(0x801, {3});
+  for (uint8_t l : {7, 8, 9}) lb.push_back(l);
+  // Two gzip members one after the other hold the file's two halves (what `cat a.gz b.gz` gives).
+  const std::vector<uint8_t> first(im.begin(), im.begin() + 10), second(im.begin() + 10, im.end());
+  const auto s = parse_idx(gz_bytes(first) + gz_bytes(second), str(lb), "im", "lb");
+  CHECK(s.pixels == std::vector<uint8_t>(im.begin() + 16, im.end()));
+  CHECK_THROWS_WITH(parse_idx(gz_bytes(im) + "junk", str(lb), "im", "lb"),
+                    Catch::Contains("im: 4 bytes of garbage after the gzip data"));
+  // A bomb: 40 bytes of gzip that inflate to 64 MiB behind a header announcing 12 pixels. The
+  // reader stops at what the header announces instead of inflating (and holding) all of it.
+  std::vector<uint8_t> bomb = im;
+  bomb.resize(size_t(64) << 20, 0);
+  const std::string packed = gz_bytes(bomb);
+  CHECK(packed.size() < 100000);
+  CHECK_THROWS_WITH(parse_idx(packed, str(lb), "bomb", "lb"),
+                    Catch::Contains("bomb: truncated or padded: more than 12 data bytes"));
+  // Plain files are checked the same way.
+  CHECK_THROWS_WITH(parse_idx(str(im) + "x", str(lb), "pad", "lb"),
+                    Catch::Contains("pad: truncated or padded: more than 12 data bytes"));
+}
