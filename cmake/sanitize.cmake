@@ -1,6 +1,17 @@
 # -DRRAMFT_SANITIZE=address,undefined builds everything with those sanitizers (README:
 # Hardening). Every report aborts the process (no recovery), so a test that triggers one fails.
 set(RRAMFT_SANITIZE "" CACHE STRING "comma-separated -fsanitize= list (empty: none)")
+# Fuzzing (fuzz/, tools/fuzz.sh): everything is instrumented for libFuzzer's coverage feedback
+# and checked by ASan and UBSan.
+if(RRAMFT_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "RRAMFT_FUZZ needs clang: -DCMAKE_CXX_COMPILER=clang++")
+  endif()
+  if(NOT RRAMFT_SANITIZE)
+    set(RRAMFT_SANITIZE address,undefined)
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
 if(RRAMFT_SANITIZE)
   add_compile_options(-fsanitize=${RRAMFT_SANITIZE} -fno-sanitize-recover=all
                       -fno-omit-frame-pointer)

@@ -10,7 +10,9 @@ extern "C" {
 /// rramft's own statuses (2 bad input, 3 out of memory) and below 128 like them: the
 /// bad-input catalogue (tests/cli/bad_input.sh) names it as a sanitizer report. An allocation
 /// the allocator refuses throws std::bad_alloc, as in a normal build.
-const char* __asan_default_options() { return "exitcode=86:detect_leaks=1:allocator_may_return_null=1"; }
+const char* __asan_default_options() {
+  return "exitcode=86:detect_leaks=1:allocator_may_return_null=1";
+}
 
 const char* __ubsan_default_options() { return "exitcode=86:print_stacktrace=1:halt_on_error=1"; }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages rramft needs, only those that are missing.
 # Safe to run repeatedly; needs root (or sudo) only when something is missing.
+# usage: tools/setup.sh [--fuzz]   (--fuzz: also clang and its fuzzer/sanitizer runtimes)
 set -euo pipefail
 pkgs=(g++ cmake ninja-build pkg-config
       libsystemc-dev catch2 libboost-dev libboost-program-options-dev
@@ -8,6 +9,7 @@ pkgs=(g++ cmake ninja-build pkg-config
       libyaml-cpp-dev nlohmann-json3-dev libeigen3-dev libbenchmark-dev
       zlib1g-dev gnuplot-nox python3-numpy python3-torch dataset-fashion-mnist
       verilator)
+if [ "${1:-}" = "--fuzz" ]; then pkgs+=(clang libclang-rt-14-dev); fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

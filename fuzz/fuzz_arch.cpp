@@ -1,0 +1,32 @@
+/// @file fuzz_arch.cpp
+/// @brief The architecture YAML with --set overrides (core/spec.cpp). Input: the YAML, then
+/// optionally the line "#set#" followed by one override (key=value) per line.
+/// A spec that is accepted must survive its own arch.yaml: to_yaml() parsed again gives the
+/// same spec, which is what makes a result folder reproducible from its arch.yaml.
+#include <sstream>
+#include <vector>
+
+#include "core/spec.h"
+#include "fuzz/fuzz.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace rramft;
+  const auto parts = fuzz::split(data, size, "\n#set#\n");
+  const std::string &yaml = parts.first, &sets_text = parts.second;
+  std::vector<std::string> sets;
+  std::istringstream ss(sets_text);
+  for (std::string line; std::getline(ss, line);) sets.push_back(line);
+  arch_spec a;
+  if (!fuzz::accepts([&] { a = arch_spec::load_text(yaml, "fuzz.yaml", sets); })) return 0;
+  YAML::Emitter e1;
+  e1 << a.to_yaml();
+  arch_spec b;
+  fuzz::require(fuzz::accepts([&] { b = arch_spec::load_text(e1.c_str(), "arch.yaml"); }),
+                "the effective arch.yaml of an accepted spec is refused");
+  YAML::Emitter e2;
+  e2 << b.to_yaml();
+  fuzz::require(std::string(e1.c_str()) == e2.c_str(), "arch.yaml does not reproduce the spec");
+  fuzz::require(a.fault.sa0_fraction() == b.fault.sa0_fraction(),
+                "arch.yaml changes the SA0:SA1 ratio");
+  return 0;
+}
