@@ -88,7 +88,10 @@ void plot(const engine::eval_report& rep, const std::string& dir) {
               << out.substr(0, out.find('\n')) << "\n";
     return;
   }
-  std::rename((dir + "/accuracy.png.tmp").c_str(), (dir + "/accuracy.png").c_str());
+  if (std::rename((dir + "/accuracy.png.tmp").c_str(), (dir + "/accuracy.png").c_str()) != 0) {
+    std::remove((dir + "/accuracy.png.tmp").c_str());
+    std::cerr << "rramft: warning: accuracy.png not written (gnuplot made no picture)\n";
+  }
 }
 
 }  // namespace

@@ -168,7 +168,10 @@ void plot_energy(const sc::run_report& rep, const std::string& dir) {
     std::cerr << "rramft: warning: gnuplot failed, energy.png not written (install gnuplot-nox)\n";
     return;
   }
-  std::rename((dir + "/energy.png.tmp").c_str(), (dir + "/energy.png").c_str());
+  if (std::rename((dir + "/energy.png.tmp").c_str(), (dir + "/energy.png").c_str()) != 0) {
+    std::remove((dir + "/energy.png.tmp").c_str());
+    std::cerr << "rramft: warning: energy.png not written (gnuplot made no picture)\n";
+  }
 }
 
 }  // namespace

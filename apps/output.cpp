@@ -21,11 +21,18 @@ void write_atomically(const std::string& path, const std::function<void(std::ost
   {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
     if (!f) throw error(path + ": cannot write");
-    fill(f);
+    try {
+      fill(f);
+    } catch (...) {
+      f.close();
+      std::remove(tmp.c_str());  // whatever stopped the writer, no partial file stays behind
+      throw;
+    }
     f.flush();
     if (!f) {
+      f.close();
       std::remove(tmp.c_str());
-      throw error(path + ": write failed");
+      throw error(path + ": write failed (disk full?)");
     }
   }
   std::error_code ec;

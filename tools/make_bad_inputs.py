@@ -3,6 +3,7 @@
 from the shipped models/zoo/mlp-pruned, each broken in one way. Deterministic; the cases'
 `cmd` and `expect` files are written by hand and kept in git beside them.
 Run from the repository root: /usr/bin/python3 tools/make_bad_inputs.py"""
+import gzip
 import json
 import os
 import shutil
@@ -95,3 +96,119 @@ case("wrong_shape_for_config", wrong_shape_for_config)
 case("unknown_family", edit_cfg=lambda c: dict(c, model_type="resnet"))
 case("config_not_json", edit_cfg=lambda c: "{\"model_type\": \"mlp\",")
 case("config_wrong_type", edit_cfg=lambda c: dict(c, layer_sizes="784-256-128-10"))
+
+
+# --- Cases on a tiny model (a few hundred bytes each): the defect, not the model, is the point.
+# mlp 16 -> 8 -> 4; output 5 of fc1 is pruned (zero row), so it maps with the vote scheme.
+def tiny_tensors():
+    def vals(n, k):
+        return [0.0 if (i + k) % 7 == 0 else ((i * 5 + k) % 9 - 4) / 8.0 for i in range(n)]
+    w1 = vals(8 * 16, 1)
+    w1[5 * 16:6 * 16] = [0.0] * 16
+    return {"fc1.weight": ("F32", [8, 16], w1), "fc1.bias": ("F32", [8], vals(8, 2)),
+            "fc2.weight": ("F32", [4, 8], vals(32, 3)), "fc2.bias": ("F32", [4], vals(4, 4))}
+
+
+FMT = {"F32": "<f", "F16": "<e", "F64": "<d", "BOOL": "<B", "I8": "<b"}
+
+
+def st_bytes(tensors, edit_header=None):
+    header, buf = {}, b""
+    for name in sorted(tensors):
+        dtype, shape, values = tensors[name]
+        data = b"".join(struct.pack(FMT[dtype], v) for v in values)
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [len(buf), len(buf) + len(data)]}
+        buf += data
+    if edit_header:
+        edit_header(header)
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    return struct.pack("<Q", len(h)) + h + buf
+
+
+TINY_CFG = {"model_type": "mlp", "layer_sizes": [16, 8, 4], "activation": "relu"}
+
+
+def tiny_case(name, tensors=None, edit_header=None, cfg=None, raw=None):
+    """A tiny model folder: tensors (dict) and header edits, or raw bytes, and a config."""
+    d = os.path.join(DST, name, "model")
+    os.makedirs(d, exist_ok=True)
+    cfg = TINY_CFG if cfg is None else cfg
+    with open(os.path.join(d, "config.json"), "w") as f:
+        f.write(cfg if isinstance(cfg, str) else json.dumps(cfg, indent=1, sort_keys=True))
+    data = raw if raw is not None else st_bytes(tensors or tiny_tensors(), edit_header)
+    with open(os.path.join(d, "model.safetensors"), "wb") as f:
+        f.write(data)
+
+
+def with_tensor(name, dtype, shape, values):
+    t = tiny_tensors()
+    t[name] = (dtype, shape, values)
+    return t
+
+
+EMPTY_ST = struct.pack("<Q", 8) + b"{}      "  # a valid file without tensors
+inf_bias = tiny_tensors()["fc1.bias"][2][:]
+inf_bias[2] = float("inf")
+tiny_case("inf_weight", with_tensor("fc1.bias", "F16", [8], inf_bias))
+tiny_case("overlapping_tensors",  # fc2.weight moved 8 bytes back, into fc2.bias (size kept)
+          edit_header=lambda h: h["fc2.weight"].update(
+              data_offsets=[h["fc2.weight"]["data_offsets"][0] - 8, h["fc2.weight"]["data_offsets"][1] - 8]))
+tiny_case("offsets_reversed", edit_header=lambda h: h["fc2.bias"].update(data_offsets=[16, 0]))
+tiny_case("negative_dim", edit_header=lambda h: h["fc2.weight"].update(shape=[-4, 8]))
+tiny_case("dtype_not_string", edit_header=lambda h: h["fc2.weight"].update(dtype=32))
+tiny_case("header_runs_past_end", raw=struct.pack("<Q", 4096) + b'{"a": 1}')
+tiny_case("mask_not_binary", with_tensor("fc1.out_mask", "F32", [8], [1, 1, 1, 1, 1, 0.5, 1, 1]))
+tiny_case("mask_shape", with_tensor("fc1.out_mask", "F32", [9], [1] * 9))
+tiny_case("mask_prunes_weights", with_tensor("fc1.out_mask", "BOOL", [8], [1, 1, 0, 1, 1, 0, 1, 1]))
+tiny_case("stray_mask", with_tensor("fc9.out_mask", "BOOL", [4], [1, 1, 1, 1]))
+tiny_case("config_not_object", cfg="[16, 8, 4]")
+tiny_case("mlp_negative_size", cfg=dict(TINY_CFG, layer_sizes=[16, -8, 4]))
+tiny_case("mlp_zero_size", cfg=dict(TINY_CFG, layer_sizes=[16, 0, 4]))
+tiny_case("mlp_huge_size", cfg=dict(TINY_CFG, layer_sizes=[16, 10 ** 12, 4]))
+tiny_case("mlp_unknown_activation", cfg=dict(TINY_CFG, activation="swish"))
+tiny_case("lenet5_image_too_small", raw=EMPTY_ST,
+          cfg={"model_type": "lenet5", "in_channels": 1, "image_size": 8, "num_classes": 10})
+tiny_case("vit_heads_do_not_divide", raw=EMPTY_ST,
+          cfg={"model_type": "vit", "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 3,
+               "intermediate_size": 128, "image_size": 28, "patch_size": 4, "num_channels": 1,
+               "num_labels": 10})
+tiny_case("vit_missing_key", raw=EMPTY_ST,
+          cfg={"model_type": "vit", "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
+               "intermediate_size": 128, "image_size": 28, "num_channels": 1, "num_labels": 10})
+tiny_case("vit_missing_tensor", raw=EMPTY_ST,
+          cfg={"model_type": "vit", "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
+               "intermediate_size": 128, "image_size": 28, "patch_size": 4, "num_channels": 1,
+               "num_labels": 10})
+tiny_case("bert_wrong_type", raw=EMPTY_ST,
+          cfg={"model_type": "bert", "hidden_size": "64", "num_hidden_layers": 2, "num_attention_heads": 4,
+               "intermediate_size": 128, "vocab_size": 100, "max_position_embeddings": 32,
+               "type_vocab_size": 2})
+
+
+# --- idx data folders for `rramft eval` (t10k-images-idx3-ubyte + t10k-labels-idx1-ubyte).
+def idx_case(name, images, labels, gz=False):
+    d = os.path.join(DST, name, "data")
+    os.makedirs(d, exist_ok=True)
+    suffix = ".gz" if gz else ""
+    for base, data in [("t10k-images-idx3-ubyte", images), ("t10k-labels-idx1-ubyte", labels)]:
+        with open(os.path.join(d, base + suffix), "wb") as f:
+            f.write(data)
+
+
+def idx_images(n, rows, cols):
+    return struct.pack(">IIII", 0x803, n, rows, cols) + bytes((i * 31) % 256 for i in range(n * rows * cols))
+
+
+def idx_labels(n):
+    return struct.pack(">II", 0x801, n) + bytes(i % 10 for i in range(n))
+
+
+idx_case("eval_empty_idx", b"", idx_labels(2))
+idx_case("eval_truncated_labels", idx_images(2, 28, 28), idx_labels(2)[:-1])
+idx_case("eval_zero_images", idx_images(0, 28, 28), idx_labels(0))
+idx_case("eval_idx_bad_magic", struct.pack(">I", 0x801) + idx_images(2, 28, 28)[4:], idx_labels(2))
+idx_case("eval_image_size_mismatch", idx_images(2, 16, 16), idx_labels(2))
+corrupt = bytearray(gzip.compress(idx_images(2, 28, 28), mtime=0))
+corrupt[-8:-4] = bytes(b ^ 0xff for b in corrupt[-8:-4])  # the CRC-32 of the data is wrong
+idx_case("eval_corrupt_gzip", bytes(corrupt), gzip.compress(idx_labels(2), mtime=0), gz=True)
