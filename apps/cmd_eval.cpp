@@ -15,6 +15,7 @@
 #include "apps/output.h"
 #include "core/error.h"
 #include "engine/evaluate.h"
+#include "engine/footprint.h"
 #include "models/idx.h"
 #include "models/model.h"
 
@@ -157,6 +158,20 @@ int cmd_eval(int argc, char** argv) {
   if (arch.input_scale == "calibrated" || ranges) {
     calib = models::load_dataset(calib_spec);
     opt.calibration = &calib;
+  }
+  {
+    // Refused up front when the batch buffers and fault lists would not fit the machine.
+    int copies = 1;
+    for (const auto& p : opt.protect) {
+      arch_spec probe = arch;
+      apply_scheme(probe, p);
+      copies = std::max(copies, probe.copies());
+    }
+    double rate = 0;
+    for (double r : opt.rates) rate = std::max(rate, r);
+    engine::eval_footprint(m, arch, data, batch, 0, copies, rate + arch.fault.transient_rate)
+        .check("rramft eval", "lower --batch (" + std::to_string(batch) +
+                                  "), the crossbar size or the number of images");
   }
   const bool tty = isatty(2);
   opt.progress = [tty](const std::string& line) {

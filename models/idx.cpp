@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/memory.h"
 
 namespace rramft::models {
 
@@ -85,6 +86,10 @@ std::vector<uint8_t> content(const std::string& raw, const std::string& origin, 
     throw error(origin + ": truncated idx header (" + std::to_string(head.size()) + " bytes)");
   if (be32(head, 0) != magic) throw error(origin + ": not an " + what + " file (bad magic)");
   const uint64_t want = size(head);
+  memory_estimate need;
+  need.add("file", double(raw.size()));
+  need.add("content", double(want));
+  need.check(origin + ": loading", "the header announces " + std::to_string(want) + " bytes");
   std::vector<uint8_t> all = decode(raw, origin, want, over);
   if (over || all.size() != want)
     throw error(origin + ": truncated or padded: " +
@@ -99,12 +104,17 @@ std::vector<uint8_t> content(const std::string& raw, const std::string& origin, 
 std::string read_data_file(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) throw error(path + ": no such data file");
-  std::ifstream f(path, std::ios::binary);
+  std::ifstream f(path, std::ios::binary | std::ios::ate);
   if (!f) throw error(path + ": cannot open");
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  if (f.bad()) throw error(path + ": read error");
-  return ss.str();
+  const std::streamoff size = f.tellg();
+  if (size < 0) throw error(path + ": cannot tell the file's size");
+  memory_estimate need;
+  need.add("file", double(size));
+  need.check(path + ": loading");
+  std::string bytes(static_cast<size_t>(size), '\0');
+  f.seekg(0);
+  if (!f.read(bytes.data(), size)) throw error(path + ": read error");
+  return bytes;
 }
 
 image_set parse_idx(const std::string& images_raw, const std::string& labels_raw,

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/memory.h"
 #include "models/model.h"
 
 namespace rramft::models {
@@ -212,12 +213,17 @@ int64_t tensor::numel() const {
 }
 
 safetensors safetensors::load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw error(path + ": cannot open safetensors file");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) throw error(path + ": read error");
-  return parse(ss.str(), path);
+  const std::streamoff size = in.tellg();
+  if (size < 0) throw error(path + ": cannot tell the file's size");
+  memory_estimate need;  // the values as float are checked once the header is read (parse)
+  need.add("file", double(size));
+  need.check(path + ": loading");
+  std::string bytes(static_cast<size_t>(size), '\0');
+  in.seekg(0);
+  if (!in.read(bytes.data(), size)) throw error(path + ": read error");
+  return parse(bytes, path);
 }
 
 safetensors safetensors::parse(const std::string& bytes, const std::string& origin) {
@@ -286,6 +292,10 @@ safetensors safetensors::parse(const std::string& bytes, const std::string& orig
       throw error(origin + ": tensors " + quote(order[i - 1]->name) + " and " +
                   quote(order[i]->name) + " overlap in the data buffer");
 
+  // The values as float beside the file's bytes (4 per value whatever the stored dtype).
+  memory_estimate need;
+  for (const auto& e : entries) need.add("values as float", double(e.numel) * 4);
+  need.check(origin + ": loading");
   for (const auto& e : entries) {
     tensor t;
     t.name = e.name;

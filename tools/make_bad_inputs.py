@@ -212,3 +212,6 @@ idx_case("eval_image_size_mismatch", idx_images(2, 16, 16), idx_labels(2))
 corrupt = bytearray(gzip.compress(idx_images(2, 28, 28), mtime=0))
 corrupt[-8:-4] = bytes(b ^ 0xff for b in corrupt[-8:-4])  # the CRC-32 of the data is wrong
 idx_case("eval_corrupt_gzip", bytes(corrupt), gzip.compress(idx_labels(2), mtime=0), gz=True)
+# A 16-byte header announcing 2^32 - 1 images of 4096 x 4096 pixels: refused from the estimate,
+# before any attempt to read or allocate them.
+idx_case("eval_idx_announces_petabytes", struct.pack(">IIII", 0x803, 0xFFFFFFFF, 4096, 4096), idx_labels(2))
