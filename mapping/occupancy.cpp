@@ -27,6 +27,9 @@ constexpr double kMargin = 12;         // px around everything
 constexpr int kMaxXbarsPerLayer = 64;  // crossbars drawn per layer
 constexpr int kMaxXbarsTotal = 1536;   // crossbars drawn in the whole picture
 constexpr int64_t kMaxMarks = 200000;  // fault marks in the whole picture
+// Cells whose fault state is looked up for the marks (one hash each): a bound on the time the
+// picture takes, whatever the crossbar size (65535 x 65535 crossbars would otherwise take hours).
+constexpr int64_t kMaxCellsScanned = int64_t(1) << 27;
 
 /// Colour classes of a bit column; the order is the legend's.
 enum column_class { k_free, k_lsb_pos, k_lsb_neg, k_msb_pos, k_msb_neg, k_copy_pos, k_copy_neg };
@@ -131,6 +134,7 @@ struct mark_paths {
 struct picture_stats {
   int64_t marks = 0;                   // drawn
   int64_t marks_skipped = 0;           // found after the cap
+  int64_t xbars_unscanned = 0;         // drawn without fault marks (scan limit reached)
   int64_t sa0 = 0, sa1 = 0;            // stuck cells found in drawn crossbars
   int64_t sa0_live = 0, sa1_live = 0;  // of which on cells that hold a weight bit
   int64_t xbars_drawn = 0, xbars_not_drawn = 0;
@@ -238,7 +242,9 @@ double draw_layer(std::ostream& o, const mapped_layer& l, const layer_report& re
           << num(g.width()) << "\" height=\"" << num((R - used_rows) * g.row_h) << "\"/>";
       o << "\n";
 
-      if (chip.any()) {
+      const bool scan = chip.any() && st.cells_scanned + int64_t(R) * C <= kMaxCellsScanned;
+      if (chip.any() && !scan) ++st.xbars_unscanned;
+      if (scan) {
         mark_paths mp;
         const double mw = std::max(g.col_w, 2.0), mh = 2.0;  // mark size, px
         const uint64_t key = chip.crossbar_key(id);
@@ -445,6 +451,9 @@ void write_occupancy_svg(const chip_mapping& cm, const fault_map& chip, const st
         << " stuck cells not marked.</tspan>";
     else if (!chip.any())
       t << " No faults on this chip (fault.rate = 0).";
+    if (st.xbars_unscanned > 0)
+      t << " <tspan class=\"warn\">Fault scan capped at " << kMaxCellsScanned << " cells: "
+        << st.xbars_unscanned << " drawn crossbars without fault marks.</tspan>";
     text(o, kMargin, ly, "note", t.str());
   }
   o << "<line class=\"sep\" x1=\"" << num(kMargin) << "\" x2=\"" << num(width - kMargin)
