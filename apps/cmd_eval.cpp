@@ -185,7 +185,7 @@ int cmd_eval(int argc, char** argv) {
 
   make_dir(out_dir);
   write_atomically(out_dir + "/accuracy.json",
-                   [&](std::ostream& o) { o << rep.to_json().dump(2) << "\n"; });
+                   [&](std::ostream& o) { o << rep.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n"; });
   write_atomically(out_dir + "/accuracy.csv", [&](std::ostream& o) { o << rep.to_csv(); });
   write_atomically(out_dir + "/arch.yaml", [&](std::ostream& o) {
     YAML::Emitter e;

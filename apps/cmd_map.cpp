@@ -77,7 +77,7 @@ int cmd_map(int argc, char** argv) {
 
   make_dir(out_dir);
   write_atomically(out_dir + "/mapping.json",
-                   [&](std::ostream& o) { o << cm.to_json().dump(2) << "\n"; });
+                   [&](std::ostream& o) { o << cm.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n"; });
   write_atomically(out_dir + "/arch.yaml", [&](std::ostream& o) {
     YAML::Emitter e;
     e << arch.to_yaml();

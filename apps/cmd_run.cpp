@@ -364,7 +364,7 @@ int cmd_run(int argc, char** argv) {
       spans ? traces::chrome_trace(*top.i_acc, *spans, ert, arch) : nlohmann::json();
   make_dir(o.out_dir);
   write_atomically(o.out_dir + "/report.json",
-                   [&](std::ostream& f) { f << rep.json.dump(2) << "\n"; });
+                   [&](std::ostream& f) { f << rep.json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n"; });
   write_atomically(o.out_dir + "/arch.yaml", [&](std::ostream& f) {
     YAML::Emitter e;
     e << arch.to_yaml();

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/text.h"
 
 namespace rramft {
 
@@ -415,6 +416,7 @@ arch_spec arch_spec::load(const std::string& path, const std::vector<std::string
 
 arch_spec arch_spec::load_text(const std::string& text, const std::string& path,
                                const std::vector<std::string>& overrides) {
+  require_utf8(text, path);
   YAML::Node root;
   try {
     root = YAML::Load(text);

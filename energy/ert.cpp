@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/text.h"
 
 namespace rramft::energy {
 
@@ -55,6 +56,7 @@ table table::load(const std::string& path) {
 }
 
 table table::parse_text(const std::string& text, const std::string& path) {
+  require_utf8(text, path);
   YAML::Node root;
   try {
     root = YAML::Load(text);

@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "core/spec.h"
+#include "core/text.h"
 
 namespace rramft::sweep {
 
@@ -24,6 +25,7 @@ class parser {
       : origin_(std::move(origin)), base_(std::move(base_dir)) {}
 
   grid parse(const std::string& text) {
+    require_utf8(text, origin_);
     YAML::Node root;
     try {
       root = YAML::Load(text);
