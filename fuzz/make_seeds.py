@@ -155,6 +155,16 @@ def seeds_ert():
                           "components:\n  adc: {area_mm2: 0.001, leakage_mw: 0.1, scaling: adc_bits_flash, ref: 8}\n")
 
 
+def seeds_grid():
+    write("grid", "example", open("configs/sweeps/example.yaml").read())
+    write("grid", "minimal", "model: m\narch: a.yaml\neval: {rates: [0.01]}\n")
+    write("grid", "flow", "model: m\narch: a.yaml\nset: {fault.scope: msb}\n"
+                          "eval: {rates: [0.1, 1e-3], protect: [none, tmr], data: d:5, trials: 3}\n"
+                          "sweep: {adc.bits: [6, 8], seed: [1, 2, 3]}\n"
+                          "zip: [{crossbar.rows: [64, 128], crossbar.cols: [32, 256]}]\n"
+                          "run: {data: fashion-mnist:1}\nplots: {rate: 0.1, heatmap: [seed, adc.bits]}\n")
+
+
 def dicts():
     os.makedirs(DICTS, exist_ok=True)
     keys = set(re.findall(r"^\s*([a-z_0-9]+):", open("configs/default.yaml").read(), re.M))
@@ -163,6 +173,12 @@ def dicts():
             f.write('"%s:"\n' % k)
         for w in ["#set#", "=", "true", "false", "null", "1e9", "-1", "{", "}", "[", "]", "&a", "*a", "!!str"]:
             f.write('"%s"\n' % w.replace('"', '\\"'))
+    with open(os.path.join(DICTS, "grid.dict"), "w") as f:
+        for w in ["model:", "arch:", "set:", "eval:", "data:", "calib:", "protect:", "rates:", "trials:",
+                  "batch:", "trials_per_task:", "drop:", "run:", "timeout_s:", "plots:", "rate:",
+                  "heatmap:", "sweep:", "zip:", "none", "vote", "tmr", "crossbar.rows:", "adc.bits:",
+                  "[", "]", "{", "}", "- ", "100000", "-1", "1e300"]:
+            f.write('"%s"\n' % w)
     with open(os.path.join(DICTS, "model.dict"), "w") as f:
         words = ["model_type", "mlp", "lenet5", "vit", "bert", "layer_sizes", "activation", "in_channels",
                  "image_size", "num_classes", "hidden_size", "num_hidden_layers", "num_attention_heads",
@@ -184,4 +200,5 @@ if __name__ == "__main__":
     seeds_arch()
     seeds_idx()
     seeds_ert()
+    seeds_grid()
     dicts()
