@@ -132,6 +132,11 @@ def seeds_arch():
                           "fault.sa0_to_sa1=1.75:9.04\nseed=12345\n")
     write("arch", "flow", "{crossbar: {rows: 256, cols: 256}, cell_bits: 2, dac: {bits: 2}, "
                           "fault: {rate: 1e-3, scope: msb}, protection: {candidates: 5}}\n")
+    # The schemes of issue 8: combined names, range restriction (quant.clip), range checks.
+    write("arch", "schemes", "quant:\n  clip: sigma\n  clip_value: 3\nprotection:\n  scheme: clip+vote+range\n"
+                             "range_check:\n  action: zero\n  granularity: output\n  margin: 0.1\n"
+                             "#set#\nprotection.scheme=tmr+range\nquant.clip=percentile\n"
+                             "quant.clip_value=99.9\nrange_check.margin=0.5\nrange_check.action=clamp\n")
 
 
 def idx_pair(n, rows, cols, gz=False):
@@ -163,6 +168,10 @@ def seeds_grid():
                           "sweep: {adc.bits: [6, 8], seed: [1, 2, 3]}\n"
                           "zip: [{crossbar.rows: [64, 128], crossbar.cols: [32, 256]}]\n"
                           "run: {data: fashion-mnist:1}\nplots: {rate: 0.1, heatmap: [seed, adc.bits]}\n")
+    write("grid", "schemes", "model: m\narch: a.yaml\nset: {quant.clip: sigma, quant.clip_value: 3}\n"
+                             "eval: {rates: [0.01], protect: [none, vote+range, clip+vote, range], "
+                             "calib: d:5, data: d:5}\n"
+                             "sweep: {range_check.margin: [0, 0.5], range_check.granularity: [layer, output]}\n")
 
 
 def dicts():
@@ -171,12 +180,18 @@ def dicts():
     with open(os.path.join(DICTS, "arch.dict"), "w") as f:
         for k in sorted(keys):
             f.write('"%s:"\n' % k)
-        for w in ["#set#", "=", "true", "false", "null", "1e9", "-1", "{", "}", "[", "]", "&a", "*a", "!!str"]:
+        for w in ["#set#", "=", "true", "false", "null", "1e9", "-1", "{", "}", "[", "]", "&a", "*a", "!!str",
+                  "+", "none", "vote", "tmr", "range", "clip", "vote+range", "tmr+range", "clip+vote",
+                  "percentile", "sigma", "clamp", "zero", "layer", "output", "msb", "all",
+                  "protection.scheme=", "quant.clip=", "quant.clip_value=", "range_check.margin=",
+                  "range_check.granularity=", "range_check.action="]:
             f.write('"%s"\n' % w.replace('"', '\\"'))
     with open(os.path.join(DICTS, "grid.dict"), "w") as f:
         for w in ["model:", "arch:", "set:", "eval:", "data:", "calib:", "protect:", "rates:", "trials:",
                   "batch:", "trials_per_task:", "drop:", "run:", "timeout_s:", "plots:", "rate:",
                   "heatmap:", "sweep:", "zip:", "none", "vote", "tmr", "crossbar.rows:", "adc.bits:",
+                  "range", "clip", "vote+range", "clip+vote", "quant.clip:", "quant.clip_value:", "sigma",
+                  "range_check.margin:", "range_check.granularity:", "protection.scheme:",
                   "[", "]", "{", "}", "- ", "100000", "-1", "1e300"]:
             f.write('"%s"\n' % w)
     with open(os.path.join(DICTS, "model.dict"), "w") as f:

@@ -220,13 +220,19 @@ class parser {
         g.protect = list(x, key);
         std::set<std::string> names;
         for (const auto& p : g.protect) {
+          // The name alone: whether a point's quant.clip allows 'clip' depends on the point's
+          // architecture (set, sweep), checked for every point before work (preflight).
           arch_spec probe;
+          probe.quant.clip = clip_mode::sigma;
+          probe.quant.clip_value = 3;
           try {
             apply_scheme(probe, p);
           } catch (const error& e) {
             fail("key '" + key + "': " + e.what());
           }
-          if (!names.insert(p).second) fail("key '" + key + "': '" + p + "' is listed twice");
+          const std::string c = probe.scheme_name();
+          if (!names.insert(c).second)
+            fail("key '" + key + "': '" + p + "' names scheme '" + c + "' a second time");
         }
       } else if (k == "rates") {
         std::vector<double> r;

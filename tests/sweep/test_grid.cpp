@@ -59,6 +59,21 @@ TEST_CASE("overrides put the fixed keys first, and paths resolve against the gri
   CHECK(none.data == "fashion-mnist:1000");  // data specs of the package are not paths
 }
 
+TEST_CASE("schemes with clip are left to the points' quant.clip", "[sweep][grid]") {
+  // The grid alone cannot know whether a point clips (set, sweep or the base architecture
+  // may set quant.clip): the parser checks the names, preflight checks every point.
+  const auto g = sweep::parse_grid(
+      "model: m\narch: a.yaml\nset: {quant.clip: sigma, quant.clip_value: 3}\n"
+      "eval: {rates: [0.1], protect: [none, clip+vote, vote+range]}\n",
+      "g.yaml");
+  CHECK(g.protect == std::vector<std::string>{"none", "clip+vote", "vote+range"});
+  const auto h = sweep::parse_grid(
+      "model: m\narch: a.yaml\neval: {rates: [0.1], protect: [clip+tmr]}\n"
+      "sweep: {quant.clip: [percentile, sigma], quant.clip_value: [3]}\n",
+      "g.yaml");
+  CHECK(h.points() == 2);
+}
+
 TEST_CASE("bad grids are refused with one line naming the file and key", "[sweep][grid]") {
   auto bad = [](const std::string& text, const std::string& msg) {
     CAPTURE(text);
@@ -77,6 +92,9 @@ TEST_CASE("bad grids are refused with one line naming the file and key", "[sweep
   bad("model: m\narch: a\neval: {rates: [0.1, 0.1]}", "listed twice");
   bad("model: m\narch: a\neval: {rates: [0.1], trials: 0}", "key 'eval.trials'");
   bad("model: m\narch: a\neval: {rates: [0.1], protect: [ecc]}", "'ecc' is not one of");
+  bad("model: m\narch: a\neval: {rates: [0.1], protect: [vote+range, range+vote]}",
+      "'range+vote' names scheme 'vote+range' a second time");
+  bad("model: m\narch: a\neval: {rates: [0.1], protect: [vote+tmr]}", "vote+tmr");
   bad("model: m\narch: a\n", "'eval.rates' is missing");
   bad("arch: a\neval: {rates: [0.1]}", "'model' is missing");
   bad("[1, 2]", "expected a mapping");
