@@ -343,18 +343,18 @@ arch_spec arch_spec::parse(const YAML::Node& node, const std::string& origin) {
 void apply_override(YAML::Node& root, const std::string& assignment) {
   size_t eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0)
-    throw error("--set '" + assignment + "': expected key=value");
+    throw error("--set '" + one_line(assignment) + "': expected key=value");
   std::string key = assignment.substr(0, eq);
   std::string value = assignment.substr(eq + 1);
-  if (!schema_keys().count(key)) throw error("--set: unknown key '" + key + "'");
+  if (!schema_keys().count(key)) throw error("--set: unknown key '" + one_line(key) + "'");
   YAML::Node parsed;
   try {
     parsed = YAML::Load(value);
   } catch (const YAML::Exception& e) {
-    throw error("--set " + key + ": cannot parse value '" + value + "'");
+    throw error("--set " + key + ": cannot parse value '" + one_line(value) + "'");
   }
   if (!parsed.IsScalar() && !parsed.IsNull())
-    throw error("--set " + key + ": expected a single value, got '" + value + "'");
+    throw error("--set " + key + ": expected a single value, got '" + one_line(value) + "'");
   if (!root || !root.IsMap()) root = YAML::Node(YAML::NodeType::Map);
   // Walk down, creating maps as needed; yaml-cpp nodes are handles, so assign in place.
   std::vector<std::string> parts;
@@ -373,13 +373,22 @@ void apply_override(YAML::Node& root, const std::string& assignment) {
 }
 
 std::vector<std::string> overrides_from_file(const std::string& path) {
-  std::ifstream f(path);
+  std::ifstream f(path, std::ios::binary);
   if (!f) throw error(path + ": cannot open");
+  std::ostringstream text;
+  text << f.rdbuf();
+  if (f.bad()) throw error(path + ": read error");
+  return overrides_from_text(text.str(), path);
+}
+
+std::vector<std::string> overrides_from_text(const std::string& text, const std::string& path) {
+  require_text(text, path);
   YAML::Node root;
   try {
-    root = YAML::Load(f);
+    root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    throw error(path + ": invalid YAML at line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    throw error(path + ": invalid YAML at line " + std::to_string(e.mark.line + 1) + ": " +
+                one_line(e.msg));
   }
   std::vector<std::string> out;
   if (!root || root.IsNull()) return out;
@@ -396,10 +405,11 @@ std::vector<std::string> overrides_from_file(const std::string& path) {
                           it->second);
       todo.insert(todo.end(), kids.rbegin(), kids.rend());
     } else if (n.IsScalar()) {
-      if (!schema_keys().count(prefix)) throw error(path + ": unknown key '" + prefix + "'");
+      if (!schema_keys().count(prefix))
+        throw error(path + ": unknown key '" + one_line(prefix) + "'");
       out.push_back(prefix + "=" + n.Scalar());
     } else if (!n.IsNull()) {
-      throw error(path + ": key '" + prefix + "': expected a single value");
+      throw error(path + ": key '" + one_line(prefix) + "': expected a single value");
     }
   }
   return out;
@@ -416,7 +426,7 @@ arch_spec arch_spec::load(const std::string& path, const std::vector<std::string
 
 arch_spec arch_spec::load_text(const std::string& text, const std::string& path,
                                const std::vector<std::string>& overrides) {
-  require_utf8(text, path);
+  require_text(text, path);
   YAML::Node root;
   try {
     root = YAML::Load(text);

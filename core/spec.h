@@ -185,4 +185,7 @@ void apply_override(YAML::Node& root, const std::string& assignment);
 /// file order; rramft::error naming the file for unreadable YAML or a value that is a list.
 std::vector<std::string> overrides_from_file(const std::string& path);
 
+/// @brief overrides_from_file() on the fragment's text; @p origin names it in errors.
+std::vector<std::string> overrides_from_text(const std::string& text, const std::string& origin);
+
 }  // namespace rramft

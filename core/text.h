@@ -1,7 +1,8 @@
 #pragma once
 /// @file text.h
-/// @brief Text files (YAML) must be UTF-8: what they hold ends up in JSON results, and a JSON
-/// writer cannot write a string that is not. Checked once when a file is read.
+/// @brief Text files (YAML) must be UTF-8 without stray control characters: what they hold ends
+/// up in JSON results, and a JSON writer cannot write a string that is not UTF-8. Checked once
+/// when a file is read.
 #include <cstddef>
 #include <cstdio>
 #include <string>
@@ -42,13 +43,33 @@ inline size_t invalid_utf8_at(const std::string& s) {
   return std::string::npos;
 }
 
-/// @brief Throws rramft::error "<origin>: not UTF-8 text (byte <i> is 0x..)" if @p text is not.
-inline void require_utf8(const std::string& text, const std::string& origin) {
-  const size_t at = invalid_utf8_at(text);
-  if (at == std::string::npos) return;
-  char hex[8];
-  std::snprintf(hex, sizeof hex, "0x%02x", unsigned(static_cast<unsigned char>(text[at])));
-  throw error(origin + ": not UTF-8 text (byte " + std::to_string(at) + " is " + hex + ")");
+/// @brief Index of the first control character of @p s that YAML does not allow in a file
+/// (anything below 0x20 but tab, line feed and carriage return; 0x7f), or npos.
+inline size_t control_char_at(const std::string& s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) return i;
+  }
+  return std::string::npos;
+}
+
+/// @brief Throws rramft::error "<origin>: not UTF-8 text (byte <i> is 0x..)" if @p text is not
+/// UTF-8, or "<origin>: not text (byte <i> is the control character 0x..)" if it holds a
+/// control character YAML does not allow (yaml-cpp turns a NUL byte followed by N, L, P or _
+/// into bytes that are not UTF-8).
+inline void require_text(const std::string& text, const std::string& origin) {
+  auto hex = [&](size_t at) {
+    char h[8];
+    std::snprintf(h, sizeof h, "0x%02x", unsigned(static_cast<unsigned char>(text[at])));
+    return std::string(h);
+  };
+  size_t at = invalid_utf8_at(text);
+  if (at != std::string::npos)
+    throw error(origin + ": not UTF-8 text (byte " + std::to_string(at) + " is " + hex(at) + ")");
+  at = control_char_at(text);
+  if (at != std::string::npos)
+    throw error(origin + ": not text (byte " + std::to_string(at) + " is the control character " +
+                hex(at) + ")");
 }
 
 }  // namespace rramft

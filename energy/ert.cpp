@@ -56,7 +56,7 @@ table table::load(const std::string& path) {
 }
 
 table table::parse_text(const std::string& text, const std::string& path) {
-  require_utf8(text, path);
+  require_text(text, path);
   YAML::Node root;
   try {
     root = YAML::Load(text);

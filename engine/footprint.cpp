@@ -16,7 +16,7 @@ namespace {
 /// Float products of one image, counting what passes through.
 class shape_backend : public models::linear_backend {
  public:
-  explicit shape_backend(const models::model& m) : fb_(m), shape_{} {
+  explicit shape_backend(const models::model& m) : shape_{}, fb_(m) {
     shape_.vectors.assign(m.layers.size(), 0.0);
   }
   void linear(size_t layer, const float* x, int n, float* y) override {

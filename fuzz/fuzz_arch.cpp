@@ -1,6 +1,8 @@
 /// @file fuzz_arch.cpp
-/// @brief The architecture YAML with --set overrides (core/spec.cpp). Input: the YAML, then
-/// optionally the line "#set#" followed by one override (key=value) per line.
+/// @brief The architecture YAML with --set and --set-from overrides (core/spec.cpp). Input: the
+/// YAML, then optionally the line "#set#" followed by one override (key=value) per line, then
+/// optionally the line "#set-from#" followed by a --set-from fragment, whose overrides come
+/// before the --set lines (as rramft run applies them).
 /// A spec that is accepted must survive its own arch.yaml: to_yaml() parsed again gives the
 /// same spec, which is what makes a result folder reproducible from its arch.yaml.
 #include <sstream>
@@ -12,8 +14,14 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace rramft;
   const auto parts = fuzz::split(data, size, "\n#set#\n");
-  const std::string &yaml = parts.first, &sets_text = parts.second;
+  const std::string& yaml = parts.first;
+  const auto rest = fuzz::split(reinterpret_cast<const uint8_t*>(parts.second.data()),
+                                parts.second.size(), "\n#set-from#\n");
+  const std::string &sets_text = rest.first, &fragment = rest.second;
   std::vector<std::string> sets;
+  if (!fragment.empty() &&
+      !fuzz::accepts([&] { sets = overrides_from_text(fragment, "fuzz_set_from.yaml"); }))
+    return 0;
   std::istringstream ss(sets_text);
   for (std::string line; std::getline(ss, line);) sets.push_back(line);
   arch_spec a;

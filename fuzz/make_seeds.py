@@ -130,6 +130,9 @@ def seeds_arch():
     write("arch", "empty", "")
     write("arch", "sets", "crossbar:\n  rows: 64\n#set#\nadc.bits=6\nprotection.scheme=tmr\n"
                           "fault.sa0_to_sa1=1.75:9.04\nseed=12345\n")
+    write("arch", "set_from", "crossbar:\n  rows: 128\n#set#\nadc.bits=7\n#set-from#\n"
+                              "# rramft rtl-timing\ntiming:\n  vote_cycles: 4\n  vote_ii: 1\n"
+                              "  opc_cycles: 2\nprotection:\n  candidates: 5\n")
     write("arch", "flow", "{crossbar: {rows: 256, cols: 256}, cell_bits: 2, dac: {bits: 2}, "
                           "fault: {rate: 1e-3, scope: msb}, protection: {candidates: 5}}\n")
     # The schemes of issue 8: combined names, range restriction (quant.clip), range checks.
@@ -180,7 +183,7 @@ def dicts():
     with open(os.path.join(DICTS, "arch.dict"), "w") as f:
         for k in sorted(keys):
             f.write('"%s:"\n' % k)
-        for w in ["#set#", "=", "true", "false", "null", "1e9", "-1", "{", "}", "[", "]", "&a", "*a", "!!str",
+        for w in ["#set#", "#set-from#", "=", "true", "false", "null", "1e9", "-1", "{", "}", "[", "]", "&a", "*a", "!!str",
                   "+", "none", "vote", "tmr", "range", "clip", "vote+range", "tmr+range", "clip+vote",
                   "percentile", "sigma", "clamp", "zero", "layer", "output", "msb", "all",
                   "protection.scheme=", "quant.clip=", "quant.clip_value=", "range_check.margin=",

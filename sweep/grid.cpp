@@ -25,7 +25,7 @@ class parser {
       : origin_(std::move(origin)), base_(std::move(base_dir)) {}
 
   grid parse(const std::string& text) {
-    require_utf8(text, origin_);
+    require_text(text, origin_);
     YAML::Node root;
     try {
       root = YAML::Load(text);
