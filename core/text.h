@@ -55,8 +55,8 @@ inline size_t control_char_at(const std::string& s) {
 
 /// @brief Throws rramft::error "<origin>: not UTF-8 text (byte <i> is 0x..)" if @p text is not
 /// UTF-8, or "<origin>: not text (byte <i> is the control character 0x..)" if it holds a
-/// control character YAML does not allow (yaml-cpp turns a NUL byte followed by N, L, P or _
-/// into bytes that are not UTF-8).
+/// control character YAML does not allow (yaml-cpp reads a NUL byte in a plain value as a
+/// backslash, and its escapes \\N and \\_ as lone bytes 0x85 and 0xa0, which are not UTF-8).
 inline void require_text(const std::string& text, const std::string& origin) {
   auto hex = [&](size_t at) {
     char h[8];
