@@ -3,6 +3,7 @@
 /// @brief Text files (YAML) must be UTF-8 without stray control characters: what they hold ends
 /// up in JSON results, and a JSON writer cannot write a string that is not UTF-8. Checked once
 /// when a file is read.
+#include <boost/locale/utf.hpp>
 #include <cstddef>
 #include <cstdio>
 #include <string>
@@ -11,34 +12,15 @@
 
 namespace rramft {
 
-/// @brief Index of the first byte of @p s that is not part of well-formed UTF-8, or npos.
+/// @brief Index of the first byte of @p s that is not part of well-formed UTF-8 (Boost.Locale's
+/// decoder: no overlong forms, surrogates, code points above U+10FFFF or cut sequences), or npos.
 inline size_t invalid_utf8_at(const std::string& s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const size_t n = s.size();
-  for (size_t i = 0; i < n;) {
-    const unsigned char c = p[i];
-    size_t len = 0;
-    unsigned lo = 0x80, hi = 0xbf;  // allowed range of the second byte
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if (c >= 0xc2 && c <= 0xdf) {
-      len = 2;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      len = 3;
-      if (c == 0xe0) lo = 0xa0;  // no overlong forms
-      if (c == 0xed) hi = 0x9f;  // no surrogates
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      len = 4;
-      if (c == 0xf0) lo = 0x90;
-      if (c == 0xf4) hi = 0x8f;  // nothing above U+10FFFF
-    } else {
-      return i;
-    }
-    if (i + len > n || p[i + 1] < lo || p[i + 1] > hi) return i;
-    for (size_t k = 2; k < len; ++k)
-      if (p[i + k] < 0x80 || p[i + k] > 0xbf) return i;
-    i += len;
+  using utf = boost::locale::utf::utf_traits<char>;
+  for (auto p = s.begin(); p != s.end();) {
+    const auto start = p;
+    const boost::locale::utf::code_point c = utf::decode(p, s.end());
+    if (c == boost::locale::utf::illegal || c == boost::locale::utf::incomplete)
+      return size_t(start - s.begin());
   }
   return std::string::npos;
 }
