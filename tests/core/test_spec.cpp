@@ -79,17 +79,17 @@ TEST_CASE("bad architecture input gets one line naming the key", "[spec][bad-inp
 TEST_CASE("text checks name the first byte that is not UTF-8 or a forbidden control character",
           "[spec][text]") {
   // Well-formed: ASCII, 2-, 3- and 4-byte forms at the edges of Unicode's Table 3-7.
-  for (const std::string ok : {"plain", "\xc2\x80", "\xdf\xbf", "\xe0\xa0\x80", "\xed\x9f\xbf",
-                               "\xee\x80\x80", "\xef\xbf\xbf", "\xf0\x90\x80\x80",
-                               "\xf4\x8f\xbf\xbf", "tab\tand\r\nlines"}) {
+  for (const std::string ok :
+       {"plain", "\xc2\x80", "\xdf\xbf", "\xe0\xa0\x80", "\xed\x9f\xbf", "\xee\x80\x80",
+        "\xef\xbf\xbf", "\xf0\x90\x80\x80", "\xf4\x8f\xbf\xbf", "tab\tand\r\nlines"}) {
     CHECK(invalid_utf8_at(ok) == std::string::npos);
     CHECK(control_char_at(ok) == std::string::npos);
     CHECK_NOTHROW(require_text(ok, "f.yaml"));
   }
   // Ill-formed, each after a 2-byte prefix "ab": the index is that of the offending lead byte.
-  for (const std::string bad : {"\x80", "\xc0\xaf", "\xc1\xbf", "\xe0\x9f\xbf", "\xed\xa0\x80",
-                                "\xf0\x8f\xbf\xbf", "\xf4\x90\x80\x80", "\xf5\x80\x80\x80",
-                                "\xff", "\xe2\x82", "\xc3"}) {
+  for (const std::string bad :
+       {"\x80", "\xc0\xaf", "\xc1\xbf", "\xe0\x9f\xbf", "\xed\xa0\x80", "\xf0\x8f\xbf\xbf",
+        "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xff", "\xe2\x82", "\xc3"}) {
     CHECK(invalid_utf8_at("ab" + bad) == 2);
     CHECK_THROWS_WITH(require_text("ab" + bad, "f.yaml"),
                       Catch::Matchers::StartsWith("f.yaml: not UTF-8 text (byte 2 is 0x"));
