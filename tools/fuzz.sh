@@ -5,6 +5,8 @@
 # copy it into fuzz/regressions/TARGET/ (ctest's fuzz_replay:TARGET runs it from then on).
 # usage: tools/fuzz.sh [SECONDS] [TARGET...]     e.g. tools/fuzz.sh 3600 model   (a long run)
 # Extra libFuzzer flags: FUZZ_FLAGS="-jobs=2 -workers=2" tools/fuzz.sh 3600
+# FUZZ_SEED=N fixes libFuzzer's random seed (CI: 1, so that a CI run explores the same inputs
+# each time and a finding can be reproduced); unset, every run explores new ones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
@@ -28,7 +30,8 @@ for t in "${targets[@]}"; do
   # Limits: 10 s per input is a hang; 2 GiB of memory or a single 1 GiB allocation is a bug.
   # shellcheck disable=SC2086
   if ! build-fuzz/fuzz/fuzz_"$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-      -malloc_limit_mb=1024 -print_final_stats=1 -artifact_prefix="$artifacts" "${dict[@]}" \
+      -malloc_limit_mb=1024 -print_final_stats=1 -seed="${FUZZ_SEED:-0}" \
+      -artifact_prefix="$artifacts" "${dict[@]}" \
       ${FUZZ_FLAGS:-} "$corpus" "fuzz/corpus/$t" >"build-fuzz/$t.log" 2>&1; then
     tail -n 60 "build-fuzz/$t.log"
     echo "fuzz: $t FAILED; input(s) in $artifacts (log build-fuzz/$t.log)"
