@@ -3,23 +3,20 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <boost/program_options.hpp>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 #include <string>
 #include <vector>
 
-#include "apps/output.h"
+#include "apps/cli.h"
 #include "core/error.h"
+#include "core/output.h"
 #include "engine/evaluate.h"
 #include "engine/footprint.h"
 #include "models/idx.h"
 #include "models/model.h"
-
-namespace po = boost::program_options;
 
 namespace rramft::app {
 
@@ -55,61 +52,45 @@ std::vector<double> parse_rates(const std::string& s) {
 
 /// The accuracy-vs-failure-rate picture, in the manner of the paper's Figure 7.
 void plot(const engine::eval_report& rep, const std::string& dir) {
-  const std::string gp = dir + "/accuracy.gp";
+  const std::string gp = dir + "/accuracy.gp", png = dir + "/accuracy.png";
+  const std::string csv = gnuplot_quoted(dir + "/accuracy.csv");
   write_atomically(gp, [&](std::ostream& o) {
     o << "set terminal pngcairo size 900,600 font 'sans,11'\n"
-      << "set output '" << dir << "/accuracy.png.tmp'\n"
+      << "set output " << gnuplot_quoted(png + ".tmp") << "\n"
       << "set datafile separator ','\n"
-      << "set title 'Accuracy under stuck-at faults: " << rep.model << " (" << rep.trials
-      << " chips per point, 95% CI)' noenhanced\n"
+      << "set title "
+      << gnuplot_quoted("Accuracy under stuck-at faults: " + rep.model + " (" +
+                        std::to_string(rep.trials) + " chips per point, 95% CI)")
+      << " noenhanced\n"
       << "set xlabel 'cell failure rate (%)'\nset ylabel 'accuracy (%)'\n"
       << "set logscale x\nset grid\nset key bottom left\nset yrange [0:100]\n"
       << "plot ";
     bool first = true;
     for (const auto& s : rep.schemes) {
-      o << (first ? "" : ", ") << "'" << dir << "/accuracy.csv' using ($2*100):(strcol(1) eq '"
-        << s.protect << "' ? $3*100 : 1/0):($5*100):($6*100) with yerrorlines lw 2 title '"
-        << s.protect << " (fault-free " << std::round(s.fault_free * 1000) / 10 << "%)'";
+      o << (first ? "" : ", ") << csv << " using ($2*100):(strcol(1) eq '" << s.protect
+        << "' ? $3*100 : 1/0):($5*100):($6*100) with yerrorlines lw 2 title '" << s.protect
+        << " (fault-free " << std::round(s.fault_free * 1000) / 10 << "%)'";
       first = false;
     }
     o << ", " << rep.float_acc * 100 << " with lines dt 2 lc 'gray' title 'float "
       << std::round(rep.float_acc * 1000) / 10 << "%'\n";
   });
-  const std::string cmd = "gnuplot " + gp + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  if (p) {
-    char buf[512];
-    while (fgets(buf, sizeof buf, p)) out += buf;
-  }
-  const int rc = p ? pclose(p) : -1;
-  if (rc != 0) {
-    std::remove((dir + "/accuracy.png.tmp").c_str());
-    std::cerr << "rramft: warning: gnuplot failed, accuracy.png not written (install gnuplot-nox): "
-              << out.substr(0, out.find('\n')) << "\n";
-    return;
-  }
-  if (std::rename((dir + "/accuracy.png.tmp").c_str(), (dir + "/accuracy.png").c_str()) != 0) {
-    std::remove((dir + "/accuracy.png.tmp").c_str());
-    std::cerr << "rramft: warning: accuracy.png not written (gnuplot made no picture)\n";
-  }
+  render_gnuplot(gp, png);
 }
 
 }  // namespace
 
 int cmd_eval(int argc, char** argv) {
-  std::string model_dir, arch_file, out_dir, data_spec = "fashion-mnist", rates_s,
-                                             protect_s = "none,vote",
-                                             calib_spec = "fashion-mnist-train:1000";
-  std::vector<std::string> sets;
+  arch_args arch_a;
+  std::string model_dir, out_dir, data_spec = "fashion-mnist", rates_s, protect_s = "none,vote",
+                                  calib_spec = "fashion-mnist-train:1000";
   int trials = 10, batch = 500;
   po::options_description opts("rramft eval options");
   opts.add_options()("help,h", "show this help")("model", po::value(&model_dir)->required(),
-                                                 "model folder (config.json + model.safetensors)")(
-      "arch", po::value(&arch_file)->required(), "architecture YAML")(
-      "set", po::value(&sets)->composing(), "override an architecture key (repeatable)")(
-      "data", po::value(&data_spec),
-      "fashion-mnist[:N] (default: all 10,000 test images), or DIR[:N]")(
+                                                 "model folder (config.json + model.safetensors)");
+  arch_a.add_to(opts);
+  opts.add_options()("data", po::value(&data_spec),
+                     "fashion-mnist[:N] (default: all 10,000 test images), or DIR[:N]")(
       "rates", po::value(&rates_s)->required(),
       "comma-separated cell failure rates, e.g. 1e-4,5e-4,1e-3")(
       "trials", po::value(&trials), "chips (fault maps) per point (default 10)")(
@@ -122,20 +103,11 @@ int cmd_eval(int argc, char** argv) {
                                    "images per forward pass (default 500)")(
       "out", po::value(&out_dir)->required(), "output folder");
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, opts), vm);
-    if (vm.count("help")) {
-      std::cout << opts;
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw error(std::string("eval: ") + e.what());
-  }
+  if (!parse_command("eval", argc, argv, opts, vm)) return 0;
   if (trials < 1 || trials > 100000)
     throw error("--trials: " + std::to_string(trials) + " is not in 1..100000");
   if (batch < 1) throw error("--batch must be positive");
-  const arch_spec arch = arch_spec::load(arch_file, sets);
+  const arch_spec arch = arch_a.load();
   engine::eval_options opt;
   opt.rates = parse_rates(rates_s);
   opt.protect = split(protect_s, "--protect");
@@ -184,8 +156,9 @@ int cmd_eval(int argc, char** argv) {
   if (tty) std::cerr << "\n";
 
   make_dir(out_dir);
-  write_atomically(out_dir + "/accuracy.json",
-                   [&](std::ostream& o) { o << rep.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n"; });
+  write_atomically(out_dir + "/accuracy.json", [&](std::ostream& o) {
+    o << rep.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  });
   write_atomically(out_dir + "/accuracy.csv", [&](std::ostream& o) { o << rep.to_csv(); });
   write_atomically(out_dir + "/arch.yaml", [&](std::ostream& o) {
     YAML::Emitter e;

@@ -1,18 +1,16 @@
 /// `rramft map`: maps a model onto the configured chip, writes mapping.json, the effective
 /// architecture (arch.yaml) and the occupancy picture, and prints a summary table.
-#include <boost/program_options.hpp>
 #include <cstdio>
 #include <iostream>
 #include <string>
 #include <vector>
 
-#include "apps/output.h"
+#include "apps/cli.h"
 #include "core/error.h"
+#include "core/output.h"
 #include "mapping/mapping.h"
 #include "mapping/occupancy.h"
 #include "models/model.h"
-
-namespace po = boost::program_options;
 
 namespace rramft::app {
 
@@ -48,36 +46,27 @@ void print_mapping_summary(const mapping::chip_mapping& cm, std::ostream& os) {
 }
 
 int cmd_map(int argc, char** argv) {
-  std::string model_dir, arch_file, out_dir;
-  std::vector<std::string> sets;
+  arch_args arch_a;
+  std::string model_dir, out_dir;
   bool strict = false;
   po::options_description opts("rramft map options");
   opts.add_options()("help,h", "show this help")("model", po::value(&model_dir)->required(),
-                                                 "model folder (config.json + model.safetensors)")(
-      "arch", po::value(&arch_file)->required(), "architecture YAML (configs/default.yaml)")(
-      "set", po::value(&sets)->composing(),
-      "override an architecture key: --set adc.bits=6 (repeatable)")(
-      "strict", po::bool_switch(&strict), "fail if a layer's copies do not fit in pruned space")(
+                                                 "model folder (config.json + model.safetensors)");
+  arch_a.add_to(opts, "architecture YAML (configs/default.yaml)");
+  opts.add_options()("strict", po::bool_switch(&strict),
+                     "fail if a layer's copies do not fit in pruned space")(
       "out", po::value(&out_dir)->required(), "output folder");
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, opts), vm);
-    if (vm.count("help")) {
-      std::cout << opts;
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw error(std::string("map: ") + e.what());
-  }
-  if (strict) sets.push_back("mapping.strict=true");
-  const arch_spec arch = arch_spec::load(arch_file, sets);
+  if (!parse_command("map", argc, argv, opts, vm)) return 0;
+  const arch_spec arch = arch_a.load(strict ? std::vector<std::string>{"mapping.strict=true"}
+                                            : std::vector<std::string>{});
   const models::model m = models::load_model(model_dir);
   const mapping::chip_mapping cm = mapping::map_model(m, arch);
 
   make_dir(out_dir);
-  write_atomically(out_dir + "/mapping.json",
-                   [&](std::ostream& o) { o << cm.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n"; });
+  write_atomically(out_dir + "/mapping.json", [&](std::ostream& o) {
+    o << cm.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  });
   write_atomically(out_dir + "/arch.yaml", [&](std::ostream& o) {
     YAML::Emitter e;
     e << arch.to_yaml();

@@ -1,15 +1,15 @@
 /// `rramft rtl-timing`: measures the latency and initiation interval of the verilated RTL of the
 /// OPC and the voting unit (for the architecture's T) and writes them as a YAML fragment of
 /// timing keys, which `rramft run --set-from FILE` applies to the TLM model.
-#include <boost/program_options.hpp>
 #include <cstdio>
 #include <iostream>
 #include <string>
 #include <systemc>
 #include <vector>
 
-#include "apps/output.h"
+#include "apps/cli.h"
 #include "core/error.h"
+#include "core/output.h"
 #include "core/spec.h"
 #include "testbenches/simulate.h"
 #ifdef RRAMFT_HAVE_RTL
@@ -17,8 +17,6 @@
 
 #include "rtl/cosim.h"
 #endif
-
-namespace po = boost::program_options;
 
 namespace rramft::app {
 
@@ -48,32 +46,16 @@ struct timing_bench : sc_core::sc_module {
 #endif
 
 int cmd_rtl_timing(int argc, char** argv) {
-  std::string arch_file, out;
-  std::vector<std::string> sets, set_from;
+  arch_args arch_a;
+  std::string out;
   po::options_description opts("rramft rtl-timing options");
-  opts.add_options()("help,h", "show this help")(
-      "arch", po::value(&arch_file)->required(),
-      "architecture YAML (its protection scheme and T choose the voting unit's RTL)")(
-      "set", po::value(&sets)->composing(), "override an architecture key (repeatable)")(
-      "set-from", po::value(&set_from)->composing(),
-      "apply every key of a YAML fragment as --set, before the --set options (repeatable)")(
-      "out", po::value(&out)->required(), "YAML file to write (timing keys)");
+  opts.add_options()("help,h", "show this help");
+  arch_a.add_to(opts,
+                "architecture YAML (its protection scheme and T choose the voting unit's RTL)");
+  opts.add_options()("out", po::value(&out)->required(), "YAML file to write (timing keys)");
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, opts), vm);
-    if (vm.count("help")) {
-      std::cout << opts;
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw error(std::string("rtl-timing: ") + e.what());
-  }
-  std::vector<std::string> all;
-  for (const auto& f : set_from)
-    for (auto& a : overrides_from_file(f)) all.push_back(std::move(a));
-  all.insert(all.end(), sets.begin(), sets.end());
-  const arch_spec arch = arch_spec::load(arch_file, all);
+  if (!parse_command("rtl-timing", argc, argv, opts, vm)) return 0;
+  const arch_spec arch = arch_a.load();
 #ifndef RRAMFT_HAVE_RTL
   (void)arch;
   throw error(

@@ -2,7 +2,6 @@
 /// CPU-like driver, the accelerator); reports cycles, latency, energy by component and layer,
 /// area, the predicted classes, and what the protection costs against none on the same chip.
 #include <algorithm>
-#include <boost/program_options.hpp>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -19,8 +18,9 @@
 #include <systemc>
 #include <vector>
 
-#include "apps/output.h"
+#include "apps/cli.h"
 #include "core/error.h"
+#include "core/output.h"
 #include "energy/ert.h"
 #include "engine/evaluate.h"
 #include "engine/footprint.h"
@@ -37,15 +37,14 @@
 #include "rtl/cosim.h"
 #endif
 
-namespace po = boost::program_options;
-
 namespace rramft::app {
 
 namespace {
 
 struct run_options {
-  std::string model_dir, arch_file, out_dir, data_spec = "fashion-mnist:10", protect, rtl;
-  std::vector<std::string> sets, set_from;
+  arch_args arch;                 ///< --arch, --set, --set-from
+  std::vector<std::string> sets;  ///< keys the other options set, after --set
+  std::string model_dir, out_dir, data_spec = "fashion-mnist:10", protect, rtl;
   bool rtl_vcd = false;  ///< rtl.vcd: the co-simulated RTL's own signals
   double fault_rate = -1;
   long long seed = -1;
@@ -148,31 +147,21 @@ void plot_energy(const sc::run_report& rep, const std::string& dir) {
       f << "\n";
     }
   });
-  write_atomically(dir + "/energy.gp", [&](std::ostream& f) {
-    f << "set terminal pngcairo size 1100,600 font 'sans,10'\nset output '" << dir
-      << "/energy.png.tmp'\n"
+  const std::string gp = dir + "/energy.gp", png = dir + "/energy.png";
+  write_atomically(gp, [&](std::ostream& f) {
+    f << "set terminal pngcairo size 1100,600 font 'sans,10'\nset output "
+      << gnuplot_quoted(png + ".tmp") << "\n"
       << "set datafile separator ','\nset style data histograms\nset style histogram rowstacked\n"
       << "set style fill solid 0.85 border -1\nset boxwidth 0.75\nset key outside right\n"
       << "set ylabel 'energy (nJ, all images)'\nset title 'Dynamic energy by layer and component' "
          "noenhanced\n"
       << "set xtics rotate by -45 noenhanced\nset grid ytics\n";
-    const char* colours[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
-                             "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#e7ba52"};
-    for (int i = 0; i < 12; ++i)
-      f << "set linetype " << i + 1 << " lc rgb '" << colours[i] << "'\n";
-    f << "plot for [i=2:" << comps.size() + 1 << "] '" << dir
-      << "/energy_layers.csv' using i:xtic(1) title columnheader(i) lt (i-1)\n";
+    for (int i = 0; i < plot_colour_count; ++i)
+      f << "set linetype " << i + 1 << " lc rgb '" << plot_colours[i] << "'\n";
+    f << "plot for [i=2:" << comps.size() + 1 << "] " << gnuplot_quoted(dir + "/energy_layers.csv")
+      << " using i:xtic(1) title columnheader(i) lt (i-1)\n";
   });
-  const int rc = std::system(("gnuplot '" + dir + "/energy.gp' > /dev/null 2>&1").c_str());
-  if (rc != 0) {
-    std::remove((dir + "/energy.png.tmp").c_str());
-    std::cerr << "rramft: warning: gnuplot failed, energy.png not written (install gnuplot-nox)\n";
-    return;
-  }
-  if (std::rename((dir + "/energy.png.tmp").c_str(), (dir + "/energy.png").c_str()) != 0) {
-    std::remove((dir + "/energy.png.tmp").c_str());
-    std::cerr << "rramft: warning: energy.png not written (gnuplot made no picture)\n";
-  }
+  render_gnuplot(gp, png);
 }
 
 }  // namespace
@@ -181,13 +170,10 @@ int cmd_run(int argc, char** argv) {
   run_options o;
   po::options_description opts("rramft run options");
   opts.add_options()("help,h", "show this help")("model", po::value(&o.model_dir)->required(),
-                                                 "model folder")(
-      "arch", po::value(&o.arch_file)->required(), "architecture YAML")(
-      "set", po::value(&o.sets)->composing(), "override an architecture key (repeatable)")(
-      "set-from", po::value(&o.set_from)->composing(),
-      "apply every key of a YAML fragment as --set, before the --set options (repeatable); "
-      "e.g. the timing file rramft rtl-timing writes")(
-      "data", po::value(&o.data_spec), "fashion-mnist[:N] (default fashion-mnist:10)")(
+                                                 "model folder");
+  o.arch.add_to(opts);
+  opts.add_options()("data", po::value(&o.data_spec),
+                     "fashion-mnist[:N] (default fashion-mnist:10)")(
       "fault-rate", po::value(&o.fault_rate), "stuck-at cell rate (sets fault.rate)")(
       "seed", po::value(&o.seed), "chip seed (sets seed)")(
       "protect", po::value(&o.protect), "none|vote|tmr, +range, +clip (sets protection.scheme)")(
@@ -211,24 +197,7 @@ int cmd_run(int argc, char** argv) {
       "rtl-vcd", po::bool_switch(&o.rtl_vcd),
       "write rtl.vcd: the co-simulated RTL's own signals, on its own cycle time base (GTKWave)");
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, opts), vm);
-    if (vm.count("help")) {
-      std::cout << opts;
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw error(std::string("run: ") + e.what());
-  }
-  {
-    // --set-from files first, so that --set wins; then the options that set keys.
-    std::vector<std::string> sets;
-    for (const auto& f : o.set_from)
-      for (auto& a : overrides_from_file(f)) sets.push_back(std::move(a));
-    sets.insert(sets.end(), o.sets.begin(), o.sets.end());
-    o.sets = std::move(sets);
-  }
+  if (!parse_command("run", argc, argv, opts, vm)) return 0;
   if (vm.count("rtl")) {
     std::stringstream ss(o.rtl);
     for (std::string b; std::getline(ss, b, ',');) {
@@ -248,13 +217,13 @@ int cmd_run(int argc, char** argv) {
 #endif
   if (vm.count("bin-ns") && !(o.bin_ns > 0 && std::isfinite(o.bin_ns)))
     throw error("--bin-ns: expected a positive width in ns");
-  const arch_spec arch = arch_spec::load(o.arch_file, o.sets);
+  const arch_spec arch = o.arch.load(o.sets);
   if (o.rtl_vcd && !arch.rtl.vote && !arch.rtl.opc)
     throw error("--rtl-vcd: no block is co-simulated (add --rtl vote,opc)");
 #ifdef RRAMFT_HAVE_RTL
   if (o.rtl_vcd) rtl::enable_tracing();  // before the verilated models exist
 #endif
-  const energy::table ert = energy::table::load(arch_dir(o.arch_file) + "/" + arch.energy_table);
+  const energy::table ert = energy::table::load(arch_dir(o.arch.file) + "/" + arch.energy_table);
   const models::model m = models::load_model(o.model_dir);
   const models::image_set data = models::load_dataset(o.data_spec);
   const models::network net(m);
@@ -363,8 +332,9 @@ int cmd_run(int argc, char** argv) {
   const nlohmann::json trace_json =
       spans ? traces::chrome_trace(*top.i_acc, *spans, ert, arch) : nlohmann::json();
   make_dir(o.out_dir);
-  write_atomically(o.out_dir + "/report.json",
-                   [&](std::ostream& f) { f << rep.json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n"; });
+  write_atomically(o.out_dir + "/report.json", [&](std::ostream& f) {
+    f << rep.json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  });
   write_atomically(o.out_dir + "/arch.yaml", [&](std::ostream& f) {
     YAML::Emitter e;
     e << arch.to_yaml();

@@ -2,15 +2,13 @@
 /// work); under mpirun the points and their trials are spread over the ranks.
 #include <unistd.h>
 
-#include <boost/program_options.hpp>
 #include <climits>
 #include <iostream>
 #include <string>
 
+#include "apps/cli.h"
 #include "core/error.h"
 #include "sweep/sweep.h"
-
-namespace po = boost::program_options;
 
 namespace rramft::app {
 
@@ -39,16 +37,7 @@ int cmd_sweep(int argc, char** argv, char* program) {
       "threads", po::value(&o.threads),
       "engine threads per rank (default: cores / ranks on the host)");
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, opts), vm);
-    if (vm.count("help")) {
-      std::cout << opts;
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw error(std::string("sweep: ") + e.what());
-  }
+  if (!parse_command("sweep", argc, argv, opts, vm)) return 0;
   if (o.threads < 0 || o.threads > 4096) throw error("--threads: expected 0..4096");
   o.exe = self_exe(program);
   return sweep::run(argc, argv, o);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/output.h"
 
 namespace rramft::mapping {
 
@@ -312,28 +313,6 @@ void mark_swatch(std::ostream& o, double x, double y, const std::string& cls,
   text(o, x + 18, y, "lg", label);
 }
 
-void write_file(const std::string& path, const std::string& content) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw error("cannot open '" + tmp + "' to write the occupancy picture");
-    f.write(content.data(), std::streamsize(content.size()));
-    f.close();
-    if (!f) {
-      std::error_code ec;
-      std::filesystem::remove(tmp, ec);
-      throw error("cannot write the occupancy picture '" + tmp + "' (disk full?)");
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::error_code ignore;
-    std::filesystem::remove(tmp, ignore);
-    throw error("cannot rename '" + tmp + "' to '" + path + "': " + ec.message());
-  }
-}
-
 }  // namespace
 
 void write_occupancy_svg(const chip_mapping& cm, const fault_map& chip, const std::string& path) {
@@ -452,8 +431,8 @@ void write_occupancy_svg(const chip_mapping& cm, const fault_map& chip, const st
     else if (!chip.any())
       t << " No faults on this chip (fault.rate = 0).";
     if (st.xbars_unscanned > 0)
-      t << " <tspan class=\"warn\">Fault scan capped at " << kMaxCellsScanned << " cells: "
-        << st.xbars_unscanned << " drawn crossbars without fault marks.</tspan>";
+      t << " <tspan class=\"warn\">Fault scan capped at " << kMaxCellsScanned
+        << " cells: " << st.xbars_unscanned << " drawn crossbars without fault marks.</tspan>";
     text(o, kMargin, ly, "note", t.str());
   }
   o << "<line class=\"sep\" x1=\"" << num(kMargin) << "\" x2=\"" << num(width - kMargin)
@@ -461,7 +440,7 @@ void write_occupancy_svg(const chip_mapping& cm, const fault_map& chip, const st
     << "\"/>\n";
 
   o << body.str() << "</svg>\n";
-  write_file(path, o.str());
+  write_atomically(path, o.str());
 }
 
 }  // namespace rramft::mapping

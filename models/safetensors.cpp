@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "core/memory.h"
+#include "core/output.h"
 #include "models/model.h"
 
 namespace rramft::models {
@@ -363,23 +364,7 @@ void save_safetensors(const std::string& path, const std::vector<tensor>& tensor
       for (int i = 0; i < 4; ++i) out += static_cast<char>((b >> (8 * i)) & 0xff);
     }
 
-  // Under a temporary name, renamed into place once complete: never a half-written model.
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw error(path + ": cannot open for writing");
-    f.write(out.data(), static_cast<std::streamsize>(out.size()));
-    f.flush();
-    if (!f) {
-      f.close();
-      std::remove(tmp.c_str());
-      throw error(path + ": write failed");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw error(path + ": cannot rename into place");
-  }
+  write_atomically(path, out);  // never a half-written model
 }
 
 }  // namespace rramft::models

@@ -10,51 +10,12 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/output.h"
 #include "sweep/results.h"
 
 namespace rramft::sweep {
 
 namespace {
-
-const char* colours[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
-                         "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#e7ba52"};
-
-/// Runs gnuplot on @p script, which writes @p png + ".tmp"; renames it into place.
-bool gnuplot(const std::string& script, const std::string& png) {
-  const std::string cmd = "gnuplot '" + script + "' 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  if (p) {
-    char buf[512];
-    while (fgets(buf, sizeof buf, p)) out += buf;
-  }
-  const int rc = p ? pclose(p) : -1;
-  std::error_code ec;
-  if (rc != 0 || !std::filesystem::exists(png + ".tmp")) {
-    std::filesystem::remove(png + ".tmp", ec);
-    std::cerr << "rramft: warning: gnuplot failed, " << png
-              << " not written (install gnuplot-nox): " << out.substr(0, out.find('\n')) << "\n";
-    return false;
-  }
-  std::filesystem::rename(png + ".tmp", png, ec);
-  return !ec;
-}
-
-void write(const std::string& path, const std::string& text) {
-  std::ofstream f(path + ".tmp", std::ios::binary | std::ios::trunc);
-  f << text;
-  f.close();
-  std::error_code ec;
-  std::filesystem::rename(path + ".tmp", path, ec);
-  if (ec) throw error(path + ": cannot write");
-}
-
-/// gnuplot single-quoted string: quotes doubled.
-std::string quoted(const std::string& s) {
-  std::string o = "'";
-  for (char c : s) o += c == '\'' ? std::string("''") : std::string(1, c);
-  return o + "'";
-}
 
 std::string label_of(const nlohmann::json& pt) {
   std::string s = "p" + std::to_string(pt.at("point").get<size_t>());
@@ -96,23 +57,23 @@ std::string accuracy_plot(const grid& g, const std::vector<const nlohmann::json*
       }
       d << "\n\n";
     }
-  write(dat, d.str());
+  write_atomically(dat, d.str());
   const size_t S = g.protect.size();
   const bool key = ok.size() <= 16;
   std::ostringstream o;
   // The legend gets the right part of the picture; the panels share the rest equally.
   const double right = key ? 0.70 : 0.97;
   o << "set terminal pngcairo size " << 520 * S + (key ? 480 : 0) << ",560 font 'sans,10'\n"
-    << "set output " << quoted(png + ".tmp") << "\n"
+    << "set output " << gnuplot_quoted(png + ".tmp") << "\n"
     << "set multiplot layout 1," << S << " margins 0.06," << right
     << ",0.12,0.9 spacing 0.07,0.1 title "
-    << quoted("Accuracy under stuck-at faults, " + std::to_string(g.trials) +
-              " chips per point (mean)")
+    << gnuplot_quoted("Accuracy under stuck-at faults, " + std::to_string(g.trials) +
+                      " chips per point (mean)")
     << " noenhanced\n"
     << (all_positive(g.rates) ? "set logscale x\n" : "")
     << "set grid\nset xlabel 'cell failure rate'\nset ylabel 'accuracy (%)'\nset yrange [0:100]\n";
   for (size_t s = 0; s < S; ++s) {
-    o << "set title " << quoted("protection: " + g.protect[s]) << " noenhanced\n";
+    o << "set title " << gnuplot_quoted("protection: " + g.protect[s]) << " noenhanced\n";
     if (key && s + 1 == S)
       o << "set key at screen " << right + 0.02 << ",0.9 left top Left reverse noenhanced "
         << "font ',9'\n";
@@ -120,22 +81,22 @@ std::string accuracy_plot(const grid& g, const std::vector<const nlohmann::json*
       o << "set key off\n";
     o << "plot ";
     for (size_t j = 0; j < ok.size(); ++j) {
-      o << (j ? ", \\\n  " : "") << quoted(dat) << " index " << s * ok.size() + j
-        << " using 1:2 with linespoints lw 2 pt " << (j % 13) + 1 << " lc rgb '" << colours[j % 12]
-        << "' title " << quoted(label_of(*ok[j]));
+      o << (j ? ", \\\n  " : "") << gnuplot_quoted(dat) << " index " << s * ok.size() + j
+        << " using 1:2 with linespoints lw 2 pt " << (j % 13) + 1 << " lc rgb '"
+        << plot_colours[j % plot_colour_count] << "' title " << gnuplot_quoted(label_of(*ok[j]));
     }
     if (!key)  // too many lines for a legend: name each line at its last rate
       for (size_t j = 0; j < ok.size(); ++j)
-        o << ", " << quoted(dat) << " index " << s * ok.size() + j
+        o << ", " << gnuplot_quoted(dat) << " index " << s * ok.size() + j
           << " every ::" << g.rates.size() - 1 << " using 1:2:("
-          << quoted("p" + std::to_string(ok[j]->at("point").get<size_t>()))
+          << gnuplot_quoted("p" + std::to_string(ok[j]->at("point").get<size_t>()))
           << ") with labels left offset 0.5,0 font ',8' notitle";
     o << "\n";
   }
   o << "unset multiplot\n";
   const std::string gp = out + "/accuracy_vs_rate.gp";
-  write(gp, o.str());
-  return gnuplot(gp, png) ? "accuracy_vs_rate.png" : "";
+  write_atomically(gp, o.str());
+  return render_gnuplot(gp, png) ? "accuracy_vs_rate.png" : "";
 }
 
 std::vector<std::string> pareto_plot(const grid& g, const std::vector<const nlohmann::json*>& ok,
@@ -173,7 +134,7 @@ std::vector<std::string> pareto_plot(const grid& g, const std::vector<const nloh
       r.push_back(number_text(v));
     csv += csv_line(r);
   }
-  write(out + "/pareto.csv", csv);
+  write_atomically(out + "/pareto.csv", csv);
 
   const std::string dat = out + "/energy_accuracy.dat", png = out + "/energy_accuracy.png";
   std::ostringstream d;
@@ -187,30 +148,31 @@ std::vector<std::string> pareto_plot(const grid& g, const std::vector<const nloh
   d << "# Pareto front\n";
   for (const design& x : front)
     d << x.energy / 1e3 << " " << 100 * x.accuracy << " p" << x.point << "/" << x.scheme << "\n";
-  write(dat, d.str());
+  write_atomically(dat, d.str());
   std::ostringstream o;
   o << "set terminal pngcairo size 1000,650 font 'sans,10'\n"
-    << "set output " << quoted(png + ".tmp") << "\n"
+    << "set output " << gnuplot_quoted(png + ".tmp") << "\n"
     << "set title "
-    << quoted("Energy and accuracy at cell failure rate " + rate_text(rate) +
-              " (every point x scheme; Pareto front: lowest energy for its accuracy)")
+    << gnuplot_quoted("Energy and accuracy at cell failure rate " + rate_text(rate) +
+                      " (every point x scheme; Pareto front: lowest energy for its accuracy)")
     << " noenhanced\n"
     << "set xlabel 'energy per image (nJ)'\nset ylabel 'mean accuracy (%)'\nset grid\n"
     << "set key bottom right noenhanced\n"
     << "plot ";
   for (size_t s = 0; s < g.protect.size(); ++s)
-    o << quoted(dat) << " index " << s << " using 1:2 with points pt " << 5 + 2 * s
-      << " ps 1.4 lc rgb '" << colours[s % 12] << "' title " << quoted(g.protect[s]) << ", ";
-  o << quoted(dat) << " index " << g.protect.size()
-    << " using 1:2 with steps lw 2 dt 2 lc rgb 'black' title 'Pareto front', " << quoted(dat)
-    << " index " << g.protect.size()
-    << " using 1:2 with points pt 6 ps 2.6 lw 2 lc rgb 'black' notitle, " << quoted(dat)
+    o << gnuplot_quoted(dat) << " index " << s << " using 1:2 with points pt " << 5 + 2 * s
+      << " ps 1.4 lc rgb '" << plot_colours[s % plot_colour_count] << "' title "
+      << gnuplot_quoted(g.protect[s]) << ", ";
+  o << gnuplot_quoted(dat) << " index " << g.protect.size()
+    << " using 1:2 with steps lw 2 dt 2 lc rgb 'black' title 'Pareto front', "
+    << gnuplot_quoted(dat) << " index " << g.protect.size()
+    << " using 1:2 with points pt 6 ps 2.6 lw 2 lc rgb 'black' notitle, " << gnuplot_quoted(dat)
     << " index " << g.protect.size()
     << " using 1:2:3 with labels left offset 1.2,0.6 font ',8' noenhanced notitle\n";
   const std::string gp = out + "/energy_accuracy.gp";
-  write(gp, o.str());
+  write_atomically(gp, o.str());
   std::vector<std::string> wrote{"pareto.csv"};
-  if (gnuplot(gp, png)) wrote.push_back("energy_accuracy.png");
+  if (render_gnuplot(gp, png)) wrote.push_back("energy_accuracy.png");
   return wrote;
 }
 
@@ -308,44 +270,45 @@ std::string heat_plot(const grid& g, const std::vector<const nlohmann::json*>& o
     }
     d << "\n\n";
   }
-  write(dat, d.str());
+  write_atomically(dat, d.str());
   auto tics = [](const std::vector<std::string>& v) {
     std::string t = "(";
     for (size_t i = 0; i < v.size(); ++i)
-      t += (i ? ", " : "") + quoted(v[i]) + " " + std::to_string(i);
+      t += (i ? ", " : "") + gnuplot_quoted(v[i]) + " " + std::to_string(i);
     return t + ")";
   };
   std::ostringstream o;
   o << "set terminal pngcairo size 1100," << 80 + 420 * prot.size() << " font 'sans,10'\n"
-    << "set output " << quoted(png + ".tmp") << "\n"
+    << "set output " << gnuplot_quoted(png + ".tmp") << "\n"
     << "set multiplot layout " << prot.size() << ",2 title "
-    << quoted("Storage overhead and tolerance ratio over " + g.heat_x + " x " + g.heat_y +
-              (most > 1 ? " (mean over the points of a cell)" : ""))
+    << gnuplot_quoted("Storage overhead and tolerance ratio over " + g.heat_x + " x " + g.heat_y +
+                      (most > 1 ? " (mean over the points of a cell)" : ""))
     << " noenhanced\n"
     << "set xtics " << tics(xs) << "\nset ytics " << tics(ys) << "\n"
     << "set xrange [-0.5:" << xs.size() - 0.5 << "]\nset yrange [-0.5:" << ys.size() - 0.5 << "]\n"
-    << "set xlabel " << quoted(g.heat_x) << " noenhanced\nset ylabel " << quoted(g.heat_y)
+    << "set xlabel " << gnuplot_quoted(g.heat_x) << " noenhanced\nset ylabel "
+    << gnuplot_quoted(g.heat_y)
     << " noenhanced\nset key off\nset style fill solid 1.0 noborder\nset cbrange [0:*]\n";
   for (size_t i = 0; i < prot.size(); ++i) {
     const std::string sch = g.protect[prot[i]];
     o << "set palette defined (0 'white', 1 '#d62728')\n"
-      << "set title " << quoted(sch + ": storage overhead (%)") << " noenhanced\n"
-      << "plot " << quoted(dat) << " index " << 2 * i
+      << "set title " << gnuplot_quoted(sch + ": storage overhead (%)") << " noenhanced\n"
+      << "plot " << gnuplot_quoted(dat) << " index " << 2 * i
       << " using 1:2:(0.5):(0.5):3 with boxxyerror fc palette, '' index " << 2 * i
       << " using 1:2:4 with labels font ',11'\n"
       << "set palette defined (0 'white', 1 '#2ca02c')\n"
       << "set title "
-      << quoted(sch + ": tolerance ratio vs none ('>': never dropped " + number_text(100 * g.drop) +
-                " points)")
+      << gnuplot_quoted(sch + ": tolerance ratio vs none ('>': never dropped " +
+                        number_text(100 * g.drop) + " points)")
       << " noenhanced\n"
-      << "plot " << quoted(dat) << " index " << 2 * i + 1
+      << "plot " << gnuplot_quoted(dat) << " index " << 2 * i + 1
       << " using 1:2:(0.5):(0.5):3 with boxxyerror fc palette, '' index " << 2 * i + 1
       << " using 1:2:4 with labels font ',11'\n";
   }
   o << "unset multiplot\n";
   const std::string gp = out + "/heatmap.gp";
-  write(gp, o.str());
-  return gnuplot(gp, png) ? "heatmap.png" : "";
+  write_atomically(gp, o.str());
+  return render_gnuplot(gp, png) ? "heatmap.png" : "";
 }
 
 }  // namespace

@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "core/error.h"
+#include "core/output.h"
 #include "energy/ert.h"
 #include "mapping/mapping.h"
 #include "models/idx.h"
@@ -83,22 +84,6 @@ std::string read_text(const std::string& path) {
   std::stringstream ss;
   ss << f.rdbuf();
   return ss.str();
-}
-
-void write_file(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    f << text;
-    f.flush();
-    if (!f) {
-      std::remove(tmp.c_str());
-      throw error(path + ": cannot write");
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw error(path + ": cannot rename into place: " + ec.message());
 }
 
 bool launched_by_mpirun() {
@@ -315,7 +300,7 @@ class coordinator {
     std::error_code ec;
     std::filesystem::create_directories(o_.out_dir + "/points", ec);
     if (ec) throw error(o_.out_dir + ": cannot create output directory: " + ec.message());
-    write_file(idf, id.dump(2) + "\n");
+    write_atomically(idf, id.dump(2) + "\n");
     // Resume: a point whose file exists is finished (a failed one too, unless asked again).
     state_.resize(g_.points());
     size_t resumed = 0;
@@ -467,8 +452,8 @@ class coordinator {
       const std::string dir = point_dir(o_.out_dir, p);
       std::error_code ec;
       std::filesystem::create_directories(dir, ec);
-      if (pt.contains("eval")) write_file(dir + "/accuracy.json", pt["eval"].dump(2) + "\n");
-      write_file(dir + "/point.json", pt.dump(1) + "\n");
+      if (pt.contains("eval")) write_atomically(dir + "/accuracy.json", pt["eval"].dump(2) + "\n");
+      write_atomically(dir + "/point.json", pt.dump(1) + "\n");
     }
     rows_[p] = csv_line(row(g_, components_, pt));
     points_[p] = std::move(pt);
@@ -480,7 +465,7 @@ class coordinator {
     if (!now && seconds_since(last_write_) < 2) return;
     std::string text = csv_line(cols_);
     for (const auto& [p, line] : rows_) text += line;  // point order, whatever the finishing order
-    write_file(o_.out_dir + "/results.csv", text);
+    write_atomically(o_.out_dir + "/results.csv", text);
     dirty_ = false;
     last_write_ = clock_type::now();
   }
@@ -539,7 +524,7 @@ class coordinator {
                          {"tasks_total", tasks_total_},
                          {"elapsed_s", el},
                          {"eta_s", left >= 0 ? nlohmann::json(left) : nlohmann::json()}};
-    write_file(o_.out_dir + "/progress.json", pj.dump(2) + "\n");
+    write_atomically(o_.out_dir + "/progress.json", pj.dump(2) + "\n");
   }
 
   void finish() {

@@ -74,6 +74,32 @@ TEST_CASE("the dense model needs extra crossbars for its copies", "[cli][map]") 
   CHECK(n["storage_overhead_pct"] == 0.0);
 }
 
+TEST_CASE("every chip-building command applies --set-from before --set", "[cli][map][eval]") {
+  // A fragment sets two keys; --set overrides one of them. The arch.yaml each command writes
+  // must hold the fragment's other key and the --set value.
+  const std::string d = tmpdir("set_from");
+  std::filesystem::create_directories(d);
+  {
+    std::ofstream f(d + "/frag.yaml");
+    f << "adc:\n  bits: 6\nfault:\n  rate: 0.002\n";
+  }
+  const std::string arch = " --arch " + src + "/configs/default.yaml --set-from " + d +
+                           "/frag.yaml --set fault.rate=0.003 --out ";
+  REQUIRE(run_cli("map --model " + src + "/models/zoo/mlp-pruned" + arch + d + "/map",
+                  d + "/map.log") == 0);
+  REQUIRE(run_cli("eval --model " + src +
+                      "/models/zoo/mlp-pruned --data fashion-mnist:20 --rates 0 --trials 1 "
+                      "--protect none" +
+                      arch + d + "/eval",
+                  d + "/eval.log") == 0);
+  for (const char* step : {"map", "eval"}) {
+    INFO(step);
+    const auto a = rramft::arch_spec::load(d + "/" + step + "/arch.yaml");
+    CHECK(a.adc.bits == 6);
+    CHECK(a.fault.rate == 0.003);
+  }
+}
+
 TEST_CASE("the same inputs give byte-identical results", "[cli][determinism]") {
   const std::string a = tmpdir("det_a"), b = tmpdir("det_b");
   const std::string args = "map --model " + src + "/models/zoo/mlp-pruned --arch " + src +

@@ -1,0 +1,46 @@
+#include "apps/cli.h"
+
+#include <iostream>
+
+#include "core/error.h"
+
+namespace rramft::app {
+
+bool parse_command(const std::string& command, int argc, char** argv,
+                   const po::options_description& opts, po::variables_map& vm) {
+  try {
+    po::store(po::parse_command_line(argc, argv, opts), vm);
+    if (vm.count("help")) {
+      std::cout << opts;
+      return false;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw error(command + ": " + e.what());
+  }
+  return true;
+}
+
+void arch_args::add_to(po::options_description& opts, const char* arch_help) {
+  opts.add_options()("arch", po::value(&file)->required(), arch_help)(
+      "set", po::value(&sets)->composing(),
+      "override an architecture key: --set adc.bits=6 (repeatable)")(
+      "set-from", po::value(&set_from)->composing(),
+      "apply every key of a YAML fragment as --set, before the --set options (repeatable); "
+      "e.g. the timing file rramft rtl-timing writes");
+}
+
+std::vector<std::string> arch_args::overrides(const std::vector<std::string>& extra) const {
+  std::vector<std::string> all;
+  for (const auto& f : set_from)
+    for (auto& a : overrides_from_file(f)) all.push_back(std::move(a));
+  all.insert(all.end(), sets.begin(), sets.end());
+  all.insert(all.end(), extra.begin(), extra.end());
+  return all;
+}
+
+arch_spec arch_args::load(const std::vector<std::string>& extra) const {
+  return arch_spec::load(file, overrides(extra));
+}
+
+}  // namespace rramft::app
