@@ -373,23 +373,11 @@ void apply_override(YAML::Node& root, const std::string& assignment) {
 }
 
 std::vector<std::string> overrides_from_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw error(path + ": cannot open");
-  std::ostringstream text;
-  text << f.rdbuf();
-  if (f.bad()) throw error(path + ": read error");
-  return overrides_from_text(text.str(), path);
+  return overrides_from_text(read_file(path, "YAML fragment"), path);
 }
 
 std::vector<std::string> overrides_from_text(const std::string& text, const std::string& path) {
-  require_text(text, path);
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throw error(path + ": invalid YAML at line " + std::to_string(e.mark.line + 1) + ": " +
-                one_line(e.msg));
-  }
+  const YAML::Node root = parse_yaml(text, path);
   std::vector<std::string> out;
   if (!root || root.IsNull()) return out;
   if (!root.IsMap()) throw error(path + ": expected a mapping of keys at the top level");
@@ -416,24 +404,12 @@ std::vector<std::string> overrides_from_text(const std::string& text, const std:
 }
 
 arch_spec arch_spec::load(const std::string& path, const std::vector<std::string>& overrides) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw error(path + ": cannot open architecture file");
-  std::ostringstream text;
-  text << f.rdbuf();
-  if (f.bad()) throw error(path + ": read error");
-  return load_text(text.str(), path, overrides);
+  return load_text(read_file(path, "architecture file"), path, overrides);
 }
 
 arch_spec arch_spec::load_text(const std::string& text, const std::string& path,
                                const std::vector<std::string>& overrides) {
-  require_text(text, path);
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throw error(path + ": invalid YAML at line " + std::to_string(e.mark.line + 1) + ": " +
-                one_line(e.msg));
-  }
+  YAML::Node root = parse_yaml(text, path);
   if (!root || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   if (!root.IsMap()) throw error(path + ": expected a mapping of keys at the top level");
   for (const auto& a : overrides) apply_override(root, a);

@@ -2,7 +2,10 @@
 /// @file text.h
 /// @brief Text files (YAML) must be UTF-8 without stray control characters: what they hold ends
 /// up in JSON results, and a JSON writer cannot write a string that is not UTF-8. Checked once
-/// when a file is read.
+/// when a file is read. Also how every text input is read: whole files, and YAML with errors that
+/// name the file and line.
+#include <yaml-cpp/yaml.h>
+
 #include <boost/locale/utf.hpp>
 #include <cstddef>
 #include <cstdio>
@@ -53,5 +56,13 @@ inline void require_text(const std::string& text, const std::string& origin) {
     throw error(origin + ": not text (byte " + std::to_string(at) + " is the control character " +
                 hex(at) + ")");
 }
+
+/// @brief The whole file @p path as bytes. Throws rramft::error "<path>: cannot open <what>"
+/// when it cannot be opened, "<path>: read error" when reading fails.
+std::string read_file(const std::string& path, const std::string& what);
+
+/// @brief @p text (require_text() first) as a YAML document; a syntax error throws rramft::error
+/// "<origin>: invalid YAML at line N: <what yaml-cpp says>".
+YAML::Node parse_yaml(const std::string& text, const std::string& origin);
 
 }  // namespace rramft

@@ -47,23 +47,11 @@ std::string key_name(const YAML::Node& n, const std::string& path, const std::st
 }  // namespace
 
 table table::load(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw error(path + ": cannot open energy table");
-  std::ostringstream text;
-  text << f.rdbuf();
-  if (f.bad()) throw error(path + ": read error");
-  return parse_text(text.str(), path);
+  return parse_text(read_file(path, "energy table"), path);
 }
 
 table table::parse_text(const std::string& text, const std::string& path) {
-  require_text(text, path);
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throw error(path + ": invalid YAML at line " + std::to_string(e.mark.line + 1) + ": " +
-                one_line(e.msg));
-  }
+  const YAML::Node root = parse_yaml(text, path);
   table t;
   t.origin_ = path;
   if (!root.IsMap() || !root["actions"] || !root["actions"].IsMap() || !root["components"] ||

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/text.h"
 
 namespace rramft::models {
 
@@ -350,13 +351,9 @@ model parse_model(const std::string& config_text, const std::string& safetensors
 
 model load_model(const std::string& dir) {
   const std::string cfg_path = dir + "/config.json";
-  std::ifstream in(cfg_path, std::ios::binary);
-  if (!in) throw error(cfg_path + ": cannot open model config (missing file?)");
-  std::ostringstream cfg;
-  cfg << in.rdbuf();
-  if (in.bad()) throw error(cfg_path + ": read error");
   return parse_model(
-      cfg.str(), [&] { return safetensors::load(dir + "/model.safetensors"); }, dir);
+      read_file(cfg_path, "model config (missing file?)"),
+      [&] { return safetensors::load(dir + "/model.safetensors"); }, dir);
 }
 
 }  // namespace rramft::models

@@ -25,13 +25,7 @@ class parser {
       : origin_(std::move(origin)), base_(std::move(base_dir)) {}
 
   grid parse(const std::string& text) {
-    require_text(text, origin_);
-    YAML::Node root;
-    try {
-      root = YAML::Load(text);
-    } catch (const YAML::Exception& e) {
-      fail("invalid YAML at line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
-    }
+    const YAML::Node root = parse_yaml(text, origin_);
     if (!root.IsMap())
       fail("expected a mapping of keys at the top level (model, arch, sweep, ...)");
     grid g;
@@ -355,12 +349,9 @@ grid parse_grid(const std::string& text, const std::string& origin, const std::s
 }
 
 grid load_grid(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw error(path + ": cannot open grid file");
-  std::stringstream ss;
-  ss << f.rdbuf();
   const size_t slash = path.find_last_of('/');
-  return parse_grid(ss.str(), path, slash == std::string::npos ? "." : path.substr(0, slash));
+  return parse_grid(read_file(path, "grid file"), path,
+                    slash == std::string::npos ? "." : path.substr(0, slash));
 }
 
 std::string rate_text(double rate) {
