@@ -40,25 +40,16 @@ cpu_driver::cpu_driver(sc_core::sc_module_name name, uint32_t input_addr, uint32
 
 uint32_t cpu_driver::read(uint32_t reg) {
   uint32_t v = 0;
-  tlm::tlm_generic_payload p;
-  sc_time d = sc_core::SC_ZERO_TIME;
-  p.set_command(tlm::TLM_READ_COMMAND);
-  p.set_address(reg);
-  p.set_data_ptr(reinterpret_cast<unsigned char*>(&v));
-  p.set_data_length(4);
-  p.set_streaming_width(4);
-  p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  cpu2acc->b_transport(p, d);
-  if (!p.is_response_ok())
-    throw error("driver: reading register " + std::to_string(reg) + " failed");
-  sc_core::wait(d);
+  access(tlm::TLM_READ_COMMAND, reg, v);
   return v;
 }
 
-void cpu_driver::write(uint32_t reg, uint32_t v) {
+void cpu_driver::write(uint32_t reg, uint32_t v) { access(tlm::TLM_WRITE_COMMAND, reg, v); }
+
+void cpu_driver::access(tlm::tlm_command cmd, uint32_t reg, uint32_t& v) {
   tlm::tlm_generic_payload p;
   sc_time d = sc_core::SC_ZERO_TIME;
-  p.set_command(tlm::TLM_WRITE_COMMAND);
+  p.set_command(cmd);
   p.set_address(reg);
   p.set_data_ptr(reinterpret_cast<unsigned char*>(&v));
   p.set_data_length(4);
@@ -66,7 +57,8 @@ void cpu_driver::write(uint32_t reg, uint32_t v) {
   p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
   cpu2acc->b_transport(p, d);
   if (!p.is_response_ok())
-    throw error("driver: writing register " + std::to_string(reg) + " failed");
+    throw error(std::string("driver: ") + (cmd == tlm::TLM_READ_COMMAND ? "reading" : "writing") +
+                " register " + std::to_string(reg) + " failed");
   sc_core::wait(d);
 }
 

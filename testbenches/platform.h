@@ -40,6 +40,8 @@ class cpu_driver : public sc_core::sc_module {
   sc_core::sc_time finished;  ///< when done was seen
   uint32_t read(uint32_t reg);
   void write(uint32_t reg, uint32_t v);
+  /// One 32-bit register access through cpu2acc; an error response throws rramft::error.
+  void access(tlm::tlm_command cmd, uint32_t reg, uint32_t& v);
 
  private:
   void run();

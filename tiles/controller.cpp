@@ -110,6 +110,20 @@ void controller::linear(size_t layer, const float* x, int n, float* y) {
   if (l.arch.protection.range) check_range(l, y, size_t(n) * size_t(l.cols));
 }
 
+void controller::send_sfu(sfu_request& r, const std::string& what) {
+  tlm::tlm_generic_payload p;
+  p.set_command(tlm::TLM_WRITE_COMMAND);
+  p.set_data_ptr(reinterpret_cast<unsigned char*>(&r));
+  p.set_data_length(sizeof r);
+  p.set_streaming_width(sizeof r);
+  p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  sc_time d = sc_core::SC_ZERO_TIME;
+  ctrl2sfu->b_transport(p, d);
+  if (!p.is_response_ok())
+    throw error(what + " failed in the chip model (" + p.get_response_string() + ")");
+  sc_core::wait(d);
+}
+
 void controller::check_range(const mapped_layer& l, float* y, size_t count) {
   const sc_time start = sc_core::sc_time_stamp();
   const action_counts before = counters ? counters() : action_counts{};
@@ -121,17 +135,7 @@ void controller::check_range(const mapped_layer& l, float* y, size_t count) {
   r.cols = size_t(l.cols);
   r.bounds = &l.out_range;
   r.action = l.arch.range_check.action;
-  tlm::tlm_generic_payload p;
-  p.set_command(tlm::TLM_WRITE_COMMAND);
-  p.set_data_ptr(reinterpret_cast<unsigned char*>(&r));
-  p.set_data_length(sizeof r);
-  p.set_streaming_width(sizeof r);
-  sc_time d = sc_core::SC_ZERO_TIME;
-  ctrl2sfu->b_transport(p, d);
-  if (p.is_response_error())
-    throw error("layer '" + l.name + "': range check failed in the chip model (" +
-                p.get_response_string() + ")");
-  sc_core::wait(d);
+  send_sfu(r, "layer '" + l.name + "': range check");
   s_state.write(0);
   record("sfu:range", start, before);
 }
@@ -143,14 +147,7 @@ void controller::digital(const char* op, size_t elements) {
   sfu_request r;
   r.op = op;
   r.elements = elements;
-  tlm::tlm_generic_payload p;
-  p.set_command(tlm::TLM_WRITE_COMMAND);
-  p.set_data_ptr(reinterpret_cast<unsigned char*>(&r));
-  p.set_data_length(sizeof r);
-  p.set_streaming_width(sizeof r);
-  sc_time d = sc_core::SC_ZERO_TIME;
-  ctrl2sfu->b_transport(p, d);
-  sc_core::wait(d);
+  send_sfu(r, std::string("SFU operation '") + op + "'");
   s_state.write(0);
   record(std::string("sfu:") + op, start, before);
 }

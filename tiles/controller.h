@@ -20,6 +20,8 @@
 
 namespace rramft::sc {
 
+struct sfu_request;  // peripherals/sfu.h
+
 /// @brief Named action counts, keyed by "instance/action".
 using action_counts = std::map<std::string, uint64_t>;
 
@@ -68,6 +70,9 @@ class controller : public sc_core::sc_module, private models::linear_backend {
   void digital(const char* op, size_t elements) override;
   /// Sends @p y (n x cols outputs of @p layer) to the special-function unit's range check.
   void check_range(const mapped_layer& l, float* y, size_t count);
+  /// Sends @p r to the special-function unit and waits its delay; an error response throws
+  /// rramft::error "<what> failed in the chip model (...)".
+  void send_sfu(sfu_request& r, const std::string& what);
   void record(const std::string& name, sc_core::sc_time start, const action_counts& before);
   arch_spec a_;
   const mapping::chip_mapping& cm_;
