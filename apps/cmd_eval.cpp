@@ -50,8 +50,15 @@ std::vector<double> parse_rates(const std::string& s) {
   return r;
 }
 
-/// The accuracy-vs-failure-rate picture, in the manner of the paper's Figure 7.
-void plot(const engine::eval_report& rep, const std::string& dir) {
+/// The accuracy-vs-failure-rate picture, in the manner of the paper's Figure 7, on a log rate
+/// axis: rate 0 has no place on it (the legend gives each scheme's fault-free accuracy), so
+/// without a positive rate there is no picture. True when accuracy.png was written.
+bool plot(const engine::eval_report& rep, const arch_spec& a, const std::string& dir) {
+  if (std::none_of(rep.points.begin(), rep.points.end(),
+                   [](const engine::eval_point& p) { return p.rate > 0; })) {
+    std::cerr << "rramft: note: accuracy.png not drawn: no failure rate above 0\n";
+    return false;
+  }
   const std::string gp = dir + "/accuracy.gp", png = dir + "/accuracy.png";
   const std::string csv = gnuplot_quoted(dir + "/accuracy.csv");
   write_atomically(gp, [&](std::ostream& o) {
@@ -61,21 +68,27 @@ void plot(const engine::eval_report& rep, const std::string& dir) {
       << "set title "
       << gnuplot_quoted("Accuracy under stuck-at faults: " + rep.model + " (" +
                         std::to_string(rep.trials) + " chips per point, 95% CI)")
+      << " . \"\\n\" . "  // gnuplot: a newline between the single-quoted lines
+      << gnuplot_quoted(std::string("fault.scope ") + to_string(a.fault.scope) +
+                        ", protected planes " + std::to_string(a.protection.planes) +
+                        ", T = " + std::to_string(a.protection.candidates) +
+                        (a.protection.flip ? ", flipped" : ", not flipped") + ", " +
+                        std::to_string(a.weight_bits) + "-bit weights")
       << " noenhanced\n"
       << "set xlabel 'cell failure rate (%)'\nset ylabel 'accuracy (%)'\n"
       << "set logscale x\nset grid\nset key bottom left\nset yrange [0:100]\n"
       << "plot ";
     bool first = true;
     for (const auto& s : rep.schemes) {
-      o << (first ? "" : ", ") << csv << " using ($2*100):(strcol(1) eq '" << s.protect
-        << "' ? $3*100 : 1/0):($5*100):($6*100) with yerrorlines lw 2 title '" << s.protect
-        << " (fault-free " << std::round(s.fault_free * 1000) / 10 << "%)'";
+      o << (first ? "" : ", ") << csv << " using ($2 > 0 ? $2*100 : 1/0):(strcol(1) eq '"
+        << s.protect << "' ? $3*100 : 1/0):($5*100):($6*100) with yerrorlines lw 2 title '"
+        << s.protect << " (fault-free " << std::round(s.fault_free * 1000) / 10 << "%)'";
       first = false;
     }
     o << ", " << rep.float_acc * 100 << " with lines dt 2 lc 'gray' title 'float "
       << std::round(rep.float_acc * 1000) / 10 << "%'\n";
   });
-  render_gnuplot(gp, png);
+  return render_gnuplot(gp, png);
 }
 
 }  // namespace
@@ -166,7 +179,7 @@ int cmd_eval(int argc, char** argv) {
     o << "# effective architecture of this result (all keys, overrides applied)\n"
       << e.c_str() << "\n";
   });
-  plot(rep, out_dir);
+  const bool drawn = plot(rep, arch, out_dir);
 
   std::printf("float accuracy %.2f%% on %d images\n", 100 * rep.float_acc, rep.images);
   std::printf("%-16s %10s %8s %8s %8s %8s\n", "protect", "rate", "mean%", "std", "ci95lo",
@@ -186,7 +199,8 @@ int cmd_eval(int argc, char** argv) {
     if (s.protect != "none" && !std::isnan(r)) std::printf(", tolerance ratio vs none %.2f", r);
     std::printf("\n");
   }
-  std::printf("wrote %s/accuracy.json, accuracy.csv, accuracy.png, arch.yaml\n", out_dir.c_str());
+  std::printf("wrote %s/accuracy.json, accuracy.csv, %sarch.yaml\n", out_dir.c_str(),
+              drawn ? "accuracy.png, " : "");
   return 0;
 }
 

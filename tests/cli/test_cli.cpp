@@ -9,25 +9,18 @@
 #include "core/spec.h"
 #include "mapping/mapping.h"
 #include "models/idx.h"
+#include "tests/support.h"
 
 namespace {
 const std::string src = RRAMFT_SOURCE_DIR;
 const std::string exe = RRAMFT_EXE;
 
+using rramft::test::slurp;
 int run_cli(const std::string& args, const std::string& log) {
-  return std::system((exe + " " + args + " > " + log + " 2>&1").c_str());
+  return rramft::test::run_logged(exe + " " + args, log);
 }
-std::string slurp(const std::string& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-std::string tmpdir(const std::string& name) {
-  const std::string d = std::string(RRAMFT_BINARY_DIR) + "/tests/cli/" + name;
-  std::filesystem::remove_all(d);
-  return d;
-}
+/// The folder the command under test creates.
+std::string tmpdir(const std::string& name) { return rramft::test::fresh_dir("cli", name, false); }
 }  // namespace
 
 TEST_CASE("rramft map writes what the library computes", "[cli][map]") {
@@ -74,7 +67,8 @@ TEST_CASE("the dense model needs extra crossbars for its copies", "[cli][map]") 
   CHECK(n["storage_overhead_pct"] == 0.0);
 }
 
-TEST_CASE("every chip-building command applies --set-from before --set", "[cli][map][eval]") {
+TEST_CASE("map and eval apply --set-from before --set, eval draws what it can and says so",
+          "[cli][map][eval]") {
   // A fragment sets two keys; --set overrides one of them. The arch.yaml each command writes
   // must hold the fragment's other key and the --set value.
   const std::string d = tmpdir("set_from");
@@ -89,7 +83,7 @@ TEST_CASE("every chip-building command applies --set-from before --set", "[cli][
                   d + "/map.log") == 0);
   REQUIRE(run_cli("eval --model " + src +
                       "/models/zoo/mlp-pruned --data fashion-mnist:20 --rates 0 --trials 1 "
-                      "--protect none" +
+                      "--protect none,vote --set fault.scope=msb" +
                       arch + d + "/eval",
                   d + "/eval.log") == 0);
   for (const char* step : {"map", "eval"}) {
@@ -98,6 +92,23 @@ TEST_CASE("every chip-building command applies --set-from before --set", "[cli][
     CHECK(a.adc.bits == 6);
     CHECK(a.fault.rate == 0.003);
   }
+  // Rate 0 alone cannot go on the log rate axis: no picture, and the log does not claim one.
+  CHECK_FALSE(std::filesystem::exists(d + "/eval/accuracy.png"));
+  const std::string log0 = slurp(d + "/eval.log");
+  CHECK(log0.find("accuracy.png not drawn: no failure rate above 0") != std::string::npos);
+  CHECK(log0.find("accuracy.csv, arch.yaml") != std::string::npos);
+  REQUIRE(run_cli("eval --model " + src +
+                      "/models/zoo/mlp-pruned --data fashion-mnist:20 --rates 0,0.01 --trials 1 "
+                      "--protect none,vote --set fault.scope=msb" +
+                      arch + d + "/eval",
+                  d + "/eval.log") == 0);
+  // The picture says which setting it shows, and is there when gnuplot is.
+  const std::string gp = slurp(d + "/eval/accuracy.gp");
+  CHECK(gp.find("fault.scope msb, protected planes 1, T = 3, flipped, 8-bit weights") !=
+        std::string::npos);
+  CHECK(gp.find("strcol(1) eq 'vote'") != std::string::npos);
+  CHECK(std::filesystem::exists(d + "/eval/accuracy.png") ==
+        (std::system("gnuplot --version > /dev/null 2>&1") == 0));
 }
 
 TEST_CASE("the same inputs give byte-identical results", "[cli][determinism]") {

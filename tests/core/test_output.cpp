@@ -6,14 +6,10 @@
 
 #include "core/error.h"
 #include "core/output.h"
+#include "tests/support.h"
 
 namespace {
-std::string outdir(const std::string& name) {
-  const std::string d = std::string(RRAMFT_BINARY_DIR) + "/tests/core/" + name;
-  std::filesystem::remove_all(d);
-  std::filesystem::create_directories(d);
-  return d;
-}
+std::string outdir(const std::string& name) { return rramft::test::fresh_dir("core", name); }
 }  // namespace
 
 TEST_CASE("write_atomically leaves the whole file or nothing", "[output][bad-input]") {

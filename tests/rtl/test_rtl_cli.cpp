@@ -10,26 +10,17 @@
 #include <sstream>
 
 #include "core/spec.h"
+#include "tests/support.h"
 
 namespace {
 const std::string src = RRAMFT_SOURCE_DIR;
 const std::string exe = RRAMFT_EXE;
 
+using rramft::test::slurp;
 int run_cli(const std::string& args, const std::string& log) {
-  return std::system((exe + " " + args + " > " + log + " 2>&1").c_str());
+  return rramft::test::run_logged(exe + " " + args, log);
 }
-std::string slurp(const std::string& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-std::string tmpdir(const std::string& name) {
-  const std::string d = std::string(RRAMFT_BINARY_DIR) + "/tests/rtl/" + name;
-  std::filesystem::remove_all(d);
-  std::filesystem::create_directories(d);
-  return d;
-}
+std::string tmpdir(const std::string& name) { return rramft::test::fresh_dir("rtl", name); }
 std::string run_args(const std::string& model, const std::string& out) {
   return "run --model " + src + "/models/zoo/" + model + " --arch " + src +
          "/configs/default.yaml --data fashion-mnist:1 --fault-rate 0.01 --out " + out;

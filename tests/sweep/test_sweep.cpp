@@ -15,26 +15,18 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/support.h"
+
 namespace fs = std::filesystem;
 
 namespace {
 const std::string src = RRAMFT_SOURCE_DIR;
 const std::string exe = RRAMFT_EXE;
 
-std::string slurp(const std::string& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-std::string tmpdir(const std::string& name) {
-  const std::string d = std::string(RRAMFT_BINARY_DIR) + "/tests/sweep/" + name;
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+using rramft::test::slurp;
+std::string tmpdir(const std::string& name) { return rramft::test::fresh_dir("sweep", name); }
 int sh(const std::string& cmd, const std::string& log) {
-  return std::system((cmd + " > " + log + " 2>&1").c_str());
+  return rramft::test::run_logged(cmd, log);
 }
 /// A grid for mlp-pruned on a few images, with @p body appended.
 std::string write_grid(const std::string& dir, const std::string& body) {

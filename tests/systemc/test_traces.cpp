@@ -15,6 +15,7 @@
 #include "models/idx.h"
 #include "testbenches/platform.h"
 #include "testbenches/report.h"
+#include "tests/support.h"
 #include "traces/energy_bins.h"
 #include "traces/spans.h"
 #include "traces/vcd.h"
@@ -47,12 +48,7 @@ struct run {
   }
 };
 
-std::string slurp(const std::string& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
+using rramft::test::slurp;
 
 /// Value changes of the one-bit signals of a VCD, by dotted name: (time in ps, value).
 std::map<std::string, std::vector<std::pair<uint64_t, char>>> vcd_bits(const std::string& text) {
