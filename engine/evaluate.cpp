@@ -273,25 +273,43 @@ eval_report evaluate(const models::model& m, const arch_spec& base, const models
   const experiment ex(m, base, data, opt);
   const double float_acc = ex.float_accuracy();
   const auto t0 = std::chrono::steady_clock::now();
-  const size_t total = ex.schemes() * ex.rates().size() * size_t(opt.trials);
+  const size_t R = ex.rates().size(), total = ex.schemes() * R * size_t(opt.trials);
   size_t done = 0;
+  // Time left: a run's cost grows with its failure rate (more cell errors to fold in and more
+  // vote groups that can move), so each rate is timed on its own; a rate not seen yet is
+  // estimated at the cost of the highest one seen.
+  std::vector<double> rate_s(R, 0);
+  std::vector<int> rate_n(R, 0);
+  auto seconds_left = [&](size_t s, size_t r, int k) {
+    double top = 0;
+    for (size_t i = 0; i < R; ++i)
+      if (rate_n[i] > 0) top = rate_s[i] / rate_n[i];
+    auto per_run = [&](size_t i) { return rate_n[i] > 0 ? rate_s[i] / rate_n[i] : top; };
+    double left = double(opt.trials - 1 - k) * per_run(r);
+    for (size_t i = r + 1; i < R; ++i) left += opt.trials * per_run(i);
+    double all_rates = 0;
+    for (size_t i = 0; i < R; ++i) all_rates += per_run(i);
+    return left + double(ex.schemes() - 1 - s) * opt.trials * all_rates;
+  };
   std::vector<scheme_summary> refs;
   std::vector<std::vector<std::vector<double>>> acc(ex.schemes());
   for (size_t s = 0; s < ex.schemes(); ++s) {
     refs.push_back(ex.reference(s));
-    for (size_t r = 0; r < ex.rates().size(); ++r) {
+    for (size_t r = 0; r < R; ++r) {
       acc[s].emplace_back();
       for (int k = 0; k < opt.trials; ++k) {
+        const auto start = std::chrono::steady_clock::now();
         acc[s][r].push_back(ex.trial(s, r, k));
         ++done;
         if (opt.progress) {
-          const double el =
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+          const auto now = std::chrono::steady_clock::now();
+          rate_s[r] += std::chrono::duration<double>(now - start).count();
+          ++rate_n[r];
+          const double el = std::chrono::duration<double>(now - t0).count();
           std::ostringstream o;
           o << opt.protect[s] << " rate " << ex.rates()[r] << " trial " << k + 1 << "/"
             << opt.trials << " acc " << acc[s][r].back() << " | " << done << "/" << total
-            << " runs, " << int(el) << " s elapsed, ~"
-            << int(el / double(done) * double(total - done)) << " s left";
+            << " runs, " << int(el) << " s elapsed, ~" << int(seconds_left(s, r, k)) << " s left";
           opt.progress(o.str());
         }
       }
