@@ -240,10 +240,9 @@ def run_phase(model, name, epochs, xtr, ytr, xte, yte, a, gen, bg, lr, prune_gat
         mon.remove()
 
 
-def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    a = parse_args(argv)
-    t_start = time.time()
+def setup_run(a):
+    """Threads, seeds and deterministic kernels from the parsed arguments (threads, device,
+    seed); returns (device, CPU generator for shuffling and augmentation)."""
     if a.threads:
         torch.set_num_threads(a.threads)
     dev = torch.device("cuda" if a.device == "auto" and torch.cuda.is_available() else
@@ -256,7 +255,14 @@ def main(argv=None):
         torch.backends.cudnn.benchmark = False
         torch.backends.cuda.matmul.allow_tf32 = False
         torch.backends.cudnn.allow_tf32 = False
-    gen = torch.Generator().manual_seed(a.seed)  # shuffling and augmentation, on the CPU
+    return dev, torch.Generator().manual_seed(a.seed)
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    a = parse_args(argv)
+    t_start = time.time()
+    dev, gen = setup_run(a)
 
     model = make_model(a).to(dev)
     mean, std = nets.FMNIST_MEAN, nets.FMNIST_STD

@@ -497,19 +497,7 @@ def main(argv=None):
         return export_only(argv[1])
     a = parse_args(argv)
     t_start = time.time()
-    if a.threads:
-        torch.set_num_threads(a.threads)
-    dev = torch.device("cuda" if a.device == "auto" and torch.cuda.is_available() else
-                       ("cpu" if a.device == "auto" else a.device))
-    torch.manual_seed(a.seed)
-    np.random.seed(a.seed)
-    torch.use_deterministic_algorithms(True, warn_only=True)
-    if dev.type == "cuda":
-        torch.backends.cudnn.deterministic = True
-        torch.backends.cudnn.benchmark = False
-        torch.backends.cuda.matmul.allow_tf32 = False
-        torch.backends.cudnn.allow_tf32 = False
-    gen = torch.Generator().manual_seed(a.seed)
+    dev, gen = train.setup_run(a)
 
     if a.model == "resnet":
         mean, std = nets.FMNIST_MEAN, nets.FMNIST_STD
