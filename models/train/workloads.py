@@ -15,6 +15,8 @@ Run from the repository root (commands of the shipped models: models/zoo/README.
       --min-col-sparsity 0.3 --epochs 4 --finetune-epochs 8 --out /tmp/resnet-pruned
   python3 -m models.train.workloads --model bert --epochs 40 --out /tmp/bert-dense
   python3 -m models.train.workloads --model resnet --smoke --prune --epochs 1 --finetune-epochs 1 --out /tmp/s
+  python3 -m models.train.workloads --export-only DIR      # model.onnx + reference logits again
+  python3 -m models.train.workloads --fmnist-npz FILE.npz  # test images as the ResNet's input (x, y)
 
 ResNet (torchvision BasicBlock names): conv1 3x3 pad 1 -> bn1 -> relu -> per stage blocks
 [conv 3x3 stride s pad 1 -> bn -> relu -> conv 3x3 pad 1 -> bn, + shortcut (identity, or conv
@@ -491,10 +493,22 @@ def export_only(folder):
     return 0
 
 
+def fmnist_npz(path, folder=None):
+    """The 10,000 Fashion-MNIST test images as the ResNet's ONNX input expects them, x float32
+    (N, 1, 28, 28) = (pixel / 255 - mean) / std, and y int64, in one .npz (rramft --data)."""
+    x, y = data.load("t10k", folder)
+    x = data.normalize(torch.from_numpy(x), nets.FMNIST_MEAN, nets.FMNIST_STD).numpy()
+    np.savez(path, x=x.astype(np.float32), y=y.astype(np.int64))
+    train.log(f"{path}: {len(x)} normalised test images")
+    return 0
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) == 2 and argv[0] == "--export-only":
         return export_only(argv[1])
+    if len(argv) == 2 and argv[0] == "--fmnist-npz":
+        return fmnist_npz(argv[1])
     a = parse_args(argv)
     t_start = time.time()
     dev, gen = train.setup_run(a)
