@@ -465,6 +465,11 @@ def parse_args(argv):
                    help="resnet: start each conv's output gates at |batch norm weight| / max of the layer, "
                         "so that --min-col-sparsity closes the channels of smallest scale first")
     p.add_argument("--min-col-sparsity", type=float, default=0.0)
+    p.add_argument("--layer-min-col-sparsity", action="append", default=[], metavar="PREFIX=F",
+                   help="like --min-col-sparsity for the gated layers whose name starts with PREFIX; "
+                        "repeatable, applied in order after --min-col-sparsity")
+    p.add_argument("--train-subset", type=int, default=0,
+                   help="train on N training examples only (every len/N-th one); 0: all")
     # architecture (ignored with --init)
     p.add_argument("--widths", default="16,32,64", help="resnet: channels per stage")
     p.add_argument("--blocks", default="1,1,1", help="resnet: BasicBlocks per stage")
@@ -477,6 +482,13 @@ def parse_args(argv):
     if a.finetune_epochs and not a.prune:
         p.error("--finetune-epochs needs --prune")
     a.targets = a.target_sparsity
+    a.layer_min = []
+    for item in a.layer_min_col_sparsity:
+        prefix, _, frac = item.partition("=")
+        try:
+            a.layer_min.append((prefix, float(frac)))
+        except ValueError:
+            p.error(f"--layer-min-col-sparsity {item}: expected PREFIX=FRACTION")
     # fields train.run_phase reads
     a.sam_rho, a.act_l1 = 0.0, 0.0
     return a
@@ -533,6 +545,10 @@ def main(argv=None):
     # text test set is ordered by class).
     ref = torch.arange(N_REFERENCE) * (len(xte) // N_REFERENCE)
     ref_x, ref_y = xte[ref].clone(), yte[ref].clone()
+    if a.train_subset:
+        step = max(1, len(xtr) // a.train_subset)
+        xtr, ytr = xtr[::step][:a.train_subset], ytr[::step][:a.train_subset]
+        dataset += f", training on {len(xtr)} of them (every {step}th)"
     if a.smoke:
         xtr, ytr = xtr[::max(1, len(xtr) // 512)][:512], ytr[::max(1, len(ytr) // 512)][:512]
         xte, yte = xte[::max(1, len(xte) // 256)][:256], yte[::max(1, len(yte) // 256)][:256]
@@ -570,8 +586,12 @@ def main(argv=None):
         train.run_phase(model, "prune", a.epochs, xtr, ytr, xte, yte, a, gen, bg, a.lr, True)
         if a.min_col_sparsity > 0:
             topped = rp.enforce_min_sparsity(model, a.min_col_sparsity)
-            if topped:
-                train.log(f"--min-col-sparsity {a.min_col_sparsity}: closed {topped}")
+        names = [n for n, *_ in rp.gated_modules(model)]
+        for prefix, frac in a.layer_min:
+            for k, v in rp.enforce_min_sparsity(model, frac, [n for n in names if not n.startswith(prefix)]).items():
+                topped[k] = topped.get(k, 0) + v
+        if topped:
+            train.log(f"--min-col-sparsity: closed {topped}")
         rp.freeze(model)
         train.log("masks frozen: " + train.sparsity_line(model) +
                   f"; test {100 * train.evaluate(model, xte, yte):.2f}%")
@@ -593,6 +613,7 @@ def main(argv=None):
     if a.prune:
         training.update({"mu": a.mu, "normalize": a.normalize, "target_sparsity": a.targets,
                          "ungated": [last], "gate_lr": a.gate_lr, "min_col_sparsity": a.min_col_sparsity,
+                         "layer_min_col_sparsity": dict(a.layer_min), "gate_init_bn": a.gate_init_bn,
                          "min_col_sparsity_closed": topped})
     cfg = write_folder(model, a.out, training, ref_x.cpu(), ref_y.cpu())
     back, _ = load_folder(a.out)
