@@ -1,5 +1,6 @@
 /// `rramft eval`: accuracy under stuck-at faults, Monte Carlo over chips, for every
 /// (protection scheme, failure rate) pair; writes accuracy.json, accuracy.csv, accuracy.png.
+#include <omp.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -97,7 +98,8 @@ int cmd_eval(int argc, char** argv) {
   arch_args arch_a;
   std::string model_dir, out_dir, data_spec = "fashion-mnist", rates_s, protect_s = "none,vote",
                                   calib_spec = "fashion-mnist-train:1000";
-  int trials = 10, batch = 500;
+  int trials = 10, batch = 500, threads = 0;
+  std::string split_s = "chips";
   po::options_description opts("rramft eval options");
   opts.add_options()("help,h", "show this help")("model", po::value(&model_dir)->required(),
                                                  "model folder (config.json + model.safetensors)");
@@ -114,12 +116,20 @@ int cmd_eval(int argc, char** argv) {
       "calibration images for input_scale: calibrated and for range checks (default "
       "fashion-mnist-train:1000)")("batch", po::value(&batch),
                                    "images per forward pass (default 500)")(
+      "threads", po::value(&threads),
+      "threads (default: all cores); what runs side by side is --split")(
+      "split", po::value(&split_s),
+      "chips (default): whole runs, one chip per thread; batches: the batches of one run")(
       "out", po::value(&out_dir)->required(), "output folder");
   po::variables_map vm;
   if (!parse_command("eval", argc, argv, opts, vm)) return 0;
   if (trials < 1 || trials > 100000)
     throw error("--trials: " + std::to_string(trials) + " is not in 1..100000");
   if (batch < 1) throw error("--batch must be positive");
+  if (threads < 0 || threads > 4096)
+    throw error("--threads: " + std::to_string(threads) + " is not in 1..4096");
+  if (split_s != "chips" && split_s != "batches")
+    throw error("--split: '" + split_s + "' is not one of chips, batches");
   const arch_spec arch = arch_a.load();
   engine::eval_options opt;
   opt.rates = parse_rates(rates_s);
@@ -137,6 +147,8 @@ int cmd_eval(int argc, char** argv) {
   }
   opt.trials = trials;
   opt.batch = batch;
+  opt.threads = threads;
+  opt.split = split_s == "chips" ? engine::eval_split::chips : engine::eval_split::batches;
   const models::model m = models::load_model(model_dir);
   const models::image_set data = models::load_dataset(data_spec);
   models::image_set calib;
@@ -154,9 +166,16 @@ int cmd_eval(int argc, char** argv) {
     }
     double rate = 0;
     for (double r : opt.rates) rate = std::max(rate, r);
-    engine::eval_footprint(m, arch, data, batch, 0, copies, rate + arch.fault.transient_rate)
+    // With --split chips, at most one chip per job runs at once: every scheme's reference
+    // and every (scheme, rate, trial).
+    const bool chips = opt.split == engine::eval_split::chips;
+    const double jobs = double(opt.protect.size()) * (1.0 + double(opt.rates.size()) * trials);
+    const int parallel = threads > 0 ? threads : omp_get_max_threads();
+    engine::eval_footprint(m, arch, data, batch,
+                           chips ? int(std::min<double>(parallel, jobs)) : parallel, copies,
+                           rate + arch.fault.transient_rate, chips)
         .check("rramft eval", "lower --batch (" + std::to_string(batch) +
-                                  "), the crossbar size or the number of images");
+                                  "), --threads, the crossbar size or the number of images");
   }
   const bool tty = isatty(2);
   opt.progress = [tty](const std::string& line) {

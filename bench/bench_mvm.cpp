@@ -4,7 +4,9 @@
 //   case1: fast path (lossless ADC), vote T=3, 1e-3 stuck cells, 768x768 and 3072x768, n=256
 //   case2: peer-comparison workload (768x768, n=1000, 256x256 crossbars, no protection) vs a
 //          float64 GEMM, plus the one-off chip programming (read_errors) and mapping costs
-//   case3: bit-serial path (6-bit lossy ADC), the layers of case1, n=64
+//   case3: lossy 6-bit ADC, the layers of case1, n=256, prepared (serial_product); case3ref:
+//          the slice-by-slice reference path, n=64
+//   case4: fast path over layer sizes 256..4096, square and 4:1
 // Mapping and chip programming happen once per workload, outside the timed loops.
 // Every mapped case reports a counter "vs_dense" = (mapped time / dense time) when its
 // baseline ran before it, and a summary table is printed at the end of the run.
@@ -122,7 +124,8 @@ std::unique_ptr<workload> make_normal(int out, int in, int n, bool pruned, int a
   auto w = std::make_unique<workload>();
   w->arch = arch_vote(adc_bits);
   w->n = n;
-  std::mt19937_64 rng(0x5eed0001ull + uint64_t(out) * 7 + (pruned ? 1 : 0));
+  std::mt19937_64 rng(0x5eed0001ull + uint64_t(out) * 7 + (pruned ? 1 : 0) +
+                      (in == 768 ? 0 : uint64_t(in) << 20));
   std::normal_distribution<float> nd(0.0f, 1.0f);
   std::vector<float> wt(size_t(out) * in);
   for (auto& v : wt) v = nd(rng);
@@ -166,16 +169,17 @@ workload& get(const std::string& key) {
   if (key == "peer") {
     w = make_peer();
   } else {
-    int out = 0, n = 0, pruned = 0, adc = 0;
-    if (std::sscanf(key.c_str(), "normal/%d/%d/%d/%d", &out, &n, &pruned, &adc) != 4) std::abort();
-    w = make_normal(out, 768, n, pruned != 0, adc);
+    int out = 0, in = 0, n = 0, pruned = 0, adc = 0;
+    if (std::sscanf(key.c_str(), "normal/%d/%d/%d/%d/%d", &out, &in, &n, &pruned, &adc) != 5)
+      std::abort();
+    w = make_normal(out, in, n, pruned != 0, adc);
   }
   return *(cache[key] = std::move(w));
 }
 
-std::string normal_key(int out, int n, bool pruned, int adc_bits) {
-  return "normal/" + std::to_string(out) + "/" + std::to_string(n) + "/" +
-         std::to_string(pruned ? 1 : 0) + "/" + std::to_string(adc_bits);
+std::string normal_key(int out, int n, bool pruned, int adc_bits, int in = 768) {
+  return "normal/" + std::to_string(out) + "/" + std::to_string(in) + "/" + std::to_string(n) +
+         "/" + std::to_string(pruned ? 1 : 0) + "/" + std::to_string(adc_bits);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -212,25 +216,37 @@ void bm_dense(benchmark::State& state, int n, int in, int out, std::string key) 
   state.counters["GFLOP/s"] = 2.0 * n * in * out * double(state.iterations()) / secs * 1e-9;
 }
 
-void bm_mapped(benchmark::State& state, std::string key, rramft::mvm_path path,
-               std::string baseline) {
+/// How a mapped case runs: prepared once per chip as the engine does (fast_product for a
+/// lossless ADC, serial_product for a lossy one), or through mvm() with a forced path.
+enum class mode { prepared, reference };
+
+void bm_mapped(benchmark::State& state, std::string key, mode how, std::string baseline) {
   const workload& w = get(key);
   const rramft::mapped_layer& l = w.layer;
   std::vector<int64_t> y(size_t(w.n) * l.cols);
-  // The fast path as the accuracy engine runs it: the chip's effective weights are prepared
-  // once (programming), each call gathers the kept inputs, multiplies and scatters.
+  // As the accuracy engine runs it: the chip's effective weights (or column programs) are
+  // prepared once (programming), each call gathers the kept inputs, multiplies and scatters.
   std::unique_ptr<rramft::fast_product> fp;
-  if (path == rramft::mvm_path::fast) fp = std::make_unique<rramft::fast_product>(l, w.errs);
+  std::unique_ptr<rramft::serial_product> sp;
+  if (how == mode::prepared) {
+    if (l.arch.adc_lossless())
+      fp = std::make_unique<rramft::fast_product>(l, w.errs);
+    else
+      sp = std::make_unique<rramft::serial_product>(l, w.errs);
+  }
   std::vector<int32_t> xk(size_t(w.n) * l.kept_rows.size());
   std::vector<int64_t> yk(size_t(w.n) * l.kept_cols.size());
   const auto t0 = clk::now();
   for (auto _ : state) {
-    if (fp) {
+    if (fp || sp) {
       rramft::kept_inputs(l, w.xq.data(), w.n, xk.data());
-      fp->run(xk.data(), w.n, yk.data());
+      if (fp)
+        fp->run(xk.data(), w.n, yk.data());
+      else
+        sp->run(xk.data(), w.n, yk.data());
       rramft::scatter_outputs(l, yk.data(), w.n, y.data());
     } else {
-      rramft::mvm(l, w.errs, w.xq.data(), w.n, y.data(), path);
+      rramft::mvm(l, w.errs, w.xq.data(), w.n, y.data(), rramft::mvm_path::bit_serial);
     }
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
@@ -258,13 +274,19 @@ void bm_read_errors(benchmark::State& state, std::string key) {
   state.counters["cells_used"] = double(w.report.cells_used);
 }
 
-/// The one-off part of the fast path: folding a chip's cell errors into the effective weights
-/// and collecting the vote groups (fast_product's constructor), done once per chip and layer.
+/// The one-off part of the prepared paths, done once per chip and layer: folding a chip's cell
+/// errors into the effective weights and collecting the vote groups (fast_product), or the
+/// column programs of the read levels (serial_product).
 void bm_prepare(benchmark::State& state, std::string key) {
   const workload& w = get(key);
   for (auto _ : state) {
-    rramft::fast_product fp(w.layer, w.errs);
-    benchmark::DoNotOptimize(&fp);
+    if (w.layer.arch.adc_lossless()) {
+      rramft::fast_product fp(w.layer, w.errs);
+      benchmark::DoNotOptimize(&fp);
+    } else {
+      rramft::serial_product sp(w.layer, w.errs);
+      benchmark::DoNotOptimize(&sp);
+    }
   }
 }
 
@@ -323,7 +345,7 @@ void register_all() {
           std::string("case1/mapped_fast/") + (pruned ? "pruned30/" : "dense/") + sh;
       const std::string key = normal_key(out, kN1, pruned, 8);
       reg(
-          name, [=](benchmark::State& s) { bm_mapped(s, key, rramft::mvm_path::fast, base); }, 0.5);
+          name, [=](benchmark::State& s) { bm_mapped(s, key, mode::prepared, base); }, 0.5);
       pairs().push_back({name, name, base, 2.0});
       reg(
           std::string("case1/prepare_chip/") + (pruned ? "pruned30/" : "dense/") + sh,
@@ -337,8 +359,7 @@ void register_all() {
         base, [=](benchmark::State& s) { bm_dense<double>(s, 1000, kIn, 768, "peer"); }, 0.5);
     const std::string name = "case2/mapped_fast/out768_in768_n1000";
     reg(
-        name, [=](benchmark::State& s) { bm_mapped(s, "peer", rramft::mvm_path::fast, base); },
-        0.5);
+        name, [=](benchmark::State& s) { bm_mapped(s, "peer", mode::prepared, base); }, 0.5);
     pairs().push_back({name, name, base, 2.0});
     reg(
         "case2/prepare_chip", [](benchmark::State& s) { bm_prepare(s, "peer"); }, 0.3);
@@ -348,27 +369,54 @@ void register_all() {
     reg(
         "case2/map_layer", [](benchmark::State& s) { bm_map_layer(s, "peer"); }, 0.3);
   }
-  // Case 3: lossy 6-bit ADC, bit-serial path, same layers as case 1 with n = 64.
-  for (int out : {768, 3072}) {
-    const std::string sh = "out" + std::to_string(out) + "_in768_n" + std::to_string(kN3);
-    const std::string base = "case3/dense_f32/" + sh;
-    reg(
-        base,
-        [=](benchmark::State& s) {
-          bm_dense<float>(s, kN3, kIn, out, normal_key(out, kN3, false, 6));
-        },
-        0.3);
-    for (bool pruned : {true, false}) {
-      const std::string name =
-          std::string("case3/mapped_bitserial_adc6/") + (pruned ? "pruned30/" : "dense/") + sh;
-      const std::string key = normal_key(out, kN3, pruned, 6);
-      // One iteration is seconds long: a single iteration is enough.
+  // Case 4: the fast path (lossless ADC) over layer sizes, square and 4:1 (out = 4 x in),
+  // unpruned (the copies need extra crossbars), n = 256, against a float32 GEMM.
+  for (int size : {256, 512, 1024, 2048, 4096})
+    for (int tall : {0, 1}) {
+      const int out = size, in = tall ? size / 4 : size;
+      const std::string sh =
+          "out" + std::to_string(out) + "_in" + std::to_string(in) + "_n" + std::to_string(kN1);
+      const std::string base = "case4/dense_f32/" + sh;
+      const std::string key = normal_key(out, kN1, false, 8, in);
       reg(
-          name, [=](benchmark::State& s) { bm_mapped(s, key, rramft::mvm_path::automatic, base); },
-          0);
-      pairs().push_back({name, name, base, 0});
+          base, [=](benchmark::State& s) { bm_dense<float>(s, kN1, in, out, key); }, 0.3);
+      const std::string name = "case4/mapped_fast/" + sh;
+      reg(
+          name, [=](benchmark::State& s) { bm_mapped(s, key, mode::prepared, base); }, 0.3);
+      pairs().push_back({name, name, base, 2.0});
     }
-  }
+  // Case 3: lossy 6-bit ADC, same layers as case 1 and n = 256, prepared as the engine runs it
+  // (serial_product); case3ref: the slice-by-slice reference (the test oracle), n = 64, one
+  // iteration (seconds long).
+  for (int out : {768, 3072})
+    for (int n : {kN1, kN3}) {
+      const bool ref = n == kN3;
+      const std::string sh = "out" + std::to_string(out) + "_in768_n" + std::to_string(n);
+      const std::string c = ref ? "case3ref" : "case3";
+      const std::string base = c + "/dense_f32/" + sh;
+      reg(
+          base,
+          [=](benchmark::State& s) {
+            bm_dense<float>(s, n, kIn, out, normal_key(out, n, false, 6));
+          },
+          0.3);
+      for (bool pruned : {true, false}) {
+        const std::string name = c + (ref ? "/reference_bitserial_adc6/" : "/mapped_adc6/") +
+                                 (pruned ? "pruned30/" : "dense/") + sh;
+        const std::string key = normal_key(out, n, pruned, 6);
+        reg(
+            name,
+            [=](benchmark::State& s) {
+              bm_mapped(s, key, ref ? mode::reference : mode::prepared, base);
+            },
+            ref ? 0 : 0.3);
+        pairs().push_back({name, name, base, ref ? 0 : 20.0});
+        if (!ref)
+          reg(
+              c + "/prepare_chip/" + (pruned ? "pruned30/" : "dense/") + sh,
+              [=](benchmark::State& s) { bm_prepare(s, key); }, 0.3);
+      }
+    }
 }
 
 /// Forwards everything to the display reporter and records seconds per iteration by name.

@@ -5,6 +5,7 @@
 /// path for a lossless ADC (one exact dense product plus a correction for every cell that
 /// reads wrong). Tests prove both bit-identical wherever the fast path applies.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,7 +40,9 @@ class fast_product {
   /// @param errors the cells that read wrong (read_errors)
   fast_product(const mapped_layer& l, const std::vector<cell_error>& errors);
   /// @brief yk (n x kept_cols) = the integer products of the kept inputs xk (n x kept_rows),
-  /// bit-identical to the bit-serial path with a lossless ADC.
+  /// bit-identical to the bit-serial path with a lossless ADC. float32 GEMMs over chunks of
+  /// the inputs whose every partial sum is provably an integer below 2^24 (per vector:
+  /// sum |x| x max |w|), added up in int64; float64 only when one product can reach 2^24.
   /// @throws rramft::error if the partial sums could exceed 2^53
   void run(const int32_t* xk, int n, int64_t* yk) const;
 
@@ -50,11 +53,35 @@ class fast_product {
   };
   std::string name_;
   int K_, O_, T_;
-  std::vector<int64_t> w_;  ///< kept_cols x kept_rows effective weights
-  std::vector<float> wf_;   ///< the same in float, when exact (max |w| < 2^24)
-  int64_t wmax_ = 0;
+  std::vector<float> wf_;   ///< kept_cols x kept_rows effective weights, when exact in float
+  std::vector<double> wd_;  ///< the same in double, only when a single product can reach 2^24
+  int64_t wmax_ = 0;        ///< max |effective weight|
   std::vector<voted_error> voted_;                 ///< sorted by (block, out, cand)
   std::vector<std::pair<size_t, size_t>> groups_;  ///< ranges of voted_ that need a median
+};
+
+/// @brief The bit-serial path of one mapped layer on one chip (any ADC, lossy included),
+/// prepared once per chip like fast_product and bit-identical to the slice-by-slice reference
+/// (mvm_path::bit_serial). Column sums are integers, so they are computed exactly for 32 input
+/// vectors at a time in integer lanes: the rows of a row block are taken in groups of 8, the
+/// 256 subset sums of every group's DAC digits are tabulated once per (block, slice), and a
+/// column's sum is one table entry per group of its bit pattern (the complement when the
+/// column is mostly ones, as flipped planes are). Every column sum then goes through the
+/// ADC (adc_model::convert, tabulated), the OPC weights and the vote exactly as in
+/// core/datapath.h; only the order of integer additions differs.
+class serial_product {
+ public:
+  /// @param errors the cells that read wrong (read_errors), in any order
+  serial_product(const mapped_layer& l, const std::vector<cell_error>& errors);
+  ~serial_product();
+  serial_product(const serial_product&) = delete;
+  serial_product& operator=(const serial_product&) = delete;
+  /// @brief yk (n x kept_cols) = the outputs of the kept inputs xk (n x kept_rows).
+  void run(const int32_t* xk, int n, int64_t* yk) const;
+
+ private:
+  struct impl;
+  std::unique_ptr<const impl> p_;
 };
 
 /// @brief The kept inputs of @p n vectors (n x l.rows -> n x kept_rows), range-checked.

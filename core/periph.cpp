@@ -23,6 +23,7 @@ int64_t adc_model::convert(int64_t sum) const {
 
 int64_t median(int64_t* v, int n) {
   if (n % 2 == 0) throw error("median vote: even number of candidates (" + std::to_string(n) + ")");
+  if (n == 3) return median3(v[0], v[1], v[2]);
   std::nth_element(v, v + n / 2, v + n);
   return v[n / 2];
 }

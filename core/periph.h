@@ -34,7 +34,15 @@ inline int64_t opc_weight(int slice, bool negative, bool flipped_plane, int cell
   return w;
 }
 
-/// @brief Median of @p n values (n odd); reorders @p v.
+/// @brief Median of three values (the voting unit's common case, by min/max so that batches
+/// of medians vectorize).
+template <class T>
+inline T median3(T a, T b, T c) {
+  const T lo = a < b ? a : b, hi = a < b ? b : a;
+  return lo > (hi < c ? hi : c) ? lo : (hi < c ? hi : c);
+}
+
+/// @brief Median of @p n values (n odd); may reorder @p v.
 int64_t median(int64_t* v, int n);
 
 }  // namespace rramft

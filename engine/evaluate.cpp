@@ -8,6 +8,10 @@
 #include <limits>
 #include <sstream>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "core/error.h"
 #include "core/faults.h"
 #include "engine/mapped_backend.h"
@@ -270,50 +274,87 @@ eval_report assemble(const std::string& model, const std::string& data, int imag
 
 eval_report evaluate(const models::model& m, const arch_spec& base, const models::image_set& data,
                      const eval_options& opt) {
+  if (opt.threads < 0) throw error("--threads: expected a positive number");
+#ifdef _OPENMP
+  const int threads = opt.threads > 0 ? opt.threads : omp_get_max_threads();
+  const int saved = omp_get_max_threads();
+  omp_set_num_threads(threads);
+  struct restore {
+    int n;
+    ~restore() { omp_set_num_threads(n); }
+  } restore_threads{saved};
+#else
+  const int threads = 1;
+#endif
   const experiment ex(m, base, data, opt);
   const double float_acc = ex.float_accuracy();
   const auto t0 = std::chrono::steady_clock::now();
-  const size_t R = ex.rates().size(), total = ex.schemes() * R * size_t(opt.trials);
+  const size_t S = ex.schemes(), R = ex.rates().size(), trials = size_t(opt.trials);
+  // Jobs: every scheme's fault-free reference, then every (scheme, rate, trial) run. Each job
+  // gives the same number whichever thread runs it and in whatever order.
+  const size_t total = S * R * trials, jobs = S + total;
+  std::vector<scheme_summary> refs(S);
+  std::vector<std::vector<std::vector<double>>> acc(
+      S, std::vector<std::vector<double>>(R, std::vector<double>(trials, 0.0)));
   size_t done = 0;
   // Time left: a run's cost grows with its failure rate (more cell errors to fold in and more
   // vote groups that can move), so each rate is timed on its own; a rate not seen yet is
   // estimated at the cost of the highest one seen.
   std::vector<double> rate_s(R, 0);
   std::vector<int> rate_n(R, 0);
-  auto seconds_left = [&](size_t s, size_t r, int k) {
+  std::vector<size_t> left(R, S * trials);  // runs not yet done, per rate
+  auto seconds_left = [&]() {
     double top = 0;
     for (size_t i = 0; i < R; ++i)
       if (rate_n[i] > 0) top = rate_s[i] / rate_n[i];
-    auto per_run = [&](size_t i) { return rate_n[i] > 0 ? rate_s[i] / rate_n[i] : top; };
-    double left = double(opt.trials - 1 - k) * per_run(r);
-    for (size_t i = r + 1; i < R; ++i) left += opt.trials * per_run(i);
-    double all_rates = 0;
-    for (size_t i = 0; i < R; ++i) all_rates += per_run(i);
-    return left + double(ex.schemes() - 1 - s) * opt.trials * all_rates;
+    double sum = 0;
+    for (size_t i = 0; i < R; ++i)
+      sum += double(left[i]) * (rate_n[i] > 0 ? rate_s[i] / rate_n[i] : top);
+    return sum / double(opt.split == eval_split::chips ? threads : 1);
   };
-  std::vector<scheme_summary> refs;
-  std::vector<std::vector<std::vector<double>>> acc(ex.schemes());
-  for (size_t s = 0; s < ex.schemes(); ++s) {
-    refs.push_back(ex.reference(s));
-    for (size_t r = 0; r < R; ++r) {
-      acc[s].emplace_back();
-      for (int k = 0; k < opt.trials; ++k) {
-        const auto start = std::chrono::steady_clock::now();
-        acc[s][r].push_back(ex.trial(s, r, k));
-        ++done;
-        if (opt.progress) {
-          const auto now = std::chrono::steady_clock::now();
-          rate_s[r] += std::chrono::duration<double>(now - start).count();
-          ++rate_n[r];
-          const double el = std::chrono::duration<double>(now - t0).count();
-          std::ostringstream o;
-          o << opt.protect[s] << " rate " << ex.rates()[r] << " trial " << k + 1 << "/"
-            << opt.trials << " acc " << acc[s][r].back() << " | " << done << "/" << total
-            << " runs, " << int(el) << " s elapsed, ~" << int(seconds_left(s, r, k)) << " s left";
-          opt.progress(o.str());
-        }
+  auto run_job = [&](size_t j) {
+    if (j < S) {
+      refs[j] = ex.reference(j);
+      return;
+    }
+    const size_t t = j - S, s = t / (R * trials), r = t / trials % R;
+    const int k = int(t % trials);
+    const auto start = std::chrono::steady_clock::now();
+    const double a = ex.trial(s, r, k);
+    acc[s][r][size_t(k)] = a;
+    if (!opt.progress) return;
+    const auto now = std::chrono::steady_clock::now();
+#pragma omp critical(rramft_eval_progress)
+    {
+      ++done;
+      rate_s[r] += std::chrono::duration<double>(now - start).count();
+      ++rate_n[r];
+      --left[r];
+      const double el = std::chrono::duration<double>(now - t0).count();
+      std::ostringstream o;
+      o << opt.protect[s] << " rate " << ex.rates()[r] << " trial " << k + 1 << "/" << opt.trials
+        << " acc " << a << " | " << done << "/" << total << " runs, " << int(el) << " s elapsed, ~"
+        << int(seconds_left()) << " s left";
+      opt.progress(o.str());
+    }
+  };
+  if (opt.split == eval_split::chips && threads > 1) {
+    // One run per thread, its batches one after the other (the nested parallel loop of
+    // accuracy() gets one thread): nothing waits for the slowest batch of a run, and building
+    // a chip's fault lists runs beside the other threads' work.
+    std::exception_ptr failure;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (size_t j = 0; j < jobs; ++j) {
+      try {
+        run_job(j);
+      } catch (...) {
+#pragma omp critical(rramft_eval_failure)
+        if (!failure) failure = std::current_exception();
       }
     }
+    if (failure) std::rethrow_exception(failure);
+  } else {
+    for (size_t j = 0; j < jobs; ++j) run_job(j);
   }
   return assemble(m.dir, data.name, data.n, float_acc, std::move(refs), ex.rates(), acc,
                   ex.layers(), opt.drop);

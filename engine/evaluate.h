@@ -31,14 +31,20 @@ void profile_ranges(mapping::chip_mapping& cm, const models::model& m,
                     const models::image_set& calib, const std::vector<double>& scales,
                     int batch = 500);
 
+/// @brief How evaluate() spreads its work over threads: the images of one run in batches (one
+/// batch per thread), or whole runs (one chip, all its images, per thread).
+enum class eval_split { batches, chips };
+
 struct eval_options {
   /// Scheme names (none | vote | tmr, with +range / +clip; see parse_protection). When some name
   /// has clip, the names without it run with quant.clip none, so one list compares both.
   std::vector<std::string> protect{"none", "vote"};
   std::vector<double> rates{1e-4, 2.5e-4, 5e-4, 7.5e-4, 1e-3};  ///< stuck-at probabilities
   int trials = 10;
-  int batch = 500;     ///< images per forward pass
-  double drop = 0.10;  ///< accuracy drop that defines the tolerated rate
+  int batch = 500;                       ///< images per forward pass
+  double drop = 0.10;                    ///< accuracy drop that defines the tolerated rate
+  int threads = 0;                       ///< 0: OpenMP's default (all cores)
+  eval_split split = eval_split::chips;  ///< what runs side by side
   const models::image_set* calibration = nullptr;    ///< input_scale: calibrated, and range checks
   std::function<void(const std::string&)> progress;  ///< called after every trial
 };

@@ -50,7 +50,7 @@ image_shape shape_of_one_image(const models::network& net) {
 
 memory_estimate eval_footprint(const models::model& m, const arch_spec& a,
                                const models::image_set& data, int batch, int threads,
-                               int max_copies, double rate) {
+                               int max_copies, double rate, bool chips_in_parallel) {
   if (threads <= 0) {
     threads = 1;
 #ifdef _OPENMP
@@ -61,25 +61,31 @@ memory_estimate eval_footprint(const models::model& m, const arch_spec& a,
   const image_shape one = shape_of_one_image(net);
   const double B = std::min(batch, std::max(1, data.n));
   const int batches = (std::max(1, data.n) + batch - 1) / batch;
-  const double parallel = std::max(1, std::min(threads, batches));
-  const int S = a.weight_slices(), R = a.crossbar.rows, C = a.crossbar.cols;
-  const int slices_in = input_slicing{a.input_bits, a.dac.bits, a.input_signed}.count();
+  const double parallel = std::max(1, chips_in_parallel ? threads : std::min(threads, batches));
+  const double chips = chips_in_parallel ? parallel : 1;  // chips programmed at once
+  const int S = a.weight_slices(), R = a.crossbar.rows;
   const double T = std::max(1, max_copies);
-  double per_thread = 0, weights = 0, cells = 0;
+  // Lanes of serial_product's column sums: 1, 2 or 4 bytes.
+  const double lane = a.column_full_scale() <= 0xff ? 1 : a.column_full_scale() <= 0xffff ? 2 : 4;
+  double per_thread = 0, weights = 0, cells = 0, prepared = 0;
   for (size_t i = 0; i < m.layers.size(); ++i) {
     const auto& l = m.layers[i];
     const double n = B * one.vectors[i], r = l.rows, c = l.cols;
     // Mapped backend and core: quantized inputs and outputs, kept inputs and outputs (at most
     // all of them), the network's activations in and out.
     double b = n * (r * (4 + 4 + 4 + 4) + c * (8 + 8 + 4 + 4) + 8);
-    if (a.adc_lossless())
+    const double layer_cells = r * c * 2 * S * T;  // bit cells of the mapped layer, at most
+    if (a.adc_lossless()) {
       b += n * (r * 4 + c * 4);  // the fast path's float (or double) product
-    else
-      b += n * (C * (4.0 + 8.0) + slices_in * std::min<double>(R, r) * 4 + c * (T + 1) * 8) +
-           double(R) * C * 4;  // bit-serial: column sums, ADC codes, DAC digits, candidates
+      prepared += r * c * 8;     // its effective weights (double at most)
+    } else {
+      // serial_product: subset-sum tables and digits of 32 vectors, accumulators per output.
+      b += (R / 8.0 + 1) * 256 * 32 * lane + R * 32 * lane + c * (T + 1) * 32 * 8;
+      prepared += layer_cells / 8 * 4 + layer_cells / std::min(R, l.rows) * 32;  // programs
+    }
     per_thread = std::max(per_thread, b);
-    weights += r * c * (4 + 4 + 8 + 4);  // the model's floats, quantized, fast-path copies
-    cells += r * c * 2 * S * T;          // bit cells of the mapped layer, at most
+    weights += r * c * (4 + 4);  // the model's floats, quantized
+    cells += layer_cells;
   }
   per_thread += B * one.digital_elements * 4 * 2;
   memory_estimate e;
@@ -89,7 +95,10 @@ memory_estimate eval_footprint(const models::model& m, const arch_spec& a,
             std::to_string(int(B)) + " images]",
         per_thread * parallel);
   e.add("weights", weights);
-  e.add("fault lists", std::min(1.0, rate) * cells * 16);
+  const int k = int(chips);
+  e.add("prepared products [" + std::to_string(k) + (k == 1 ? " chip]" : " chips]"),
+        prepared * chips);
+  e.add("fault lists", std::min(1.0, rate) * cells * 16 * chips);
   return e;
 }
 

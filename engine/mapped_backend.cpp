@@ -83,13 +83,16 @@ mapped_backend::mapped_backend(const mapping::chip_mapping& cm, const models::mo
                   "' checks output ranges, but none was profiled (engine::profile_ranges)");
   errors_.reserve(cm.layers.size());
   for (const mapped_layer& l : cm.layers) errors_.push_back(read_errors(l, chip, epoch));
-  // Programming the chip for the fast path: once per chip, not once per batch.
+  // Programming the chip for the prepared paths: once per chip, not once per batch. A forced
+  // path (fast on a lossy ADC, bit_serial) stays with mvm(), which refuses or follows it.
   for (size_t i = 0; i < cm.layers.size(); ++i) {
-    // A lossy ADC on the fast path stays with mvm(), which refuses it.
-    if (path_ != mvm_path::bit_serial && cm.layers[i].arch.adc_lossless())
-      fast_.push_back(std::make_unique<fast_product>(cm.layers[i], errors_[i]));
-    else
-      fast_.push_back(nullptr);
+    const bool lossless = cm.layers[i].arch.adc_lossless();
+    fast_.push_back(path_ != mvm_path::bit_serial && lossless
+                        ? std::make_unique<fast_product>(cm.layers[i], errors_[i])
+                        : nullptr);
+    serial_.push_back(path_ == mvm_path::automatic && !lossless
+                          ? std::make_unique<serial_product>(cm.layers[i], errors_[i])
+                          : nullptr);
   }
 }
 
@@ -112,11 +115,16 @@ void mapped_backend::linear(size_t layer, const float* x, int n, float* y) {
   double* sx = scratch(sx_buf, size_t(n));
   const double fixed = scales_.empty() ? 0.0 : scales_[layer];
   const float* bias = wl.bias.empty() ? nullptr : wl.bias.data();
-  if (const fast_product* fp = fast_[layer].get()) {
+  const fast_product* fp = fast_[layer].get();
+  const serial_product* sp = serial_[layer].get();
+  if (fp || sp) {
     int32_t* xk = scratch(x_buf, size_t(n) * l.kept_rows.size());
     int64_t* yk = scratch(y_buf, size_t(n) * l.kept_cols.size());
     quantize_kept_inputs(l, x, n, fixed, xk, sx);
-    fp->run(xk, n, yk);
+    if (fp)
+      fp->run(xk, n, yk);
+    else
+      sp->run(xk, n, yk);
     dequantize_kept_outputs(l, yk, n, sx, bias, y);
   } else {
     int32_t* xq = scratch(x_buf, size_t(n) * size_t(l.rows));

@@ -70,7 +70,8 @@ class mapped_backend : public models::linear_backend {
   std::vector<std::vector<cell_error>> errors_;
   std::vector<double> scales_;
   mvm_path path_;
-  std::vector<std::unique_ptr<fast_product>> fast_;  ///< per layer; null: bit-serial
+  std::vector<std::unique_ptr<fast_product>> fast_;      ///< per layer, lossless ADC; else null
+  std::vector<std::unique_ptr<serial_product>> serial_;  ///< per layer, lossy ADC; else null
 };
 
 }  // namespace rramft::engine

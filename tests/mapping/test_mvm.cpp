@@ -276,3 +276,115 @@ TEST_CASE("activations outside the input range are refused", "[mvm][bad-input]")
   CHECK_THROWS_WITH(mvm(l, {}, x.data(), 1, y.data()),
                     Catch::Contains("outside the 8-bit input range"));
 }
+
+TEST_CASE("fast path stays exact when the partial sums pass 2^24 (float chunks, double)",
+          "[mvm][fast]") {
+  // 2000 inputs of +-127 against weights up to 127: sum |x| x max |w| is about 3e7 > 2^24, so
+  // the float product runs in chunks; with 16-bit weights and 12-bit inputs one product alone
+  // can pass 2^24, so it runs in double. Both against the integer reference and the bit-serial
+  // path with faults.
+  struct variant {
+    const char* name;
+    int weight_bits, input_bits, rows;
+  };
+  for (const variant& v : {variant{"8-bit, float chunks", 8, 8, 2000},
+                           variant{"16-bit weights, double", 16, 12, 300}}) {
+    INFO(v.name);
+    arch_spec a = small_chip();
+    a.weight_bits = v.weight_bits;
+    a.input_bits = v.input_bits;
+    a.validate();
+    const auto wl = fixtures::random_layer(v.rows, 6, 1, 3, 21);
+    const mapped_layer l = fixtures::map(wl, a);
+    const int n = 4;
+    // Inputs at the ends of the range, so the sums are as large as they can be.
+    auto x = fixtures::random_inputs(a, n, l.rows, 22);
+    const activation_quantizer aq{a.input_bits, a.input_signed};
+    for (size_t i = 0; i < x.size(); ++i) x[i] = i % 3 ? aq.qmax() : aq.qmin();
+    CHECK(run(l, {}, x, n, mvm_path::fast) == fixtures::reference(l, x, n));
+    a.fault.rate = 0.01;
+    const auto errs = read_errors(l, fault_map(a.fault, 5, a.cell_bits), 0);
+    REQUIRE(!errs.empty());
+    CHECK(run(l, errs, x, n, mvm_path::fast) == run(l, errs, x, n, mvm_path::bit_serial));
+  }
+}
+
+namespace {
+/// serial_product on the kept inputs, scattered back to the logical layout.
+std::vector<int64_t> run_prepared(const mapped_layer& l, const std::vector<cell_error>& e,
+                                  const std::vector<int32_t>& x, int n) {
+  const std::vector<int32_t> xk = kept_inputs(l, x.data(), n);
+  std::vector<int64_t> yk(size_t(n) * l.kept_cols.size(), -1), y(size_t(n) * l.cols);
+  serial_product(l, e).run(xk.data(), n, yk.data());
+  scatter_outputs(l, yk.data(), n, y.data());
+  return y;
+}
+}  // namespace
+
+TEST_CASE("the prepared bit-serial path equals the slice-by-slice reference", "[mvm][adc]") {
+  // Every chip variant, lossy ADCs (coarse steps, saturating ranges, ranges above the column
+  // full scale) and a lossless one, no faults and two fault rates with transients, batches of
+  // 1 to 70 vectors (the prepared path takes 32 at a time).
+  uint64_t seed = 100;
+  int lossy = 0;
+  for (auto [name, a] : variants())
+    for (auto [bits, range] : std::vector<std::pair<int, double>>{
+             {3, 0.0}, {5, 0.0}, {4, 9.0}, {6, 20.0}, {2, 500.0}, {10, 0.0}})
+      for (double rate : {0.0, 0.004, 0.05}) {
+        a.adc.bits = bits;
+        a.adc.range = range;
+        a.fault.rate = rate;
+        a.fault.transient_rate = rate / 4;
+        a.fault.scope = seed % 3 ? fault_scope::all : fault_scope::msb;
+        a.validate();
+        ++seed;
+        lossy += !a.adc_lossless();
+        INFO(name << ", adc " << bits << " bits range " << range << ", rate " << rate);
+        const auto wl =
+            fixtures::random_layer(60 + int(seed % 50), 20 + int(seed % 13), 5, 4, seed);
+        const mapped_layer l = fixtures::map(wl, a);
+        const fault_map chip(a.fault, seed, a.cell_bits);
+        const auto errs = read_errors(l, chip, seed % 4);
+        if (rate > 0.01) REQUIRE(!errs.empty());
+        const int n = int(1 + seed % 70);
+        const auto x = fixtures::random_inputs(a, n, l.rows, seed);
+        CHECK(run_prepared(l, errs, x, n) == run(l, errs, x, n, mvm_path::bit_serial));
+      }
+  CHECK(lossy > 100);
+}
+
+TEST_CASE("the prepared bit-serial path is exact in 8-, 16- and 32-bit lanes", "[mvm][adc]") {
+  // Column full scales of 128 (8-bit lanes), 256 and 3 x 3 x 256 (16-bit lanes) and
+  // 15 x 255 x 256 (32-bit lanes, the ADC computed without a table).
+  struct variant {
+    const char* name;
+    int rows, cell_bits, dac_bits, adc_bits;
+    bool is_signed;
+  };
+  for (const variant& v :
+       {variant{"128 rows", 128, 1, 1, 6, true}, variant{"256 rows", 256, 1, 1, 5, true},
+        variant{"2-bit cells and DAC", 256, 2, 2, 7, false},
+        variant{"4-bit cells, 8-bit DAC", 256, 4, 8, 12, false}}) {
+    INFO(v.name);
+    arch_spec a;
+    a.crossbar.rows = v.rows;
+    a.crossbar.cols = 64;
+    a.cell_bits = v.cell_bits;
+    a.dac.bits = v.dac_bits;
+    a.input_signed = v.is_signed;
+    a.adc.bits = v.adc_bits;
+    a.fault.rate = 0.01;
+    a.fault.transient_rate = 0.002;
+    a.validate();
+    REQUIRE_FALSE(a.adc_lossless());
+    const auto wl = fixtures::random_layer(300, 9, 2, 5, 31);
+    const mapped_layer l = fixtures::map(wl, a);
+    const auto errs = read_errors(l, fault_map(a.fault, 8, a.cell_bits), 1);
+    REQUIRE(!errs.empty());
+    const int n = 37;
+    const auto x = fixtures::random_inputs(a, n, l.rows, 32);
+    const auto slow = run(l, errs, x, n, mvm_path::bit_serial);
+    CHECK(run_prepared(l, errs, x, n) == slow);
+    CHECK(run(l, errs, x, n, mvm_path::automatic) == slow);  // mvm() takes the prepared path
+  }
+}
