@@ -195,6 +195,37 @@ void check_paths_bit_identical(const std::string& family) {
   }
 }
 
+/// The prepared bit-serial path (serial_product, what the engine runs for a lossy ADC) against
+/// the slice-by-slice reference, on a faulty chip, through the whole network.
+void check_lossy_paths_bit_identical(const std::string& family) {
+  const exported e = load_family(family);
+  const models::network net(e.m);
+  for (const char* protect : {"none", "vote"}) {
+    arch_spec a = default_arch();
+    apply_scheme(a, protect);
+    a.adc.bits = 6;
+    a.fault.rate = 0.01;
+    a.fault.transient_rate = 0.002;
+    a.validate();
+    REQUIRE_FALSE(a.adc_lossless());
+    INFO(family << ", protection " << protect << ", 6-bit ADC");
+    const mapping::chip_mapping cm = mapping::map_model(e.m, a);
+    const fault_map chip(a.fault, 11, a.cell_bits);
+    engine::mapped_backend slow(cm, e.m, chip, 2, {}, mvm_path::bit_serial);
+    engine::mapped_backend prepared(cm, e.m, chip, 2, {}, mvm_path::automatic);
+    const std::vector<float> ys = run(e, net, slow);
+    const std::vector<float> yp = run(e, net, prepared);
+    REQUIRE(ys.size() == yp.size());
+    CHECK(std::memcmp(ys.data(), yp.data(), ys.size() * sizeof(float)) == 0);
+    // The lossy ADC moved the logits away from the lossless chip's.
+    arch_spec lossless = a;
+    lossless.adc.bits = 8;
+    const mapping::chip_mapping cm8 = mapping::map_model(e.m, lossless);
+    engine::mapped_backend exact(cm8, e.m, chip, 2);
+    CHECK(run(e, net, exact) != ys);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("float mode matches PyTorch: mlp", "[parity][float]") { check_float_parity("mlp"); }
@@ -216,4 +247,13 @@ TEST_CASE("bit-serial and fast paths give bit-identical logits on a faulty chip:
 TEST_CASE("bit-serial and fast paths give bit-identical logits on a faulty chip: vit",
           "[parity][mapped][fast]") {
   check_paths_bit_identical("vit");
+}
+
+TEST_CASE("prepared and slice-by-slice lossy-ADC paths give bit-identical logits: mlp",
+          "[parity][mapped][adc]") {
+  check_lossy_paths_bit_identical("mlp");
+}
+TEST_CASE("prepared and slice-by-slice lossy-ADC paths give bit-identical logits: vit",
+          "[parity][mapped][adc]") {
+  check_lossy_paths_bit_identical("vit");
 }
