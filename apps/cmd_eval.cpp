@@ -18,6 +18,7 @@
 #include "engine/footprint.h"
 #include "models/idx.h"
 #include "models/model.h"
+#include "models/network.h"
 
 namespace rramft::app {
 
@@ -102,10 +103,13 @@ int cmd_eval(int argc, char** argv) {
   std::string split_s = "chips";
   po::options_description opts("rramft eval options");
   opts.add_options()("help,h", "show this help")("model", po::value(&model_dir)->required(),
-                                                 "model folder (config.json + model.safetensors)");
+                                                 "model folder (config.json + model.safetensors) "
+                                                 "or ONNX file (FILE.onnx)");
   arch_a.add_to(opts);
-  opts.add_options()("data", po::value(&data_spec),
-                     "fashion-mnist[:N] (default: all 10,000 test images), or DIR[:N]")(
+  opts.add_options()(
+      "data", po::value(&data_spec),
+      "fashion-mnist[:N] (default: all 10,000 test images), DIR[:N] (idx), FILE.npz[:N] "
+      "(arrays x, y) or X.npy,Y.npy[:N]")(
       "rates", po::value(&rates_s)->required(),
       "comma-separated cell failure rates, e.g. 1e-4,5e-4,1e-3")(
       "trials", po::value(&trials), "chips (fault maps) per point (default 10)")(
@@ -114,8 +118,8 @@ int cmd_eval(int argc, char** argv) {
       "vote+range or clip+vote (default none,vote)")(
       "calib", po::value(&calib_spec),
       "calibration images for input_scale: calibrated and for range checks (default "
-      "fashion-mnist-train:1000)")("batch", po::value(&batch),
-                                   "images per forward pass (default 500)")(
+      "fashion-mnist-train:1000; for .npy/.npz data its first 1000 samples)")(
+      "batch", po::value(&batch), "images per forward pass (default 500)")(
       "threads", po::value(&threads),
       "threads (default: all cores); what runs side by side is --split")(
       "split", po::value(&split_s),
@@ -149,11 +153,17 @@ int cmd_eval(int argc, char** argv) {
   opt.batch = batch;
   opt.threads = threads;
   opt.split = split_s == "chips" ? engine::eval_split::chips : engine::eval_split::batches;
-  const models::model m = models::load_model(model_dir);
-  const models::image_set data = models::load_dataset(data_spec);
+  models::model m = models::load_model(model_dir);
+  models::image_set data = models::load_dataset(data_spec);
+  models::bind_data(m, data);
   models::image_set calib;
   if (arch.input_scale == "calibrated" || ranges) {
-    calib = models::load_dataset(calib_spec);
+    if (!vm.count("calib") && models::is_array_spec(data_spec)) {
+      calib = models::first_samples(data, 1000);
+    } else {
+      calib = models::load_dataset(calib_spec);
+      models::bind_data(m, calib);
+    }
     opt.calibration = &calib;
   }
   {

@@ -170,11 +170,12 @@ int cmd_run(int argc, char** argv) {
   run_options o;
   po::options_description opts("rramft run options");
   opts.add_options()("help,h", "show this help")("model", po::value(&o.model_dir)->required(),
-                                                 "model folder");
+                                                 "model folder or ONNX file (FILE.onnx)");
   o.arch.add_to(opts);
   opts.add_options()("data", po::value(&o.data_spec),
-                     "fashion-mnist[:N] (default fashion-mnist:10)")(
-      "fault-rate", po::value(&o.fault_rate), "stuck-at cell rate (sets fault.rate)")(
+                     "fashion-mnist[:N] (default fashion-mnist:10), DIR[:N], FILE.npz[:N] or "
+                     "X.npy,Y.npy[:N]")("fault-rate", po::value(&o.fault_rate),
+                                        "stuck-at cell rate (sets fault.rate)")(
       "seed", po::value(&o.seed), "chip seed (sets seed)")(
       "protect", po::value(&o.protect), "none|vote|tmr, +range, +clip (sets protection.scheme)")(
       "out", po::value(&o.out_dir)->required(), "output folder")(
@@ -224,13 +225,21 @@ int cmd_run(int argc, char** argv) {
   if (o.rtl_vcd) rtl::enable_tracing();  // before the verilated models exist
 #endif
   const energy::table ert = energy::table::load(arch_dir(o.arch.file) + "/" + arch.energy_table);
-  const models::model m = models::load_model(o.model_dir);
-  const models::image_set data = models::load_dataset(o.data_spec);
+  models::model m = models::load_model(o.model_dir);
+  models::image_set data = models::load_dataset(o.data_spec);
+  models::bind_data(m, data);
+  if (m.network_graph && m.positions != 1)
+    throw error(o.model_dir + ": gives " + std::to_string(m.positions) +
+                " outputs per sample; rramft run classifies (one class per sample)");
   const models::network net(m);
-  if (!net.takes_images())
-    throw error(o.model_dir + ": rramft run feeds images; family '" + m.family + "' takes tokens");
-  if (data.rows != net.image_size() || data.channels != net.image_channels())
-    throw error(data.name + ": images do not match the model's input size");
+  net.check_data(data);
+  // Calibration and range profiles: the training images for idx data, else the data itself.
+  const auto calibration = [&] {
+    if (models::is_array_spec(o.data_spec)) return data;
+    models::image_set c = models::load_dataset("fashion-mnist-train:1000");
+    models::bind_data(m, c);
+    return c;
+  };
   mapping::chip_mapping cm = mapping::map_model(m, arch);
   const fault_map chip(arch.fault, arch.seed, arch.cell_bits);
   std::vector<std::vector<cell_error>> errors;
@@ -238,11 +247,11 @@ int cmd_run(int argc, char** argv) {
   std::vector<double> scales;
   if (arch.input_scale == "calibrated") {
     engine::calibrating_backend cb(m);
-    engine::accuracy(net, cb, models::load_dataset("fashion-mnist-train:1000"));
+    engine::accuracy(net, cb, calibration());
     scales = cb.scales(arch);
   }
   if (arch.protection.range)  // SAVE: the SFU's bounds, profiled on the fault-free chip
-    engine::profile_ranges(cm, m, models::load_dataset("fashion-mnist-train:1000"), scales);
+    engine::profile_ranges(cm, m, calibration(), scales);
   // The same chip (seed, fault map) once more without protection, in the same elaboration, so
   // that the report can state what the protection costs.
   arch_spec base = arch;

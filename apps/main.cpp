@@ -14,6 +14,7 @@
 namespace rramft::app {
 int cmd_map(int argc, char** argv);
 int cmd_eval(int argc, char** argv);
+int cmd_infer(int argc, char** argv);
 int cmd_sweep(int argc, char** argv, char* program);
 }  // namespace rramft::app
 
@@ -24,6 +25,7 @@ const char* usage =
     "commands:\n"
     "  map    map a model onto the chip and report crossbars, overhead and sparsity\n"
     "  eval   accuracy under stuck-at faults, per protection scheme and failure rate\n"
+    "  infer  logits (.npy) in float, on the fault-free mapped chip and on a faulty chip\n"
     "  run    the SystemC/TLM-2.0 chip model: cycles, energy, area, traces\n"
     "  rtl-timing  latency and II of the verilated RTL (OPC, voting unit) as timing keys\n"
     "  sweep  design-space sweep over a grid of keys (map, eval, run per point; MPI)\n"
@@ -44,6 +46,7 @@ int main(int argc, char** argv) {
   try {
     if (cmd == "map") return rramft::app::cmd_map(argc - 1, argv + 1);
     if (cmd == "eval") return rramft::app::cmd_eval(argc - 1, argv + 1);
+    if (cmd == "infer") return rramft::app::cmd_infer(argc - 1, argv + 1);
     if (cmd == "sweep") return rramft::app::cmd_sweep(argc - 1, argv + 1, argv[0]);
     if (cmd == "run" || cmd == "rtl-timing") {
       setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);

@@ -1,6 +1,7 @@
 #include "engine/evaluate.h"
 
 #include <algorithm>
+#include <atomic>
 #include <boost/math/distributions/students_t.hpp>
 #include <chrono>
 #include <cmath>
@@ -19,43 +20,67 @@
 
 namespace rramft::engine {
 
-double accuracy(const models::network& net, models::linear_backend& be,
-                const models::image_set& data, int batch) {
-  if (!net.takes_images())
-    throw error(net.source().dir + ": family '" + net.source().family +
-                "' cannot be evaluated on images");
-  if (data.channels != net.image_channels() || data.rows != net.image_size() ||
-      data.cols != net.image_size())
-    throw error(data.name + ": images are " + std::to_string(data.channels) + "x" +
-                std::to_string(data.rows) + "x" + std::to_string(data.cols) +
-                ", the model expects " + std::to_string(net.image_channels()) + "x" +
-                std::to_string(net.image_size()) + "x" + std::to_string(net.image_size()));
-  const int classes = net.num_classes();
-  // Batches run side by side (one per thread, each with single-threaded GEMMs); every image is
-  // computed alone within its batch, so the count is the same for any number of threads.
+namespace {
+
+/// Runs @p data through @p net in batches side by side (one per thread, each with
+/// single-threaded GEMMs) and hands each batch's logits to @p use(first, count, logits); every
+/// sample is computed alone within its batch, so results do not depend on the thread count.
+template <class F>
+void run_batches(const models::network& net, models::linear_backend& be,
+                 const models::image_set& data, int batch, bool need_labels, F use) {
+  net.check_data(data, need_labels);
+  const size_t per =
+      size_t(net.num_classes()) * size_t(net.source().network_graph ? net.source().positions : 1);
   const int batches = (data.n + batch - 1) / batch;
-  int64_t correct = 0;
   std::exception_ptr failure;
-#pragma omp parallel for schedule(dynamic) reduction(+ : correct)
+#pragma omp parallel for schedule(dynamic)
   for (int bi = 0; bi < batches; ++bi) {
     try {
       const int s = bi * batch, n = std::min(batch, data.n - s);
-      std::vector<float> logits(size_t(n) * classes);
+      std::vector<float> logits(size_t(n) * per);
       net.forward_images(&data.pixels[size_t(s) * data.image_bytes()], n, be, logits.data());
-      for (int i = 0; i < n; ++i) {
-        const float* l = &logits[size_t(i) * classes];
-        int best = 0;
-        for (int c = 1; c < classes; ++c)
-          if (l[c] > l[best]) best = c;  // first maximum wins, as torch.argmax
-        correct += best == data.labels[size_t(s + i)];
-      }
+      use(s, n, logits.data());
     } catch (...) {
 #pragma omp critical
       if (!failure) failure = std::current_exception();
     }
   }
   if (failure) std::rethrow_exception(failure);
-  return double(correct) / double(data.n);
+}
+
+}  // namespace
+
+double accuracy(const models::network& net, models::linear_backend& be,
+                const models::image_set& data, int batch) {
+  if (net.source().network_graph && net.source().positions != 1)
+    throw error(net.source().dir + ": gives " + std::to_string(net.source().positions) +
+                " outputs per sample; accuracy needs one class per sample (rramft infer writes "
+                "the logits)");
+  const int classes = net.num_classes();
+  std::atomic<int64_t> correct{0};
+  run_batches(net, be, data, batch, true, [&](int s, int n, const float* logits) {
+    int64_t c = 0;
+    for (int i = 0; i < n; ++i) {
+      const float* l = &logits[size_t(i) * classes];
+      int best = 0;
+      for (int k = 1; k < classes; ++k)
+        if (l[k] > l[best]) best = k;  // first maximum wins, as torch.argmax
+      c += best == data.labels[size_t(s + i)];
+    }
+    correct += c;
+  });
+  return double(correct.load()) / double(data.n);
+}
+
+std::vector<float> logits(const models::network& net, models::linear_backend& be,
+                          const models::image_set& data, int batch) {
+  const size_t per =
+      size_t(net.num_classes()) * size_t(net.source().network_graph ? net.source().positions : 1);
+  std::vector<float> out(size_t(data.n) * per);
+  run_batches(net, be, data, batch, false, [&](int s, int n, const float* l) {
+    std::copy_n(l, size_t(n) * per, &out[size_t(s) * per]);
+  });
+  return out;
 }
 
 uint64_t trial_seed(uint64_t base, int k) {
@@ -149,7 +174,7 @@ void profile_ranges(mapping::chip_mapping& cm, const models::model& m,
   const fault_map clean(a.fault, a.seed, a.cell_bits);
   mapped_backend mb(probe, m, clean, 0, scales);
   range_recorder rec(mb, m);
-  accuracy(models::network(m), rec, calib, batch);
+  logits(models::network(m), rec, calib, batch);
   const std::vector<output_range> r =
       rec.ranges(cm, cm.arch.range_check.granularity, cm.arch.range_check.margin);
   for (size_t i = 0; i < cm.layers.size(); ++i) cm.layers[i].out_range = r[i];
@@ -178,7 +203,7 @@ experiment::experiment(const models::model& m, const arch_spec& base, const mode
   std::sort(rates_.begin(), rates_.end());
   if (base.input_scale == "calibrated") {
     calibrating_backend cb(m);
-    accuracy(net_, cb, opt.calibration ? *opt.calibration : data, opt.batch);
+    logits(net_, cb, opt.calibration ? *opt.calibration : data, opt.batch);
     scales_ = cb.scales(base);
   }
   for (const arch_spec& a : arch_) {
@@ -190,6 +215,21 @@ experiment::experiment(const models::model& m, const arch_spec& base, const mode
 double experiment::float_accuracy() const {
   models::float_backend fb(m_);
   return accuracy(net_, fb, data_, opt_.batch);
+}
+
+template <class F>
+auto experiment::with_chip(size_t s, size_t r, int k, F use) const {
+  if (r == size_t(-1)) {
+    const fault_map clean(arch_[s].fault, arch_[s].seed, arch_[s].cell_bits);
+    mapped_backend mb(mapped_[s], m_, clean, 0, scales_);
+    return use(mb);
+  }
+  arch_spec ar = arch_.at(s);
+  ar.fault.rate = rates_.at(r);
+  ar.fault.transient_rate = base_.fault.transient_rate;
+  const fault_map chip(ar.fault, trial_seed(base_.seed, k), ar.cell_bits);
+  mapped_backend mb(mapped_[s], m_, chip, uint64_t(k), scales_);
+  return use(mb);
 }
 
 scheme_summary experiment::reference(size_t s) const {
@@ -204,19 +244,29 @@ scheme_summary experiment::reference(size_t s) const {
     c << " " << arch_[s].quant.clip_value;
     sum.clip += c.str();
   }
-  const fault_map clean(arch_[s].fault, arch_[s].seed, arch_[s].cell_bits);
-  mapped_backend mb(mapped_[s], m_, clean, 0, scales_);
-  sum.fault_free = accuracy(net_, mb, data_, opt_.batch);
+  sum.fault_free = with_chip(
+      s, size_t(-1), 0, [&](mapped_backend& mb) { return accuracy(net_, mb, data_, opt_.batch); });
   return sum;
 }
 
 double experiment::trial(size_t s, size_t r, int k) const {
-  arch_spec ar = arch_.at(s);
-  ar.fault.rate = rates_.at(r);
-  ar.fault.transient_rate = base_.fault.transient_rate;
-  const fault_map chip(ar.fault, trial_seed(base_.seed, k), ar.cell_bits);
-  mapped_backend mb(mapped_[s], m_, chip, uint64_t(k), scales_);
-  return accuracy(net_, mb, data_, opt_.batch);
+  return with_chip(s, r, k,
+                   [&](mapped_backend& mb) { return accuracy(net_, mb, data_, opt_.batch); });
+}
+
+std::vector<float> experiment::float_logits() const {
+  models::float_backend fb(m_);
+  return logits(net_, fb, data_, opt_.batch);
+}
+
+std::vector<float> experiment::reference_logits(size_t s) const {
+  return with_chip(s, size_t(-1), 0,
+                   [&](mapped_backend& mb) { return logits(net_, mb, data_, opt_.batch); });
+}
+
+std::vector<float> experiment::trial_logits(size_t s, size_t r, int k) const {
+  return with_chip(s, r, k,
+                   [&](mapped_backend& mb) { return logits(net_, mb, data_, opt_.batch); });
 }
 
 nlohmann::json experiment::layers() const {

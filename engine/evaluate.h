@@ -19,6 +19,10 @@ namespace rramft::engine {
 double accuracy(const models::network& net, models::linear_backend& be,
                 const models::image_set& data, int batch = 500);
 
+/// @brief Logits of every sample of @p data (labels not needed), n x outputs per sample.
+std::vector<float> logits(const models::network& net, models::linear_backend& be,
+                          const models::image_set& data, int batch = 500);
+
 /// @brief Seed of the chip used by Monte Carlo trial @p k: derived from the base seed alone, so
 /// trial k uses the same chip at every rate and under every scheme (faults nest across rates).
 uint64_t trial_seed(uint64_t base, int k);
@@ -101,6 +105,11 @@ class experiment {
   double trial(size_t s, size_t r, int k) const;
   /// @brief Per-layer facts from the first scheme with copies (else the first scheme).
   nlohmann::json layers() const;
+  /// @brief Logits (samples x outputs) of the float pass, of scheme @p s's fault-free chip
+  /// (as reference()), and of trial @p k's chip at rate rates()[r] (as trial()).
+  std::vector<float> float_logits() const;
+  std::vector<float> reference_logits(size_t s) const;
+  std::vector<float> trial_logits(size_t s, size_t r, int k) const;
 
  private:
   const models::model& m_;
@@ -111,6 +120,9 @@ class experiment {
   std::vector<double> rates_, scales_;
   std::vector<arch_spec> arch_;                ///< per scheme, fault-free
   std::vector<mapping::chip_mapping> mapped_;  ///< per scheme
+  /// The chip of trial @p k at rate rates()[r] (@p r = npos: fault-free) under scheme @p s.
+  template <class F>
+  auto with_chip(size_t s, size_t r, int k, F use) const;
 };
 
 /// @brief The report from its pieces: @p refs one per scheme (experiment::reference), @p acc

@@ -37,10 +37,10 @@ class shape_backend : public models::linear_backend {
 
 image_shape shape_of_one_image(const models::network& net) {
   shape_backend sb(net.source());
-  if (net.takes_images()) {
-    const size_t bytes = size_t(net.image_channels()) * net.image_size() * net.image_size();
-    const std::vector<uint8_t> pixels(bytes, 0);
-    std::vector<float> logits(size_t(net.num_classes()));
+  if (net.sample_bytes() > 0) {
+    const std::vector<uint8_t> pixels(net.sample_bytes(), 0);
+    const int per = net.source().network_graph ? std::max(1, net.source().positions) : 1;
+    std::vector<float> logits(size_t(net.num_classes()) * size_t(per));
     net.forward_images(pixels.data(), 1, sb, logits.data());
   } else {
     for (size_t i = 0; i < net.source().layers.size(); ++i) sb.shape_.vectors[i] = 1;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -158,6 +159,89 @@ image_set load_idx(const std::string& images, const std::string& labels, int lim
   return parse_idx(read_data_file(images), read_data_file(labels), images, labels, limit);
 }
 
+namespace {
+
+/// Samples from numpy arrays: @p x's first dimension counts them; @p y (if any) one class each.
+image_set from_arrays(const npy_array& x, const npy_array* y, const std::string& xn,
+                      const std::string& yn, int limit) {
+  if (x.shape.empty() || x.shape[0] < 1)
+    throw error(xn + ": holds no samples (the first dimension counts samples)");
+  image_set s;
+  const int64_t total = x.shape[0];
+  s.n = int(limit > 0 ? std::min<int64_t>(total, limit) : std::min<int64_t>(total, INT32_MAX));
+  s.dims.assign(x.shape.begin() + 1, x.shape.end());
+  if (s.dims.empty()) s.dims = {1};
+  s.channels = s.rows = 1;
+  s.type = x.integer ? sample_type::i64 : sample_type::f32;
+  const size_t per = s.sample_values();
+  s.cols = int(std::min<size_t>(per, INT32_MAX));
+  s.pixels.resize(size_t(s.n) * s.image_bytes());
+  if (x.integer)
+    std::memcpy(s.pixels.data(), x.i.data(), s.pixels.size());
+  else
+    std::memcpy(s.pixels.data(), x.f.data(), s.pixels.size());
+  if (y) {
+    if (!y->integer) throw error(yn + ": labels must be integers (class indices)");
+    if (y->shape.size() != 1 || y->shape[0] != total)
+      throw error(yn + ": labels of shape (" +
+                  [&] {
+                    std::string d;
+                    for (int64_t v : y->shape) d += std::to_string(v) + ",";
+                    return d;
+                  }() +
+                  ") for " + std::to_string(total) +
+                  " samples; one class index per sample is needed");
+    for (int64_t k = 0; k < s.n; ++k) {
+      const int64_t v = y->i[size_t(k)];
+      if (v < 0 || v > INT32_MAX)
+        throw error(yn + ": label " + std::to_string(v) + " of sample " + std::to_string(k) +
+                    " is not a class index");
+      s.labels.push_back(int32_t(v));
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
+bool is_array_spec(const std::string& spec) {
+  return spec.find(".npy") != std::string::npos || spec.find(".npz") != std::string::npos;
+}
+
+image_set first_samples(const image_set& s, int n) {
+  image_set o = s;
+  o.n = std::min(s.n, n);
+  o.pixels.resize(size_t(o.n) * s.image_bytes());
+  if (!o.labels.empty()) o.labels.resize(size_t(o.n));
+  return o;
+}
+
+image_set load_arrays(const std::string& what, int limit) {
+  const size_t comma = what.find(',');
+  if (comma != std::string::npos) {
+    const std::string xf = what.substr(0, comma), yf = what.substr(comma + 1);
+    const npy_array x = parse_npy(read_data_file(xf), xf), y = parse_npy(read_data_file(yf), yf);
+    return from_arrays(x, &y, xf, yf, limit);
+  }
+  if (what.size() > 4 && what.compare(what.size() - 4, 4, ".npy") == 0) {
+    const npy_array x = parse_npy(read_data_file(what), what);
+    return from_arrays(x, nullptr, what, "", limit);
+  }
+  {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(what, ec)) throw error(what + ": no such data file");
+  }
+  const auto arrays = load_npz(what);
+  const npy_array *x = nullptr, *y = nullptr;
+  std::string xn, yn;
+  for (const auto& [name, a] : arrays) {
+    if (name == "x" || name == "inputs" || name == "input_ids") x = &a, xn = name;
+    if (name == "y" || name == "labels") y = &a, yn = name;
+  }
+  if (!x) throw error(what + ": holds no array 'x' (or 'inputs', 'input_ids')");
+  return from_arrays(*x, y, what + ":" + xn, what + ":" + yn, limit);
+}
+
 image_set load_dataset(const std::string& spec) {
   std::string what = spec;
   int limit = 0;
@@ -174,6 +258,14 @@ image_set load_dataset(const std::string& spec) {
     if (used != num.size() || v <= 0)
       throw error("--data '" + spec + "': the count after ':' must be a positive integer");
     limit = int(std::min<long>(v, 1 << 30));
+  }
+  auto ends = [&](const std::string& suf) {
+    return what.size() > suf.size() && what.compare(what.size() - suf.size(), suf.size(), suf) == 0;
+  };
+  if (ends(".npz") || ends(".npy")) {
+    image_set s = load_arrays(what, limit);
+    s.name = spec;
+    return s;
   }
   std::string dir = what, split = "t10k";
   if (what == "fashion-mnist") {

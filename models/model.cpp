@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "core/text.h"
+#include "models/onnx.h"
 
 namespace rramft::models {
 
@@ -350,6 +351,7 @@ model parse_model(const std::string& config_text, const std::string& safetensors
 }
 
 model load_model(const std::string& dir) {
+  if (is_onnx_path(dir)) return load_onnx(dir);
   const std::string cfg_path = dir + "/config.json";
   return parse_model(
       read_file(cfg_path, "model config (missing file?)"),

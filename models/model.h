@@ -5,11 +5,14 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 namespace rramft::models {
+
+struct graph;  // models/graph.h
 
 /// @brief One tensor read from a safetensors file, converted to float32.
 struct tensor {
@@ -64,18 +67,26 @@ struct weight_layer {
   std::vector<int64_t> shape;  ///< original weight tensor shape
 };
 
-/// @brief A model folder: family, raw config and every weight-stationary layer in execution order.
+/// @brief A model: a folder (family, raw config, weights) or an ONNX file (family "onnx", its
+/// graph); every weight-stationary layer in execution order.
 struct model {
-  std::string dir;
-  std::string family;     ///< mlp | lenet5 | vit | bert
-  nlohmann::json config;  ///< config.json as read
-  safetensors weights;    ///< all tensors
+  std::string dir;        ///< the folder, or the .onnx file
+  std::string family;     ///< mlp | lenet5 | vit | bert | onnx
+  nlohmann::json config;  ///< config.json as read (empty for onnx)
+  safetensors weights;    ///< all tensors (empty for onnx)
   std::vector<weight_layer> layers;
+  std::shared_ptr<const graph> network_graph;  ///< onnx: the graph the network pass executes
+  /// onnx: one sample's input shape (batch dimension removed); -1 marks a dimension the file
+  /// leaves dynamic until data resolves it (models::bind_data)
+  std::vector<int64_t> input_dims;
+  int classes = 0;    ///< onnx: the output's last dimension, once the shapes are resolved
+  int positions = 0;  ///< onnx: outputs per sample (1 for a classifier; tokens for a LM)
 };
 
 /// @brief Loads DIR/config.json and DIR/model.safetensors, checks that every tensor the family
 /// needs is present with the right shape and finite values; throws rramft::error naming the
 /// file, key or tensor otherwise.
+/// A path ending in .onnx is read as an ONNX file instead (models/onnx.h).
 model load_model(const std::string& dir);
 
 /// @brief load_model on contents already in memory (the fuzzers use it): @p config_text is

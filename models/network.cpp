@@ -3,10 +3,12 @@
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <unsupported/Eigen/SpecialFunctions>
 
 #include "core/error.h"
+#include "models/graph.h"
 
 namespace rramft::models {
 
@@ -182,6 +184,11 @@ void float_backend::linear(size_t layer, const float* x, int n, float* y) {
 
 network::network(const model& m) : m_(m) {
   for (size_t i = 0; i < m.layers.size(); ++i) index_[m.layers[i].name] = i;
+  if (m.network_graph) {
+    classes_ = m.classes;
+    image_size_ = 0;
+    return;
+  }
   const std::string path = m.dir + "/config.json";
   const auto& c = m.config;
   mean_ = number(c, path, "input_mean", 0.0f);
@@ -226,8 +233,119 @@ size_t network::layer_index(const std::string& name) const {
   return it->second;
 }
 
+sample_type network::input_type() const {
+  if (m_.network_graph)
+    return m_.network_graph->input_integer ? sample_type::i64 : sample_type::f32;
+  return m_.family == "bert" ? sample_type::i64 : sample_type::u8;
+}
+
+std::vector<int64_t> network::input_dims() const {
+  if (m_.network_graph) return m_.input_dims;
+  if (m_.family == "bert") return m_.input_dims.empty() ? std::vector<int64_t>{-1} : m_.input_dims;
+  if (m_.family == "mlp" && image_size_ == 0) return {1, 1, m_.layers.front().rows};
+  return {channels_, image_size_, image_size_};
+}
+
+size_t network::sample_bytes() const {
+  size_t v = 1;
+  for (int64_t d : input_dims()) {
+    if (d < 0) return 0;
+    v *= size_t(d);
+  }
+  const sample_type t = input_type();
+  return v * (t == sample_type::u8 ? 1 : t == sample_type::f32 ? 4 : 8);
+}
+
+namespace {
+std::string dims_str(const std::vector<int64_t>& d) {
+  std::string s;
+  for (size_t i = 0; i < d.size(); ++i)
+    s += (i ? "x" : "") + (d[i] < 0 ? std::string("?") : std::to_string(d[i]));
+  return s;
+}
+const char* type_str(sample_type t) {
+  return t == sample_type::u8    ? "8-bit pixels"
+         : t == sample_type::f32 ? "floats"
+                                 : "integers (token ids)";
+}
+}  // namespace
+
+void network::check_data(const image_set& data, bool need_labels) const {
+  if (data.type != input_type())
+    throw error(data.name + ": holds " + type_str(data.type) + ", the model " + m_.dir + " reads " +
+                type_str(input_type()));
+  const std::vector<int64_t> want = input_dims(), have = data.sample_dims();
+  size_t wn = 1, hn = 1;
+  for (int64_t d : want) wn *= size_t(std::max<int64_t>(d, 0));
+  for (int64_t d : have) hn *= size_t(d);
+  if (wn != hn || sample_bytes() == 0)
+    throw error(data.name + ": samples are " + dims_str(have) + ", the model " + m_.dir +
+                " expects " + dims_str(want));
+  if (!need_labels && data.labels.empty()) return;
+  if (data.labels.size() != size_t(data.n))
+    throw error(data.name + ": holds no labels (one class index per sample is needed)");
+  for (size_t i = 0; i < data.labels.size(); ++i)
+    if (data.labels[i] < 0 || data.labels[i] >= num_classes())
+      throw error(data.name + ": label " + std::to_string(data.labels[i]) + " of sample " +
+                  std::to_string(i) + " is outside the model's " + std::to_string(num_classes()) +
+                  " classes");
+}
+
+void network::forward_graph(const uint8_t* bytes, int n, linear_backend& be, float* logits) const {
+  const graph& g = *m_.network_graph;
+  const std::vector<int64_t> dims = m_.input_dims;
+  size_t per = 1;
+  for (int64_t d : dims) {
+    if (d < 0)
+      throw error(m_.dir + ": input '" + g.input_name +
+                  "' has a dynamic dimension that no data resolved");
+    per *= size_t(d);
+  }
+  const size_t width = g.input_integer ? 8 : 4;
+  const int B = g.batch > 0 ? int(g.batch) : n;
+  const size_t outs = size_t(m_.positions) * size_t(m_.classes);
+  for (int s = 0; s < n; s += B) {
+    const int k = std::min(B, n - s);
+    gtensor x;
+    x.integer = g.input_integer;
+    x.shape = {B};
+    x.shape.insert(x.shape.end(), dims.begin(), dims.end());
+    if (x.integer)
+      x.i.resize(size_t(B) * per);
+    else
+      x.f.resize(size_t(B) * per);
+    // A fixed batch larger than the samples left is filled with copies of the last one.
+    for (int j = 0; j < B; ++j) {
+      const uint8_t* src = bytes + size_t(s + std::min(j, k - 1)) * per * width;
+      if (x.integer)
+        std::memcpy(&x.i[size_t(j) * per], src, per * width);
+      else
+        std::memcpy(&x.f[size_t(j) * per], src, per * width);
+    }
+    const gtensor y = run_graph(g, m_, std::move(x), be);
+    if (y.integer || y.shape.empty() || y.shape[0] != B || size_t(y.numel()) != size_t(B) * outs)
+      throw error(m_.dir + ": output '" + g.output_name + "' has shape " + dims_str(y.shape) +
+                  ", expected " + std::to_string(B) + " samples of " + std::to_string(outs) +
+                  " float logits");
+    std::copy_n(y.f.data(), size_t(k) * outs, logits + size_t(s) * outs);
+  }
+}
+
 void network::forward_images(const uint8_t* pixels, int n, linear_backend& be,
                              float* logits) const {
+  if (m_.network_graph) return forward_graph(pixels, n, be, logits);
+  if (m_.family == "bert") {
+    const std::vector<int64_t> d = input_dims();
+    if (d.size() != 1 || d[0] < 1) throw error(m_.dir + ": the token sequence length is not set");
+    const size_t total = size_t(n) * size_t(d[0]);
+    std::vector<int32_t> ids(total);
+    for (size_t i = 0; i < total; ++i) {
+      int64_t v;
+      std::memcpy(&v, pixels + i * 8, 8);
+      ids[i] = int32_t(std::clamp<int64_t>(v, -1, INT32_MAX));
+    }
+    return forward_tokens(ids.data(), nullptr, n, int(d[0]), be, logits);
+  }
   const size_t per = size_t(channels_) * image_size_ * image_size_;
   vec x(size_t(n) * per);
   for (size_t i = 0; i < x.size(); ++i) x[i] = (float(pixels[i]) / 255.0f - mean_) / std_;
@@ -415,6 +533,89 @@ void network::forward_tokens(const int32_t* ids, const int32_t* types, int n, in
   be.digital("tanh", pooled.size());
   vec out = apply(be, m, layer_index("classifier"), pooled, N);
   std::copy(out.begin(), out.end(), logits);
+}
+
+}  // namespace rramft::models
+
+namespace rramft::models {
+
+void resolve_shapes(model& m) {
+  if (!m.network_graph) return;
+  const graph& g = *m.network_graph;
+  for (int64_t d : m.input_dims)
+    if (d < 0) return;  // resolved once data gives the shape (bind_data)
+  const int B = g.batch > 0 ? int(g.batch) : 1;
+  gtensor x;
+  x.integer = g.input_integer;
+  x.shape = {B};
+  x.shape.insert(x.shape.end(), m.input_dims.begin(), m.input_dims.end());
+  if (x.integer)
+    x.i.assign(size_t(x.numel()), 0);
+  else
+    x.f.assign(size_t(x.numel()), 0.0f);
+  float_backend fb(m);
+  const gtensor y = run_graph(g, m, std::move(x), fb);
+  if (y.integer || y.shape.size() < 2 || y.shape[0] != B || y.shape.back() < 1)
+    throw error(m.dir + ": output '" + g.output_name + "' has shape " + dims_str(y.shape) +
+                "; float logits of shape batch x ... x classes are needed");
+  m.classes = int(y.shape.back());
+  m.positions = int(y.numel() / B / y.shape.back());
+}
+
+void bind_data(model& m, image_set& data) {
+  if (m.network_graph) {
+    const graph& g = *m.network_graph;
+    const std::vector<int64_t> have = data.sample_dims();
+    std::vector<int64_t> dims = m.input_dims;
+    bool fixed = true;
+    size_t wn = 1, hn = 1;
+    for (int64_t d : dims) fixed &= d > 0, wn *= size_t(std::max<int64_t>(d, 0));
+    for (int64_t d : have) hn *= size_t(d);
+    const std::string want = "[" + dims_str(dims) + "]";
+    if (fixed && wn == hn) {
+      // same size: an idx image 1x28x28 for an input [784], say
+    } else if (have.size() == dims.size()) {
+      for (size_t k = 0; k < dims.size(); ++k) {
+        if (dims[k] < 0)
+          dims[k] = have[k];
+        else if (dims[k] != have[k])
+          throw error(data.name + ": samples are " + dims_str(have) + ", the model " + m.dir +
+                      " input '" + g.input_name + "' expects " + want);
+      }
+    } else {
+      throw error(data.name + ": samples are " + dims_str(have) + ", the model " + m.dir +
+                  " input '" + g.input_name + "' expects " + want);
+    }
+    if (g.input_integer && data.type != sample_type::i64)
+      throw error(data.name + ": holds " + type_str(data.type) + ", the model " + m.dir +
+                  " input '" + g.input_name + "' takes integers (token ids)");
+    if (!g.input_integer && data.type == sample_type::i64)
+      throw error(data.name + ": holds integers, the model " + m.dir + " input '" + g.input_name +
+                  "' takes floats");
+    if (data.type == sample_type::u8) {
+      std::vector<uint8_t> f(data.pixels.size() * 4);
+      for (size_t i = 0; i < data.pixels.size(); ++i) {
+        const float v = float(data.pixels[i]) / 255.0f;
+        std::memcpy(&f[i * 4], &v, 4);
+      }
+      data.pixels = std::move(f);
+      data.type = sample_type::f32;
+    }
+    if (m.input_dims != dims) {
+      m.input_dims = dims;
+      resolve_shapes(m);
+    }
+    data.dims = m.input_dims;
+  } else if (m.family == "bert") {
+    if (data.type != sample_type::i64)
+      throw error(data.name + ": holds " + type_str(data.type) + ", the model " + m.dir +
+                  " (bert) takes token ids (an integer .npy/.npz of shape samples x length)");
+    if (data.sample_dims().size() != 1)
+      throw error(data.name + ": samples are " + dims_str(data.sample_dims()) + "; the model " +
+                  m.dir + " (bert) takes one token sequence per sample");
+    m.input_dims = data.sample_dims();
+  }
+  network(m).check_data(data, false);
 }
 
 }  // namespace rramft::models

@@ -568,9 +568,15 @@ class coordinator {
 }  // namespace
 
 std::vector<std::string> preflight(const grid& g) {
-  const models::model m = models::load_model(g.model);
-  models::load_dataset(g.data);
-  if (g.run) models::load_dataset(g.run_data);
+  models::model m = models::load_model(g.model);
+  {
+    models::image_set d = models::load_dataset(g.data);
+    models::bind_data(m, d);
+  }
+  if (g.run) {
+    models::image_set d = models::load_dataset(g.run_data);
+    models::bind_data(m, d);
+  }
   std::set<std::string> comps;
   std::map<std::string, energy::table> tables;
   const size_t slash = g.arch.find_last_of('/');
@@ -581,7 +587,10 @@ std::vector<std::string> preflight(const grid& g) {
       if (p == 0) {
         bool ranges = false;
         for (const auto& s : g.protect) ranges |= parse_protection(s).range;
-        if (a.input_scale == "calibrated" || ranges) models::load_dataset(g.calib);
+        if (a.input_scale == "calibrated" || ranges) {
+          models::image_set d = models::load_dataset(g.calib);
+          models::bind_data(m, d);
+        }
       }
       for (const std::string& s : g.protect) {
         arch_spec as = a;

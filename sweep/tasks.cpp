@@ -89,6 +89,7 @@ void worker::load() {
   if (loaded_) return;
   model_ = models::load_model(g_.model);
   data_ = models::load_dataset(g_.data);
+  models::bind_data(model_, data_);
   loaded_ = true;
 }
 
@@ -107,7 +108,10 @@ engine::experiment& worker::experiment_of(size_t p) {
   bool ranges = false;  // range checks profile their outputs on the calibration images
   for (const auto& p : g_.protect) ranges |= parse_protection(p).range;
   if (cached_arch_.input_scale == "calibrated" || ranges) {
-    if (calib_.n == 0) calib_ = models::load_dataset(g_.calib);
+    if (calib_.n == 0) {
+      calib_ = models::load_dataset(g_.calib);
+      models::bind_data(model_, calib_);
+    }
     opt.calibration = &calib_;
   }
   cached_ = std::make_unique<engine::experiment>(model_, cached_arch_, data_, opt);

@@ -60,7 +60,7 @@ accelerator::accelerator(sc_core::sc_module_name name, const arch_spec& a,
   i_ctrl->ctrl2sfu.bind(i_sfu->ctrl2sfu);
   cpu2acc.register_b_transport(this, &accelerator::b_transport);
   const models::network net(m);
-  regs_[IMAGE_BYTES / 4] = uint32_t(net.image_channels() * net.image_size() * net.image_size());
+  regs_[IMAGE_BYTES / 4] = uint32_t(net.sample_bytes());
   regs_[CLASSES / 4] = uint32_t(net.num_classes());
   SC_HAS_PROCESS(accelerator);
   SC_THREAD(run);

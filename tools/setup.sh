@@ -8,7 +8,7 @@ pkgs=(g++ cmake ninja-build pkg-config
       libboost-mpi-dev libopenmpi-dev openmpi-bin
       libyaml-cpp-dev nlohmann-json3-dev libeigen3-dev libbenchmark-dev
       zlib1g-dev gnuplot-nox python3-numpy python3-torch dataset-fashion-mnist
-      fortunes verilator)
+      fortunes verilator libonnx-dev libprotobuf-dev python3-onnx libzip-dev)
 if [ "${1:-}" = "--fuzz" ]; then pkgs+=(clang libclang-rt-14-dev); fi
 missing=()
 for p in "${pkgs[@]}"; do
