@@ -62,6 +62,7 @@ int cmd_map(int argc, char** argv) {
                                             : std::vector<std::string>{});
   const models::model m = models::load_model(model_dir);
   const mapping::chip_mapping cm = mapping::map_model(m, arch);
+  if (const std::string n = adc_notice(arch); !n.empty()) std::cerr << n << "\n";
 
   make_dir(out_dir);
   write_atomically(out_dir + "/mapping.json", [&](std::ostream& o) {
