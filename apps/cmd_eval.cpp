@@ -184,7 +184,6 @@ int cmd_eval(int argc, char** argv) {
         .check("rramft eval", "lower --batch (" + std::to_string(batch) +
                                   "), --threads, the crossbar size or the number of images");
   }
-  if (const std::string n = adc_notice(arch); !n.empty()) std::cerr << n << "\n";
   const bool tty = isatty(2);
   opt.progress = [tty](const std::string& line) {
     if (tty)
@@ -194,6 +193,8 @@ int cmd_eval(int argc, char** argv) {
   };
   const engine::eval_report rep = engine::evaluate(m, arch, data, opt);
   if (tty) std::cerr << "\n";
+  // After the run (errors of the input come first, alone), before the results it explains.
+  if (const std::string n = adc_notice(arch); !n.empty()) std::cerr << n << "\n";
 
   make_dir(out_dir);
   write_atomically(out_dir + "/accuracy.json", [&](std::ostream& o) {

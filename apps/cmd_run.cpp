@@ -246,7 +246,6 @@ int cmd_run(int argc, char** argv) {
   if (data.rows != net.image_size() || data.channels != net.image_channels())
     throw error(data.name + ": images do not match the model's input size");
   mapping::chip_mapping cm = mapping::map_model(m, arch);
-  if (const std::string n = adc_notice(arch); !n.empty()) std::cerr << n << "\n";
   const fault_map chip(arch.fault, arch.seed, arch.cell_bits);
   std::vector<std::vector<cell_error>> errors;
   for (const auto& l : cm.layers) errors.push_back(read_errors(l, chip, 0));
@@ -309,6 +308,8 @@ int cmd_run(int argc, char** argv) {
   }
   rtl_vcd_guard rtl_tmp{rtl_waves.get()};
 #endif
+  // After every check of the input, so that a bad input still gets its one-line error alone.
+  if (const std::string n = adc_notice(arch); !n.empty()) std::cerr << n << "\n";
   const auto wall0 = std::chrono::steady_clock::now();
   sc::simulate();
   const double wall =
@@ -429,7 +430,7 @@ int cmd_run(int argc, char** argv) {
   if (compare)
     std::printf(
         "%s vs none on the same chip: energy %+.2f%%, latency %+.2f%%, area of tiles in use "
-        "%+.2f%%, crossbar-array area %+.2f%% (crossbars %+.2f%%)\n",
+        "%+.3f%%, crossbar-array area %+.2f%% (crossbars %+.2f%%)\n",
         arch.scheme_name().c_str(), j["overhead_vs_none_pct"]["energy"].get<double>(),
         j["overhead_vs_none_pct"]["latency"].get<double>(),
         j["overhead_vs_none_pct"]["area"].get<double>(),

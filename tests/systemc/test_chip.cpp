@@ -40,6 +40,17 @@ struct fixture {
   }
 };
 
+/// Runs the fixture's images through the platform (one elaboration) and returns its report.
+sc::run_report simulate_report(const fixture& f) {
+  const energy::table ert = energy::table::load(src + "/configs/" + f.arch.energy_table);
+  sc::platform top("top", f.arch, f.cm, f.m, f.errors, {}, f.data.pixels.data(), f.data.n,
+                   f.data.image_bytes());
+  sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO,
+                                          sc_core::SC_DO_NOTHING);
+  sc_core::sc_start();
+  return sc::make_report(f.arch, ert, f.cm, top, f.data);
+}
+
 /// Runs the images through the SystemC platform and through the accuracy engine on the same
 /// chip, and requires identical logits.
 void equivalence(const std::string& model, const std::vector<std::string>& sets, int n) {
@@ -248,13 +259,7 @@ TEST_CASE("the accelerator's registers behave as documented", "[systemc][mmio]")
 // adds up to the leakage; dynamic plus leakage is the total.
 TEST_CASE("the energy breakdown adds up to the total", "[systemc][energy]") {
   fixture f("models/zoo/lenet5-pruned", {"fault.rate=0.01"}, 3);
-  const energy::table ert = energy::table::load(src + "/configs/" + f.arch.energy_table);
-  sc::platform top("top", f.arch, f.cm, f.m, f.errors, {}, f.data.pixels.data(), f.data.n,
-                   f.data.image_bytes());
-  sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO,
-                                          sc_core::SC_DO_NOTHING);
-  sc_core::sc_start();
-  const sc::run_report r = sc::make_report(f.arch, ert, f.cm, top, f.data);
+  const sc::run_report r = simulate_report(f);
   const auto& e = r.json.at("energy_pj");
   const double dynamic = e.at("dynamic").get<double>(), leakage = e.at("leakage").get<double>();
   REQUIRE(dynamic > 0);
@@ -362,12 +367,7 @@ double closed_form_latency_ns(const fixture& f, int images) {
 void network_latency_is_closed_form(const std::vector<std::string>& sets) {
   fixture f("models/zoo/mlp-pruned", sets, 2);
   const energy::table ert = energy::table::load(src + "/configs/" + f.arch.energy_table);
-  sc::platform top("top", f.arch, f.cm, f.m, f.errors, {}, f.data.pixels.data(), f.data.n,
-                   f.data.image_bytes());
-  sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO,
-                                          sc_core::SC_DO_NOTHING);
-  sc_core::sc_start();
-  const sc::run_report rep = sc::make_report(f.arch, ert, f.cm, top, f.data);
+  const sc::run_report rep = simulate_report(f);
   const double want = closed_form_latency_ns(f, f.data.n);
   CHECK(rep.latency_ns == Approx(want).margin(0.001 * 20));  // 1 ps resolution, ~20 roundings
   // The steps of the report tile the run: only the DMA of images and classes lies between.
