@@ -1,6 +1,7 @@
 #include "apps/cli.h"
 
 #include <iostream>
+#include <sstream>
 
 #include "core/error.h"
 
@@ -41,6 +42,25 @@ std::vector<std::string> arch_args::overrides(const std::vector<std::string>& ex
 
 arch_spec arch_args::load(const std::vector<std::string>& extra) const {
   return arch_spec::load(file, overrides(extra));
+}
+
+std::string adc_notice(const arch_spec& a) {
+  if (a.adc_lossless()) return "";
+  const int64_t full = a.column_full_scale();  // the largest column sum
+  int need = 1;
+  while ((int64_t(1) << need) - 1 < full) ++need;
+  std::ostringstream o;
+  o << "rramft: note: lossy ADC: column sums reach " << full << " (" << a.crossbar.rows
+    << " rows x " << ((1 << a.cell_bits) - 1) << " cell level(s) x " << ((1 << a.dac.bits) - 1)
+    << " DAC level(s)); ";
+  if (a.adc.bits < need)
+    o << "a lossless conversion needs adc.bits " << need << ", given " << a.adc.bits
+      << " (accuracy can drop before any fault)";
+  else
+    o << "adc.range " << a.adc_full_scale() << " with adc.bits " << a.adc.bits
+      << (a.adc_full_scale() < double(full) ? " saturates the larger sums"
+                                            : " converts in steps coarser than one level");
+  return o.str();
 }
 
 }  // namespace rramft::app

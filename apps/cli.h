@@ -31,4 +31,9 @@ struct arch_args {
   arch_spec load(const std::vector<std::string>& extra = {}) const;
 };
 
+/// @brief One line for a new user when the ADC of @p a is lossy ("" when it is lossless): the
+/// bits a lossless conversion needs against adc.bits, or the adc.range that saturates or
+/// coarsens the column sums. map, eval and run print it.
+std::string adc_notice(const arch_spec& a);
+
 }  // namespace rramft::app

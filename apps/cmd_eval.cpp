@@ -99,7 +99,7 @@ int cmd_eval(int argc, char** argv) {
   arch_args arch_a;
   std::string model_dir, out_dir, data_spec = "fashion-mnist", rates_s, protect_s = "none,vote",
                                   calib_spec = "fashion-mnist-train:1000";
-  int trials = 10, batch = 500, threads = 0;
+  int trials = 10, batch = 500, threads = 0, layer_error_images = 100;
   std::string split_s = "chips";
   po::options_description opts("rramft eval options");
   opts.add_options()("help,h", "show this help")("model", po::value(&model_dir)->required(),
@@ -124,6 +124,9 @@ int cmd_eval(int argc, char** argv) {
       "threads (default: all cores); what runs side by side is --split")(
       "split", po::value(&split_s),
       "chips (default): whole runs, one chip per thread; batches: the batches of one run")(
+      "layer-error-images", po::value(&layer_error_images),
+      "images on which every chip's per-layer relative RMS error against the fault-free mapped "
+      "chip is measured, 0 = off (default 100; layer_error.csv)")(
       "out", po::value(&out_dir)->required(), "output folder");
   po::variables_map vm;
   if (!parse_command("eval", argc, argv, opts, vm)) return 0;
@@ -134,6 +137,9 @@ int cmd_eval(int argc, char** argv) {
     throw error("--threads: " + std::to_string(threads) + " is not in 1..4096");
   if (split_s != "chips" && split_s != "batches")
     throw error("--split: '" + split_s + "' is not one of chips, batches");
+  if (layer_error_images < 0 || layer_error_images > 100000)
+    throw error("--layer-error-images: " + std::to_string(layer_error_images) +
+                " is not in 0..100000");
   const arch_spec arch = arch_a.load();
   engine::eval_options opt;
   opt.rates = parse_rates(rates_s);
@@ -153,6 +159,7 @@ int cmd_eval(int argc, char** argv) {
   opt.batch = batch;
   opt.threads = threads;
   opt.split = split_s == "chips" ? engine::eval_split::chips : engine::eval_split::batches;
+  opt.layer_error_images = layer_error_images;
   models::model m = models::load_model(model_dir);
   models::image_set data = models::load_dataset(data_spec);
   models::bind_data(m, data);
@@ -196,12 +203,17 @@ int cmd_eval(int argc, char** argv) {
   };
   const engine::eval_report rep = engine::evaluate(m, arch, data, opt);
   if (tty) std::cerr << "\n";
+  // After the run (errors of the input come first, alone), before the results it explains.
+  if (const std::string n = adc_notice(arch); !n.empty()) std::cerr << n << "\n";
 
   make_dir(out_dir);
   write_atomically(out_dir + "/accuracy.json", [&](std::ostream& o) {
     o << rep.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   });
   write_atomically(out_dir + "/accuracy.csv", [&](std::ostream& o) { o << rep.to_csv(); });
+  if (rep.layer_error_images > 0)
+    write_atomically(out_dir + "/layer_error.csv",
+                     [&](std::ostream& o) { o << rep.layer_error_csv(); });
   write_atomically(out_dir + "/arch.yaml", [&](std::ostream& o) {
     YAML::Emitter e;
     e << arch.to_yaml();
@@ -211,11 +223,29 @@ int cmd_eval(int argc, char** argv) {
   const bool drawn = plot(rep, arch, out_dir);
 
   std::printf("float accuracy %.2f%% on %d images\n", 100 * rep.float_acc, rep.images);
-  std::printf("%-16s %10s %8s %8s %8s %8s\n", "protect", "rate", "mean%", "std", "ci95lo",
-              "ci95hi");
+  std::printf("%-16s %10s %8s %8s %17s %17s\n", "protect", "rate", "mean%", "std",
+              "chip-to-chip 95%", "test-set 95%");
   for (const auto& p : rep.points)
-    std::printf("%-16s %10.3g %8.2f %8.2f %8.2f %8.2f\n", p.protect.c_str(), p.rate, 100 * p.mean,
-                100 * p.std, 100 * p.ci95_low, 100 * p.ci95_high);
+    std::printf("%-16s %10.3g %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f\n", p.protect.c_str(), p.rate,
+                100 * p.mean, 100 * p.std, 100 * p.ci95_low, 100 * p.ci95_high,
+                100 * p.test_ci95_low, 100 * p.test_ci95_high);
+  std::printf(
+      "(chip-to-chip: Student t over the %d chips, clipped to [0, 100]; test-set: binomial "
+      "Clopper-Pearson over the %d images)\n",
+      rep.trials, rep.images);
+  if (rep.layer_error_images > 0) {
+    // The most sensitive layer of every point; the full table is in layer_error.csv.
+    for (const auto& p : rep.points) {
+      size_t worst = 0;
+      for (size_t l = 1; l < p.layer_rel_rms.size(); ++l)
+        if (p.layer_rel_rms[l] > p.layer_rel_rms[worst]) worst = l;
+      if (!p.layer_rel_rms.empty())
+        std::printf(
+            "%s rate %.3g: largest per-layer relative RMS error %.3g (%s), over %d images\n",
+            p.protect.c_str(), p.rate, p.layer_rel_rms[worst], rep.layer_names[worst].c_str(),
+            rep.layer_error_images);
+    }
+  }
   for (const auto& s : rep.schemes) {
     std::printf("%s: fault-free %.2f%%, storage overhead %.2f%%, MSB-zero share %.2f%%, ",
                 s.protect.c_str(), 100 * s.fault_free, s.storage_overhead_pct,

@@ -76,6 +76,7 @@ int cmd_map(int argc, char** argv) {
   const fault_map chip(arch.fault, arch.seed, arch.cell_bits);
   mapping::write_occupancy_svg(cm, chip, out_dir + "/occupancy.svg");
   print_mapping_summary(cm, std::cout);
+  if (const std::string n = adc_notice(arch); !n.empty()) std::cerr << n << "\n";
   std::cout << "wrote " << out_dir << "/mapping.json, arch.yaml, occupancy.svg\n";
   return 0;
 }

@@ -119,24 +119,38 @@ nlohmann::json rtl_summary(sc_core::sc_object& top, const arch_spec& a) {
 }
 #endif
 
-/// Energy per layer, stacked by component (energy.png via gnuplot; energy_layers.csv beside it).
+/// Energy per layer, stacked by component, leakage included (energy.png via gnuplot;
+/// energy_layers.csv beside it): each step is charged the chip's static power over its own
+/// time, and the time between steps (the DMA of images and classes) has a bar of its own, so
+/// that the bars add up to the report's total energy.
 void plot_energy(const sc::run_report& rep, const std::string& dir) {
   std::vector<std::string> comps;
   for (const auto& [step, per] : rep.layer_component_pj)
     for (const auto& [c, e] : per)
       if (std::find(comps.begin(), comps.end(), c) == comps.end()) comps.push_back(c);
   std::sort(comps.begin(), comps.end());
+  comps.push_back("leakage");
+  const double leak_mw = rep.json.at("energy_pj").at("leakage_mw").get<double>();
+  std::map<std::string, double> step_ns;
+  double steps_ns = 0;
+  for (const auto& l : rep.json.at("layers")) {
+    step_ns[l.at("name").get<std::string>()] = l.at("latency_ns").get<double>();
+    steps_ns += l.at("latency_ns").get<double>();
+  }
   // Weight layers one bar each; the special-function unit's steps together in one bar.
   std::vector<std::pair<std::string, std::map<std::string, double>>> rows;
   std::map<std::string, double> sfu;
   for (const auto& name : rep.layers) {
-    const auto& per = rep.layer_component_pj.at(name);
+    auto per = rep.layer_component_pj.at(name);
+    per["leakage"] = leak_mw * step_ns[name];  // mW x ns = pJ
     if (name.rfind("sfu:", 0) == 0)
       for (const auto& [c, e] : per) sfu[c] += e;
     else
       rows.emplace_back(name, per);
   }
   rows.emplace_back("digital (SFU)", sfu);
+  rows.push_back(
+      {"between steps (DMA)", {{"leakage", leak_mw * std::max(0.0, rep.latency_ns - steps_ns)}}});
   write_atomically(dir + "/energy_layers.csv", [&](std::ostream& f) {
     f << "layer";
     for (const auto& c : comps) f << "," << c;
@@ -153,8 +167,8 @@ void plot_energy(const sc::run_report& rep, const std::string& dir) {
       << gnuplot_quoted(png + ".tmp") << "\n"
       << "set datafile separator ','\nset style data histograms\nset style histogram rowstacked\n"
       << "set style fill solid 0.85 border -1\nset boxwidth 0.75\nset key outside right\n"
-      << "set ylabel 'energy (nJ, all images)'\nset title 'Dynamic energy by layer and component' "
-         "noenhanced\n"
+      << "set ylabel 'energy (nJ, all images)'\nset title 'Energy by layer and component, dynamic "
+         "and leakage' noenhanced\n"
       << "set xtics rotate by -45 noenhanced\nset grid ytics\n";
     for (int i = 0; i < plot_colour_count; ++i)
       f << "set linetype " << i + 1 << " lc rgb '" << plot_colours[i] << "'\n";
@@ -303,6 +317,8 @@ int cmd_run(int argc, char** argv) {
   }
   rtl_vcd_guard rtl_tmp{rtl_waves.get()};
 #endif
+  // After every check of the input, so that a bad input still gets its one-line error alone.
+  if (const std::string n = adc_notice(arch); !n.empty()) std::cerr << n << "\n";
   const auto wall0 = std::chrono::steady_clock::now();
   sc::simulate();
   const double wall =
@@ -319,6 +335,8 @@ int cmd_run(int argc, char** argv) {
     rep.json["baseline_none"] = {{"energy_pj", none.total_pj},
                                  {"latency_ns", none.latency_ns},
                                  {"area_mm2", none.area_mm2},
+                                 {"crossbar_area_mm2", none.crossbar_area_mm2},
+                                 {"programming", none.json["programming"]},
                                  {"crossbars_used", cm_none.crossbars_used()},
                                  {"accuracy", none.json["accuracy"]},
                                  {"error_rate", none.json["error_rate"]},
@@ -327,7 +345,14 @@ int cmd_run(int argc, char** argv) {
         {"energy", 100 * (rep.total_pj / none.total_pj - 1)},
         {"latency", 100 * (rep.latency_ns / none.latency_ns - 1)},
         {"area", 100 * (rep.area_mm2 / none.area_mm2 - 1)},
-        {"crossbars", 100.0 * (double(cm.crossbars_used()) / cm_none.crossbars_used() - 1)}};
+        {"crossbar_area", 100 * (rep.crossbar_area_mm2 / none.crossbar_area_mm2 - 1)},
+        {"programming_energy", 100 * (rep.json["programming"]["energy_pj"].get<double>() /
+                                          none.json["programming"]["energy_pj"].get<double>() -
+                                      1)},
+        {"crossbars", 100.0 * (double(cm.crossbars_used()) / cm_none.crossbars_used() - 1)},
+        {"definition",
+         "area: tiles in use (whole tiles, voting units only in schemes that vote) and the "
+         "global buffer; crossbar_area: the crossbar arrays the mapping uses"}};
   }
   // The traces are computed before anything is written, so that a bad --bin-ns leaves nothing.
   std::unique_ptr<traces::energy_bins> bins;
@@ -336,7 +361,7 @@ int cmd_run(int argc, char** argv) {
                                   ? rep.json["energy_pj"]["leakage"].get<double>() / rep.latency_ns
                                   : 0.0;  // pJ / ns = mW
     bins = std::make_unique<traces::energy_bins>(traces::bin_energy(
-        top.i_acc->ctrl().steps(), ert, arch, rep.latency_ns, o.bin_ns, leakage_mw));
+        top.i_acc->ctrl().steps(), ert, arch, rep.latency_ns, o.bin_ns, leakage_mw, rep.start_ns));
   }
   const nlohmann::json trace_json =
       spans ? traces::chrome_trace(*top.i_acc, *spans, ert, arch) : nlohmann::json();
@@ -390,19 +415,35 @@ int cmd_run(int argc, char** argv) {
       "error rate %.2f%% (labels), AccurateLatency %.2f us per image (latency x (1 + error "
       "rate))\n",
       100 * j["error_rate"].get<double>(), j["accurate_latency_ns_per_image"].get<double>() / 1e3);
-  std::printf("energy %.3f uJ (dynamic %.3f, leakage %.3f), area %.2f mm^2 on %d tiles\n",
-              rep.total_pj / 1e6, j["energy_pj"]["dynamic"].get<double>() / 1e6,
-              j["energy_pj"]["leakage"].get<double>() / 1e6, rep.area_mm2,
-              j["tiles_used"].get<int>());
+  std::printf(
+      "energy %.3f uJ (dynamic %.3f, leakage %.3f at %.1f mW), area %.3f mm^2 on %d tiles in "
+      "use (crossbar arrays %.4f mm^2; whole chip of %d tiles %.2f mm^2)\n",
+      rep.total_pj / 1e6, j["energy_pj"]["dynamic"].get<double>() / 1e6,
+      j["energy_pj"]["leakage"].get<double>() / 1e6, j["energy_pj"]["leakage_mw"].get<double>(),
+      rep.area_mm2, j["tiles_used"].get<int>(), rep.crossbar_area_mm2, arch.tiles.count,
+      j["area_mm2"]["chip"].get<double>());
+  std::printf(
+      "programming the weights (apart from the above): %.0f cells x %d write-verify "
+      "iterations, %.3f uJ, %.3f ms\n",
+      j["programming"]["cells"].get<double>(), j["programming"]["verify_iterations"].get<int>(),
+      j["programming"]["energy_pj"].get<double>() / 1e6,
+      j["programming"]["time_ns"].get<double>() / 1e6);
+  std::printf(
+      "%.4g ops (2 x dense MACs): %.3f TOPS/W (dynamic only %.3f), %.4f TOPS/mm^2 of the "
+      "tiles in use\n",
+      j["efficiency"]["ops"].get<double>(), j["efficiency"]["tops_per_w"].get<double>(),
+      j["efficiency"]["tops_per_w_dynamic"].get<double>(),
+      j["efficiency"]["tops_per_mm2"].get<double>());
   for (const auto& [c, e] : j["energy_pj"]["by_component"].items())
     std::printf("  %-8s %12.3f nJ\n", c.c_str(), e.get<double>() / 1e3);
   if (compare)
     std::printf(
-        "%s vs none on the same chip: energy %+.2f%%, latency %+.2f%%, area %+.2f%%, crossbars "
-        "%+.2f%%\n",
+        "%s vs none on the same chip: energy %+.2f%%, latency %+.2f%%, area of tiles in use "
+        "%+.3f%%, crossbar-array area %+.2f%% (crossbars %+.2f%%)\n",
         arch.scheme_name().c_str(), j["overhead_vs_none_pct"]["energy"].get<double>(),
         j["overhead_vs_none_pct"]["latency"].get<double>(),
         j["overhead_vs_none_pct"]["area"].get<double>(),
+        j["overhead_vs_none_pct"]["crossbar_area"].get<double>(),
         j["overhead_vs_none_pct"]["crossbars"].get<double>());
   if (j.contains("rtl")) {
     for (const auto& [kind, r] : j["rtl"].items())

@@ -299,6 +299,8 @@ arch_spec parse_with(reader& r, const std::string& origin) {
   r.get("timing.vote_ii", s.timing.vote_ii);
   r.get("timing.accumulate_cycles", s.timing.accumulate_cycles);
   r.get("timing.pipeline", s.timing.pipeline);
+  r.get("programming.verify_iterations", s.programming.verify_iterations);
+  r.get("programming.write_pulse_ns", s.programming.write_pulse_ns);
   r.get("buffer.tile_kib", s.buffer.tile_kib);
   r.get("buffer.global_kib", s.buffer.global_kib);
   r.get("buffer.bytes_per_cycle", s.buffer.bytes_per_cycle);
@@ -517,6 +519,8 @@ void arch_spec::validate() const {
   range("timing.vote_cycles", timing.vote_cycles, 0, 1 << 20);
   range("timing.vote_ii", timing.vote_ii, 1, 1 << 20);
   range("timing.accumulate_cycles", timing.accumulate_cycles, 0, 1 << 20);
+  range("programming.verify_iterations", programming.verify_iterations, 1, 1 << 20);
+  range("programming.write_pulse_ns", programming.write_pulse_ns, 1e-3, 1e9);
   range("buffer.tile_kib", buffer.tile_kib, 1, 1 << 24);
   range("buffer.global_kib", buffer.global_kib, 1, 1 << 24);
   range("buffer.bytes_per_cycle", buffer.bytes_per_cycle, 1, 1 << 16);
@@ -589,6 +593,8 @@ YAML::Node arch_spec::to_yaml() const {
   n["timing"]["vote_ii"] = timing.vote_ii;
   n["timing"]["accumulate_cycles"] = timing.accumulate_cycles;
   n["timing"]["pipeline"] = timing.pipeline;
+  n["programming"]["verify_iterations"] = programming.verify_iterations;
+  n["programming"]["write_pulse_ns"] = programming.write_pulse_ns;
   n["buffer"]["tile_kib"] = buffer.tile_kib;
   n["buffer"]["global_kib"] = buffer.global_kib;
   n["buffer"]["bytes_per_cycle"] = buffer.bytes_per_cycle;

@@ -113,6 +113,12 @@ struct arch_spec {
     int accumulate_cycles = 1;  ///< tile accumulator latency per row block, cycles
     bool pipeline = true;       ///< overlap crossbar reads with ADC conversions (sample-and-hold)
   } timing;
+  /// @brief Programming the weights into the crossbars (write-verify), reported apart from
+  /// inference: every used cell gets verify_iterations write pulses, each row a verify read.
+  struct programming_spec {
+    int verify_iterations = 3;   ///< write-verify iterations per cell (mean), count
+    double write_pulse_ns = 10;  ///< one write pulse, ns (NeuroSim's ideal RRAM: 10 ns)
+  } programming;
   struct buffer_spec {
     int tile_kib = 64;         ///< input/output buffer per tile, KiB (ISAAC eDRAM: 64 KB)
     int global_kib = 2048;     ///< global buffer, KiB

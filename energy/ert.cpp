@@ -78,6 +78,7 @@ table table::parse_text(const std::string& text, const std::string& path) {
     component_cost c;
     if (v["area_mm2"]) c.area_mm2 = number(v["area_mm2"], path, key + ".area_mm2");
     if (v["leakage_mw"]) c.leakage_mw = number(v["leakage_mw"], path, key + ".leakage_mw");
+    if (v["power_mw"]) c.power_mw = number(v["power_mw"], path, key + ".power_mw");
     if (v["scaling"]) c.scaling = text_of(v["scaling"], path, key + ".scaling");
     if (v["ref"]) c.ref = number(v["ref"], path, key + ".ref");
     if (v["source"]) c.source = text_of(v["source"], path, key + ".source");
@@ -85,6 +86,7 @@ table table::parse_text(const std::string& text, const std::string& path) {
   }
   for (const auto& [name, p] : t.actions_)
     t.scale(p.scaling, p.ref, arch_spec{});  // validates scaling names
+  for (const auto& [name, c] : t.components_) t.scale(c.scaling, c.ref, arch_spec{});
   return t;
 }
 
@@ -97,8 +99,9 @@ double table::scale(const std::string& how, double ref, const arch_spec& a) cons
   if (how == "cells") return double(a.crossbar.rows) * a.crossbar.cols / ref;  // array size
   if (how == "rows") return double(a.crossbar.rows) / ref;
   if (how == "dac_bits") return std::exp2(a.dac.bits - ref);
+  if (how == "tile_kib") return double(a.buffer.tile_kib) / ref;
   throw error(origin_ + ": unknown scaling '" + how +
-              "' (none | adc_bits_sar | adc_bits_flash | cells | rows | dac_bits)");
+              "' (none | adc_bits_sar | adc_bits_flash | cells | rows | dac_bits | tile_kib)");
 }
 
 double table::energy_pj(const std::string& action, const arch_spec& a) const {
@@ -118,6 +121,28 @@ double table::leakage_mw(const std::string& component, const arch_spec& a) const
   if (it == components_.end())
     throw error(origin_ + ": no leakage for component '" + component + "'");
   return it->second.leakage_mw * scale(it->second.scaling, it->second.ref, a);
+}
+
+double table::power_mw(const std::string& component, const arch_spec& a) const {
+  auto it = components_.find(component);
+  if (it == components_.end())
+    throw error(origin_ + ": no power for component '" + component + "'");
+  return it->second.power_mw * scale(it->second.scaling, it->second.ref, a);
+}
+
+std::map<std::string, double> instances(const arch_spec& a, int tiles, bool off_chip_links) {
+  const double xbars = double(tiles) * a.tiles.crossbars;
+  const double adcs_per_xbar = double((a.crossbar.cols + a.adc.share - 1) / a.adc.share);
+  std::map<std::string, double> n;
+  for (const char* c : {"xbar", "dac", "sh", "sa", "in_reg", "out_reg"}) n[c] = xbars;
+  n["adc"] = xbars * adcs_per_xbar;
+  for (const char* c : {"buffer", "bus", "router", "sfu", "tile_sa", "maxpool", "tile_out_reg"})
+    n[c] = tiles;
+  if (a.copies() > 1) n["vote"] = tiles;  // a scheme without candidates has no voting unit
+  n["gbuf_per_kib"] = a.buffer.global_kib;
+  if (a.protection.range) n["range"] = a.sfu.ops_per_cycle;
+  if (off_chip_links) n["chip_io"] = 1;
+  return n;
 }
 
 }  // namespace rramft::energy

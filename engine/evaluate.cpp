@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <boost/math/distributions/binomial.hpp>
 #include <boost/math/distributions/students_t.hpp>
 #include <chrono>
 #include <cmath>
@@ -87,7 +88,7 @@ uint64_t trial_seed(uint64_t base, int k) {
   return mix64(mix64(base) ^ (0x747269616cull + uint64_t(k)));
 }
 
-void summarize(eval_point& p) {
+void summarize(eval_point& p, int images) {
   const size_t n = p.acc.size();
   double s = 0;
   for (double a : p.acc) s += a;
@@ -100,8 +101,18 @@ void summarize(eval_point& p) {
     boost::math::students_t t(double(n - 1));
     half = boost::math::quantile(boost::math::complement(t, 0.025)) * p.std / std::sqrt(double(n));
   }
-  p.ci95_low = p.mean - half;
-  p.ci95_high = p.mean + half;
+  // An accuracy lies in [0, 1]: the interval is clipped to it.
+  p.ci95_low = std::clamp(p.mean - half, 0.0, 1.0);
+  p.ci95_high = std::clamp(p.mean + half, 0.0, 1.0);
+  // The test set is a sample too: Clopper-Pearson 95% interval of a proportion measured on
+  // `images` images (the same images in every trial, so it does not shrink with the trials).
+  p.test_ci95_low = p.test_ci95_high = p.mean;
+  if (images > 0) {
+    using bd = boost::math::binomial_distribution<double>;
+    const double k = p.mean * images;
+    p.test_ci95_low = bd::find_lower_bound_on_p(images, k, 0.025);
+    p.test_ci95_high = bd::find_upper_bound_on_p(images, k, 0.025);
+  }
 }
 
 double eval_report::tolerance_ratio(const std::string& protect) const {
@@ -142,23 +153,61 @@ nlohmann::json eval_report::to_json() const {
                            {"std", p.std},
                            {"ci95_low", p.ci95_low},
                            {"ci95_high", p.ci95_high},
+                           {"test_ci95_low", p.test_ci95_low},
+                           {"test_ci95_high", p.test_ci95_high},
                            {"trials", p.acc.size()},
                            {"accuracies", p.acc}});
+  if (layer_error_images > 0) {
+    nlohmann::json le = nlohmann::json::array();
+    for (const auto& p : points) {
+      nlohmann::json per;
+      for (size_t l = 0; l < p.layer_rel_rms.size() && l < layer_names.size(); ++l)
+        per[layer_names[l]] = p.layer_rel_rms[l];
+      le.push_back({{"protect", p.protect}, {"rate", p.rate}, {"rel_rms", per}});
+    }
+    j["layer_error"] = {
+        {"images", layer_error_images},
+        {"definition",
+         "per weight layer: ||y - y_clean|| / ||y_clean - bias|| over all outputs of the first "
+         "`images` images, y from the faulty chip and y_clean from the fault-free mapped chip on "
+         "the same layer input; mean over the trials (chips)"},
+        {"points", le}};
+  }
   j["layers"] = layers;
+  j["interval_definitions"] = {
+      {"ci95",
+       "chip to chip: Student-t 95% interval of the mean over the trials (one chip, i.e. "
+       "one fault map, per trial), clipped to [0, 1]"},
+      {"test_ci95",
+       "test-set sampling: Clopper-Pearson 95% interval of an accuracy measured on `images` "
+       "images (binomial), at the mean accuracy"}};
   return j;
 }
 
 std::string eval_report::to_csv() const {
   std::ostringstream o;
   o.precision(10);
-  o << "protect,rate,mean,std,ci95_low,ci95_high,trials,fault_free,float\n";
+  o << "protect,rate,mean,std,ci95_low,ci95_high,trials,fault_free,float,test_ci95_low,"
+       "test_ci95_high\n";
   for (const auto& p : points) {
     double ff = 0;
     for (const auto& s : schemes)
       if (s.protect == p.protect) ff = s.fault_free;
     o << p.protect << "," << p.rate << "," << p.mean << "," << p.std << "," << p.ci95_low << ","
-      << p.ci95_high << "," << p.acc.size() << "," << ff << "," << float_acc << "\n";
+      << p.ci95_high << "," << p.acc.size() << "," << ff << "," << float_acc << ","
+      << p.test_ci95_low << "," << p.test_ci95_high << "\n";
   }
+  return o.str();
+}
+
+std::string eval_report::layer_error_csv() const {
+  std::ostringstream o;
+  o.precision(10);
+  o << "protect,rate,layer,rel_rms,images\n";
+  for (const auto& p : points)
+    for (size_t l = 0; l < p.layer_rel_rms.size() && l < layer_names.size(); ++l)
+      o << p.protect << "," << p.rate << "," << layer_names[l] << "," << p.layer_rel_rms[l] << ","
+        << layer_error_images << "\n";
   return o.str();
 }
 
@@ -269,6 +318,48 @@ std::vector<float> experiment::trial_logits(size_t s, size_t r, int k) const {
                    [&](mapped_backend& mb) { return logits(net_, mb, data_, opt_.batch); });
 }
 
+namespace {
+/// Runs every weight layer through the faulty and the fault-free chip on the same input and
+/// sums the squared differences and the squared fault-free outputs (bias removed), per layer;
+/// the network continues with the faulty outputs.
+class layer_error_probe : public models::linear_backend {
+ public:
+  layer_error_probe(models::linear_backend& faulty, models::linear_backend& clean,
+                    const models::model& m)
+      : faulty_(faulty), clean_(clean), m_(m), err2(m.layers.size()), ref2(m.layers.size()) {}
+  void linear(size_t layer, const float* x, int n, float* y) override {
+    faulty_.linear(layer, x, n, y);
+    const models::weight_layer& wl = m_.layers[layer];
+    std::vector<float> y0(size_t(n) * wl.cols);
+    clean_.linear(layer, x, n, y0.data());
+    for (size_t i = 0; i < y0.size(); ++i) {
+      const double d = double(y[i]) - y0[i];
+      const double b = wl.bias.empty() ? 0.0 : wl.bias[i % size_t(wl.cols)];
+      err2[layer] += d * d;
+      ref2[layer] += (double(y0[i]) - b) * (double(y0[i]) - b);
+    }
+  }
+  models::linear_backend &faulty_, &clean_;
+  const models::model& m_;
+  std::vector<double> err2, ref2;
+};
+}  // namespace
+
+std::vector<double> experiment::layer_error(size_t s, size_t r, int k) const {
+  return with_chip(s, r, k, [&](mapped_backend& faulty) {
+    return with_chip(s, size_t(-1), 0, [&](mapped_backend& ideal) {
+      layer_error_probe probe(faulty, ideal, m_);
+      const int n = std::min(opt_.layer_error_images, data_.n);
+      std::vector<float> logits(size_t(n) * net_.num_classes());
+      net_.forward_images(data_.pixels.data(), n, probe, logits.data());  // one batch: fixed order
+      std::vector<double> rel(m_.layers.size(), 0.0);
+      for (size_t l = 0; l < rel.size(); ++l)
+        rel[l] = probe.ref2[l] > 0 ? std::sqrt(probe.err2[l] / probe.ref2[l]) : 0.0;
+      return rel;
+    });
+  });
+}
+
 nlohmann::json experiment::layers() const {
   size_t pick = 0;  // the first scheme with copies: its thresholds mean something
   for (size_t s = 0; s < arch_.size(); ++s)
@@ -286,11 +377,11 @@ nlohmann::json experiment::layers() const {
   return j;
 }
 
-eval_report assemble(const std::string& model, const std::string& data, int images,
-                     double float_acc, std::vector<scheme_summary> refs,
-                     const std::vector<double>& rates,
-                     const std::vector<std::vector<std::vector<double>>>& acc,
-                     nlohmann::json layers, double drop) {
+eval_report assemble(
+    const std::string& model, const std::string& data, int images, double float_acc,
+    std::vector<scheme_summary> refs, const std::vector<double>& rates,
+    const std::vector<std::vector<std::vector<double>>>& acc, nlohmann::json layers, double drop,
+    const std::vector<std::vector<std::vector<std::vector<double>>>>& layer_errors) {
   eval_report rep;
   rep.model = model;
   rep.data = data;
@@ -306,7 +397,14 @@ eval_report assemble(const std::string& model, const std::string& data, int imag
       p.protect = sum.protect;
       p.rate = rates[r];
       p.acc = acc.at(s).at(r);
-      summarize(p);
+      summarize(p, images);
+      if (s < layer_errors.size() && r < layer_errors[s].size() && !layer_errors[s][r].empty()) {
+        const auto& per_trial = layer_errors[s][r];  // [trial][layer]
+        p.layer_rel_rms.assign(per_trial[0].size(), 0.0);
+        for (const auto& t : per_trial)
+          for (size_t l = 0; l < t.size(); ++l)
+            p.layer_rel_rms[l] += t[l] / double(per_trial.size());
+      }
       const double target = sum.fault_free - drop;
       if (!sum.reached && p.mean < target) {
         sum.reached = true;
@@ -346,6 +444,9 @@ eval_report evaluate(const models::model& m, const arch_spec& base, const models
   std::vector<scheme_summary> refs(S);
   std::vector<std::vector<std::vector<double>>> acc(
       S, std::vector<std::vector<double>>(R, std::vector<double>(trials, 0.0)));
+  std::vector<std::vector<std::vector<std::vector<double>>>> layer_err(
+      S,
+      std::vector<std::vector<std::vector<double>>>(R, std::vector<std::vector<double>>(trials)));
   size_t done = 0;
   // Time left: a run's cost grows with its failure rate (more cell errors to fold in and more
   // vote groups that can move), so each rate is timed on its own; a rate not seen yet is
@@ -372,6 +473,7 @@ eval_report evaluate(const models::model& m, const arch_spec& base, const models
     const auto start = std::chrono::steady_clock::now();
     const double a = ex.trial(s, r, k);
     acc[s][r][size_t(k)] = a;
+    if (opt.layer_error_images > 0) layer_err[s][r][size_t(k)] = ex.layer_error(s, r, k);
     if (!opt.progress) return;
     const auto now = std::chrono::steady_clock::now();
 #pragma omp critical(rramft_eval_progress)
@@ -406,8 +508,12 @@ eval_report evaluate(const models::model& m, const arch_spec& base, const models
   } else {
     for (size_t j = 0; j < jobs; ++j) run_job(j);
   }
-  return assemble(m.dir, data.name, data.n, float_acc, std::move(refs), ex.rates(), acc,
-                  ex.layers(), opt.drop);
+  eval_report rep = assemble(m.dir, data.name, data.n, float_acc, std::move(refs), ex.rates(), acc,
+                             ex.layers(), opt.drop, layer_err);
+  for (const auto& l : m.layers) rep.layer_names.push_back(l.name);
+  rep.layer_error_images =
+      opt.layer_error_images > 0 ? std::min(opt.layer_error_images, data.n) : 0;
+  return rep;
 }
 
 }  // namespace rramft::engine

@@ -49,7 +49,10 @@ struct eval_options {
   double drop = 0.10;                    ///< accuracy drop that defines the tolerated rate
   int threads = 0;                       ///< 0: OpenMP's default (all cores)
   eval_split split = eval_split::chips;  ///< what runs side by side
-  const models::image_set* calibration = nullptr;    ///< input_scale: calibrated, and range checks
+  const models::image_set* calibration = nullptr;  ///< input_scale: calibrated, and range checks
+  /// Images (the first ones) on which each trial's per-layer output error is measured against
+  /// the fault-free mapped chip, in one batch (so the sums are in a fixed order); 0: none.
+  int layer_error_images = 100;
   std::function<void(const std::string&)> progress;  ///< called after every trial
 };
 
@@ -57,7 +60,10 @@ struct eval_point {
   std::string protect;
   double rate = 0;
   std::vector<double> acc;  ///< one per trial
-  double mean = 0, std = 0, ci95_low = 0, ci95_high = 0;
+  double mean = 0, std = 0;
+  std::vector<double> layer_rel_rms;   ///< per weight layer, mean over the trials (may be empty)
+  double ci95_low = 0, ci95_high = 0;  ///< chip to chip: Student t over trials, clipped to [0, 1]
+  double test_ci95_low = 0, test_ci95_high = 0;  ///< test-set sampling: binomial (Clopper-Pearson)
 };
 
 struct scheme_summary {
@@ -77,11 +83,15 @@ struct eval_report {
   double float_acc = 0;
   std::vector<scheme_summary> schemes;
   std::vector<eval_point> points;
-  nlohmann::json layers;  ///< per layer: name, col_sparsity, msb_zero_fraction
+  nlohmann::json layers;                 ///< per layer: name, col_sparsity, msb_zero_fraction
+  std::vector<std::string> layer_names;  ///< weight layers, in model order
+  int layer_error_images = 0;            ///< images the per-layer errors were measured on
   /// @brief tolerated rate of @p protect over that of "none"; NaN if either is unreached.
   double tolerance_ratio(const std::string& protect) const;
   nlohmann::json to_json() const;
   std::string to_csv() const;
+  /// @brief layer_error.csv: protect,rate,layer,rel_rms (mean over the trials),images.
+  std::string layer_error_csv() const;
 };
 
 /// @brief One Monte Carlo experiment set up once (network, calibration scales, one mapping per
@@ -103,6 +113,12 @@ class experiment {
   scheme_summary reference(size_t s) const;
   /// @brief Accuracy of Monte Carlo trial @p k's chip under scheme @p s at rate rates()[r].
   double trial(size_t s, size_t r, int k) const;
+  /// @brief Relative RMS error of every weight layer's output on trial @p k's chip (scheme @p s,
+  /// rate rates()[r]) against the fault-free mapped chip on the same layer input:
+  /// ||y - y_clean|| / ||y_clean - bias|| over the first opt.layer_error_images images, each
+  /// layer fed the faulty network's own activations (the layer's error alone, as a
+  /// single-layer simulator such as CrossSim measures it).
+  std::vector<double> layer_error(size_t s, size_t r, int k) const;
   /// @brief Per-layer facts from the first scheme with copies (else the first scheme).
   nlohmann::json layers() const;
   /// @brief Logits (samples x outputs) of the float pass, of scheme @p s's fault-free chip
@@ -127,17 +143,18 @@ class experiment {
 
 /// @brief The report from its pieces: @p refs one per scheme (experiment::reference), @p acc
 /// indexed [scheme][rate][trial] (experiment::trial), @p rates ascending.
-eval_report assemble(const std::string& model, const std::string& data, int images,
-                     double float_acc, std::vector<scheme_summary> refs,
-                     const std::vector<double>& rates,
-                     const std::vector<std::vector<std::vector<double>>>& acc,
-                     nlohmann::json layers, double drop);
+eval_report assemble(
+    const std::string& model, const std::string& data, int images, double float_acc,
+    std::vector<scheme_summary> refs, const std::vector<double>& rates,
+    const std::vector<std::vector<std::vector<double>>>& acc, nlohmann::json layers, double drop,
+    const std::vector<std::vector<std::vector<std::vector<double>>>>& layer_errors = {});
 
 /// @brief Runs the whole experiment; @p base gives everything but scheme, rate and seed.
 eval_report evaluate(const models::model& m, const arch_spec& base, const models::image_set& data,
                      const eval_options& opt);
 
-/// @brief Mean, sample standard deviation and Student-t 95% interval of @p v.
-void summarize(eval_point& p);
+/// @brief Mean, sample standard deviation, the chip-to-chip Student-t 95% interval (clipped to
+/// [0, 1]) and the test-set binomial 95% interval for @p images images (0: none) of p.acc.
+void summarize(eval_point& p, int images = 0);
 
 }  // namespace rramft::engine

@@ -16,8 +16,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         [&, n = name] { fuzz::require(std::isfinite(t.energy_pj(n, arch)), "non-finite energy"); });
   for (const auto& [name, cost] : t.components())
     fuzz::accepts([&, n = name] {
-      fuzz::require(std::isfinite(t.area_mm2(n, arch)) && std::isfinite(t.leakage_mw(n, arch)),
-                    "non-finite area or leakage");
+      fuzz::require(std::isfinite(t.area_mm2(n, arch)) && std::isfinite(t.leakage_mw(n, arch)) &&
+                        std::isfinite(t.power_mw(n, arch)),
+                    "non-finite area, leakage or power");
     });
   return 0;
 }

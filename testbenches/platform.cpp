@@ -32,8 +32,8 @@ void memory::b_transport(tlm::tlm_generic_payload& p, sc_time& delay) {
 }
 
 cpu_driver::cpu_driver(sc_core::sc_module_name name, uint32_t input_addr, uint32_t output_addr,
-                       uint32_t count, double poll_ns)
-    : sc_module(name), in_(input_addr), out_(output_addr), count_(count), poll_ns_(poll_ns) {
+                       uint32_t count)
+    : sc_module(name), in_(input_addr), out_(output_addr), count_(count) {
   SC_HAS_PROCESS(cpu_driver);
   SC_THREAD(run);
 }
@@ -67,11 +67,9 @@ void cpu_driver::run() {
   write(accelerator::OUTPUT_ADDR, out_);
   write(accelerator::COUNT, count_);
   write(accelerator::CTRL, 1);
-  do {
-    sc_core::wait(poll_ns_, SC_NS);
-    status = read(accelerator::STATUS);
-  } while (status & 1);
-  finished = sc_core::sc_time_stamp();  // the simulation ends when every platform is idle
+  sc_core::wait(irq_i.posedge_event());  // interrupt-driven: no polling period adds to the time
+  finished = sc_core::sc_time_stamp();
+  status = read(accelerator::STATUS);  // the simulation ends when every platform is idle
 }
 
 platform::platform(sc_core::sc_module_name name, const arch_spec& a,
@@ -79,7 +77,7 @@ platform::platform(sc_core::sc_module_name name, const arch_spec& a,
                    std::vector<std::vector<cell_error>> errors, std::vector<double> scales,
                    const uint8_t* images, int n, size_t image_bytes)
     : sc_module(name),
-      i_mem("i_mem", input_base + size_t(n) * image_bytes + size_t(n) * 4 + 64, 50.0),
+      i_mem("i_mem", input_base + size_t(n) * image_bytes + size_t(n) * 4 + 64, memory_latency_ns),
       output_base_(uint32_t(input_base + size_t(n) * image_bytes + 15) & ~15u),
       n_(n) {
   // Buffers must hold at least one vector: a row block's inputs and partial sums in a tile,
@@ -99,8 +97,9 @@ platform::platform(sc_core::sc_module_name name, const arch_spec& a,
   }
   std::memcpy(&i_mem.data[input_base], images, size_t(n) * image_bytes);
   i_acc = std::make_unique<accelerator>("i_acc", a, cm, m, std::move(errors), std::move(scales));
-  i_cpu = std::make_unique<cpu_driver>("i_cpu", input_base, output_base_, uint32_t(n), 1000.0);
+  i_cpu = std::make_unique<cpu_driver>("i_cpu", input_base, output_base_, uint32_t(n));
   i_cpu->cpu2acc.bind(i_acc->cpu2acc);
+  i_cpu->irq_i.bind(i_acc->s_irq);
   i_acc->acc2mem.bind(i_mem.bus2mem);
 }
 

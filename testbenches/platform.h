@@ -1,8 +1,9 @@
 #pragma once
 /// @file platform.h
 /// @brief A minimal virtual platform around the accelerator: system memory and a CPU-like
-/// driver that loads nothing itself, programs the accelerator's registers over TLM, polls
-/// STATUS and reads the results back, as a driver on a real SoC would.
+/// driver that loads nothing itself, programs the accelerator's registers over TLM, sleeps until
+/// the accelerator's done interrupt and reads STATUS and the results back, as an
+/// interrupt-driven driver on a real SoC would (no polling, so no polling period in the time).
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
@@ -30,14 +31,16 @@ class memory : public sc_core::sc_module {
   double latency_ns_;
 };
 
-/// @brief The driver sequence: INPUT_ADDR, OUTPUT_ADDR, COUNT, CTRL=1, then poll STATUS.
+/// @brief The driver sequence: INPUT_ADDR, OUTPUT_ADDR, COUNT, CTRL=1, wait for the done
+/// interrupt (irq_i rising), read STATUS once.
 class cpu_driver : public sc_core::sc_module {
  public:
   tlm_utils::simple_initiator_socket<cpu_driver> cpu2acc{"cpu2acc"};
+  sc_core::sc_in<bool> irq_i{"irq_i"};  ///< the accelerator's done interrupt
   cpu_driver(sc_core::sc_module_name name, uint32_t input_addr, uint32_t output_addr,
-             uint32_t count, double poll_ns);
+             uint32_t count);
   uint32_t status = 0;        ///< STATUS at the end
-  sc_core::sc_time finished;  ///< when done was seen
+  sc_core::sc_time finished;  ///< when the done interrupt rose
   uint32_t read(uint32_t reg);
   void write(uint32_t reg, uint32_t v);
   /// One 32-bit register access through cpu2acc; an error response throws rramft::error.
@@ -46,13 +49,14 @@ class cpu_driver : public sc_core::sc_module {
  private:
   void run();
   uint32_t in_, out_, count_;
-  double poll_ns_;
 };
 
 /// @brief Memory + driver + accelerator, wired.
 class platform : public sc_core::sc_module {
  public:
   static constexpr uint32_t input_base = 0x1000;
+  /// System memory's access latency (the DMA of an image in and of its class out), ns.
+  static constexpr double memory_latency_ns = 50.0;
   memory i_mem;
   std::unique_ptr<accelerator> i_acc;
   std::unique_ptr<cpu_driver> i_cpu;

@@ -12,7 +12,8 @@ run_report make_report(const arch_spec& a, const energy::table& ert,
   if (top.i_cpu->status != 2)
     throw error("run: the accelerator finished with STATUS " + std::to_string(top.i_cpu->status));
   run_report r;
-  const double total_ns = top.i_cpu->finished.to_seconds() * 1e9;
+  // From the start to the done interrupt: the accelerator's own time, no driver in it.
+  const double total_ns = top.i_acc->latency_ns();
   const std::vector<uint32_t> classes = top.classes();
   auto price = [&](const std::string& key) {
     return ert.energy_pj(key.substr(key.find('/') + 1), a);
@@ -26,27 +27,28 @@ run_report make_report(const arch_spec& a, const energy::table& ert,
     by_component[energy::component_of(key.substr(key.find('/') + 1))] += e;
     dynamic += e;
   }
-  // Leakage and area: every instance of the tiles in use, over the whole run.
+  // Leakage and area of the tiles in use (and the global buffer), leakage over the run's
+  // latency; the area of the whole configured chip beside it.
   const int tiles = top.i_acc->tiles_used(), xbars = tiles * a.tiles.crossbars;
   const int adcs_per_xbar = (a.crossbar.cols + a.adc.share - 1) / a.adc.share;
-  std::map<std::string, double> instances = {
-      {"xbar", xbars},   {"dac", xbars},
-      {"sh", xbars},     {"adc", double(xbars) * adcs_per_xbar},
-      {"sa", xbars},     {"vote", tiles},
-      {"buffer", tiles}, {"router", tiles},
-      {"sfu", 1},        {"gbuf_per_kib", a.buffer.global_kib}};
-  // Range checks: one lane of two comparators per SFU element per cycle.
-  if (a.protection.range) instances["range"] = a.sfu.ops_per_cycle;
-  double leakage = 0, area = 0;
-  nlohmann::json jarea, jleak;
-  for (const auto& [comp, count] : instances) {
-    const double lk = count * ert.leakage_mw(comp, a) * total_ns;  // mW x ns = pJ
+  const std::map<std::string, double> used = energy::instances(a, tiles, false);
+  const std::map<std::string, double> chip = energy::instances(a, a.tiles.count, true);
+  double leakage = 0, area = 0, leakage_mw = 0;
+  nlohmann::json jarea, jleak, jchip;
+  for (const auto& [comp, count] : used) {
+    const double mw = count * ert.leakage_mw(comp, a);
+    const double lk = mw * total_ns;  // mW x ns = pJ
     const double ar = count * ert.area_mm2(comp, a);
     jleak[comp] = lk;
     jarea[comp] = ar;
+    leakage_mw += mw;
     leakage += lk;
     area += ar;
   }
+  for (const auto& [comp, count] : chip) jchip[comp] = count * ert.area_mm2(comp, a);
+  const double chip_area =
+      energy::total(chip, [&](const std::string& c) { return ert.area_mm2(c, a); });
+  const double xbar_area = double(cm.crossbars_used()) * ert.area_mm2("xbar", a);
   // Per step (weight layer or SFU operation): time and energy, summed over the images.
   std::map<std::string, double> step_ns;
   for (const auto& s : top.i_acc->ctrl().steps()) {
@@ -66,6 +68,10 @@ run_report make_report(const arch_spec& a, const energy::table& ert,
   j["error_rate"] = error_rate;
   j["predicted"] = classes;
   j["latency_ns"] = total_ns;
+  j["latency_definition"] =
+      "from the start (CTRL written) to the done interrupt; the driver sleeps until the interrupt, "
+      "so no polling period is in it";
+  j["start_ns"] = top.i_acc->started_ns();
   j["latency_ns_per_image"] = total_ns / data.n;
   // SAVE's AccurateLatency charges a scheme that is fast but often wrong.
   j["accurate_latency_ns"] = total_ns * (1 + error_rate);
@@ -99,10 +105,36 @@ run_report make_report(const arch_spec& a, const energy::table& ert,
     if (key.size() > 12 && key.compare(key.size() - 12, 12, "/adc.convert") == 0) conversions += n;
   j["adc_utilisation"] =
       double(conversions) * (1e3 / a.timing.adc_msps) / (double(xbars) * adcs_per_xbar * total_ns);
-  j["energy_pj"] = {{"dynamic", dynamic}, {"leakage", leakage}, {"total", dynamic + leakage}};
+  j["energy_pj"] = {{"dynamic", dynamic},
+                    {"leakage", leakage},
+                    {"total", dynamic + leakage},
+                    {"leakage_mw", leakage_mw},
+                    {"leakage_definition",
+                     "static power of every instance of the tiles in use and of the global buffer "
+                     "(leakage_mw), over latency_ns"}};
   for (const auto& [c, e] : by_component) j["energy_pj"]["by_component"][c] = e;
   j["energy_pj"]["leakage_by_component"] = jleak;
-  j["area_mm2"] = {{"total", area}, {"by_component", jarea}};
+  j["area_mm2"] = {{"total", area},
+                   {"tiles_in_use", area},
+                   {"chip", chip_area},
+                   {"crossbar_arrays", xbar_area},
+                   {"by_component", jarea},
+                   {"chip_by_component", jchip},
+                   {"definition",
+                    "total = tiles_in_use: the tiles that hold crossbars, with all their parts, "
+                    "plus the global buffer; chip: all tiles.count tiles, the global buffer and "
+                    "the off-chip links; crossbar_arrays: the crossbars the mapping uses"}};
+  if (used.count("vote")) j["area_mm2"]["voting_units"] = jarea["vote"];
+  // Throughput and efficiency: ops = 2 x the dense multiply-accumulates of the weight layers.
+  const double ops = 2.0 * double(top.i_acc->ctrl().st.macs);
+  j["efficiency"] = {
+      {"ops", ops},
+      {"ops_definition",
+       "2 x rows x cols of every weight layer per input vector (the dense model's MACs x 2, "
+       "pruned weights included), summed over the images"},
+      {"tops_per_w", ops / (dynamic + leakage)},  // op / pJ = TOPS / W
+      {"tops_per_w_dynamic", ops / dynamic},
+      {"tops_per_mm2", ops / (total_ns * 1e3) / area}};  // op / ns = 1e-3 TOPS
   for (const auto& name : r.layers) {
     double e = 0;
     for (const auto& [c, v] : r.layer_component_pj[name]) e += v;
@@ -112,10 +144,39 @@ run_report make_report(const arch_spec& a, const energy::table& ert,
                            {"energy_pj", e},
                            {"energy_pj_by_component", r.layer_component_pj[name]}});
   }
+  // Programming the weights (write-verify), apart from inference: every cell of a used column
+  // (the voting copies included) gets verify_iterations pulses, and every row of a crossbar
+  // in use a verify read per iteration; crossbars are written one after another, a row's
+  // columns in parallel.
+  double cells = 0, row_writes = 0;
+  for (const mapped_layer& l : cm.layers)
+    for (int b = 0; b < l.row_blocks; ++b)
+      for (int x = 0; x < l.xbars_per_block; ++x) {
+        int used_cols = 0;
+        for (int c = 0; c < l.C(); ++c) used_cols += l.columns[size_t(x) * l.C() + c].used();
+        if (used_cols == 0) continue;
+        cells += double(l.block_rows(b)) * used_cols;
+        row_writes += l.block_rows(b);
+      }
+  const double it = a.programming.verify_iterations;
+  const double prog_pj =
+      cells * it * ert.energy_pj("xbar.write", a) + row_writes * it * ert.energy_pj("xbar.read", a);
+  j["programming"] = {
+      {"cells", cells},
+      {"verify_iterations", a.programming.verify_iterations},
+      {"energy_pj", prog_pj},
+      {"time_ns", row_writes * it * (a.programming.write_pulse_ns + a.timing.xbar_read_ns)},
+      {"definition",
+       "writing the mapped weights once, before inference (not in energy_pj or latency_ns): "
+       "cells x verify_iterations x xbar.write + rows x verify_iterations x xbar.read (the "
+       "verify); time: crossbars one after another, rows one after another, each iteration a "
+       "write pulse and a verify read"}};
   j["actions"] = counts;
   r.total_pj = dynamic + leakage;
   r.latency_ns = total_ns;
+  r.start_ns = top.i_acc->started_ns();
   r.area_mm2 = area;
+  r.crossbar_area_mm2 = xbar_area;
   return r;
 }
 

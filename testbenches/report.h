@@ -19,7 +19,10 @@ struct run_report {
   std::vector<std::string> layers;  ///< step names in execution order
   std::map<std::string, std::map<std::string, double>>
       layer_component_pj;  ///< step -> component -> pJ
-  double total_pj = 0, latency_ns = 0, area_mm2 = 0;
+  double total_pj = 0, latency_ns = 0;
+  double area_mm2 = 0;           ///< tiles in use and the global buffer, mm^2
+  double crossbar_area_mm2 = 0;  ///< the crossbar arrays the mapping uses, mm^2
+  double start_ns = 0;           ///< simulation time of the run's start (latency_ns counts from it)
 };
 
 /// @brief Builds the report of platform @p top after sc_start() returned.

@@ -80,6 +80,8 @@ action_counts accelerator::counters() const {
     put(*t->i_vote, "acc.add", t->i_vote->st.outputs);
     put(*t, "buffer.read", t->st.buffer_reads);
     put(*t, "buffer.write", t->st.buffer_writes);
+    // Every tile-buffer access moves one port width over the eDRAM-to-IMA bus.
+    put(*t, "bus.transfer", t->st.buffer_reads + t->st.buffer_writes);
   }
   put(*i_noc, "noc.hop", i_noc->st.flit_hops);
   put(*i_sfu, "sfu.op", i_sfu->st.ops);
@@ -130,6 +132,7 @@ void accelerator::run() {
   std::vector<float> logits(classes);
   for (;;) {
     sc_core::wait(start_);
+    started_at_ = sc_core::sc_time_stamp();
     bool ok = true;
     for (uint32_t i = 0; i < regs_[COUNT / 4] && ok; ++i) {
       tlm::tlm_generic_payload p;
@@ -165,6 +168,7 @@ void accelerator::run() {
       regs_[DONE_COUNT / 4] = i + 1;
     }
     regs_[STATUS / 4] = ok ? 2u : 6u;  // done (and error)
+    done_at_ = sc_core::sc_time_stamp();
     s_irq.write(true);
   }
 }

@@ -66,6 +66,11 @@ class accelerator : public sc_core::sc_module {
   int tiles_used() const { return tiles_used_; }
   /// @brief Every named action count of the chip, keyed "instance/action".
   action_counts counters() const;
+  /// @brief Latency of the last run: from the start (CTRL written) to the done interrupt, ns.
+  /// The driver's own register accesses before the start are not part of it.
+  double latency_ns() const { return (done_at_ - started_at_).to_seconds() * 1e9; }
+  /// @brief Simulation time of the last run's start, ns.
+  double started_ns() const { return started_at_.to_seconds() * 1e9; }
   /// @brief Logits of every image run, in order.
   const std::vector<std::vector<float>>& logits() const { return logits_; }
 
@@ -82,6 +87,7 @@ class accelerator : public sc_core::sc_module {
   int tiles_used_ = 0;
   uint32_t regs_[8] = {};
   sc_core::sc_event start_;
+  sc_core::sc_time started_at_, done_at_;  ///< the last run's start and done interrupt
   std::vector<std::vector<float>> logits_;
 };
 

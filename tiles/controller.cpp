@@ -99,6 +99,7 @@ void controller::linear(size_t layer, const float* x, int n, float* y) {
   }
   st.acc_adds += uint64_t(std::max(0, l.row_blocks - 1)) * n * O;
   st.vectors += uint64_t(n);
+  st.macs += uint64_t(n) * uint64_t(l.rows) * uint64_t(l.cols);
   const double buf_ns =
       double((in_bytes + port - 1) / port + (out_bytes + port - 1) / port) * a_.cycle_ns();
   const double acc_ns = std::max(0, l.row_blocks - 1) * a_.timing.accumulate_cycles * a_.cycle_ns();

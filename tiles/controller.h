@@ -41,6 +41,8 @@ class controller : public sc_core::sc_module, private models::linear_backend {
         0;  ///< global-buffer accesses (buffer.bytes_per_cycle bytes), count: action buffer.read
     uint64_t gbuf_writes = 0;  ///< likewise, count: action buffer.write
     uint64_t acc_adds = 0;     ///< additions of row-block partial sums, count: action acc.add
+    uint64_t macs =
+        0;  ///< multiply-accumulates of the dense weight layers (rows x cols per vector)
   } st;
   tlm_utils::simple_initiator_socket<controller> ctrl2noc{"ctrl2noc"};
   tlm_utils::simple_initiator_socket<controller> ctrl2sfu{"ctrl2sfu"};

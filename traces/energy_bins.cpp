@@ -21,11 +21,13 @@ double auto_bin_ns(double total_ns) {
 }
 
 energy_bins bin_energy(const std::vector<sc::step_record>& steps, const energy::table& ert,
-                       const arch_spec& a, double total_ns, double bin_ns, double leakage_mw) {
+                       const arch_spec& a, double total_ns, double bin_ns, double leakage_mw,
+                       double start_ns) {
   if (bin_ns < 0 || !std::isfinite(bin_ns))
     throw error("--bin-ns: " + std::to_string(bin_ns) + " is not a positive width in ns");
   energy_bins b;
-  b.horizon_ns = std::max(total_ns, 0.0);
+  const double run_end = start_ns + std::max(total_ns, 0.0);
+  b.horizon_ns = run_end;
   for (const auto& s : steps) b.horizon_ns = std::max(b.horizon_ns, s.end_ns);
   b.bin_ns = bin_ns > 0 ? bin_ns : auto_bin_ns(b.horizon_ns);
   // A last bin narrower than a rounding error is not a bin.
@@ -74,7 +76,9 @@ energy_bins bin_energy(const std::vector<sc::step_record>& steps, const energy::
     }
   }
   b.leakage_pj.resize(n);
-  for (size_t i = 0; i < n; ++i) b.leakage_pj[i] = leakage_mw * (b.t_end(i) - b.t_start(i));
+  for (size_t i = 0; i < n; ++i)
+    b.leakage_pj[i] = leakage_mw * std::max(0.0, std::min(b.t_end(i), run_end) -
+                                                     std::max(b.t_start(i), start_ns));
   return b;
 }
 

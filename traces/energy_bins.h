@@ -28,12 +28,15 @@ struct energy_bins {
 /// over @p total_ns.
 double auto_bin_ns(double total_ns);
 
-/// @brief Bins the energy of @p steps over [0, max(total_ns, last step end)).
-/// @param bin_ns bin width, ns; 0 picks auto_bin_ns(total_ns)
+/// @brief Bins the energy of @p steps over [0, max(start_ns + total_ns, last step end)).
+/// @param total_ns the run's latency, from its start @p start_ns (simulation time, ns) to the
+/// done interrupt; leakage is counted inside [start_ns, start_ns + total_ns] only
+/// @param bin_ns bin width, ns; 0 picks auto_bin_ns(start_ns + total_ns)
 /// @param leakage_mw static power of the chip, mW (mW x ns = pJ)
 /// @throws rramft::error if bin_ns is negative or gives more than 10 million bins
 energy_bins bin_energy(const std::vector<sc::step_record>& steps, const energy::table& ert,
-                       const arch_spec& a, double total_ns, double bin_ns, double leakage_mw);
+                       const arch_spec& a, double total_ns, double bin_ns, double leakage_mw,
+                       double start_ns = 0);
 
 /// @brief energy.csv: header t_start_ns,t_end_ns,<component>...,leakage; one row per bin, pJ.
 void write_energy_csv(std::ostream& o, const energy_bins& b);

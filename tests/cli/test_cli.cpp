@@ -207,7 +207,8 @@ TEST_CASE("rramft run writes the traces asked for, and none unasked", "[cli][run
   }
   CHECK(bins >= 100);
   CHECK(bins <= 200);
-  CHECK(last_end == Approx(rep["latency_ns"].get<double>()).epsilon(1e-12));
+  CHECK(last_end ==
+        Approx(rep["start_ns"].get<double>() + rep["latency_ns"].get<double>()).epsilon(1e-12));
   const auto& by = rep["energy_pj"]["by_component"];
   CHECK(by.size() == cols.size() - 3);
   for (size_t i = 2; i + 1 < cols.size(); ++i) {
@@ -229,7 +230,9 @@ TEST_CASE("rramft run writes the traces asked for, and none unasked", "[cli][run
   int rows = -1;
   while (std::getline(w, line)) ++rows;
   const auto wrep = nlohmann::json::parse(slurp(wide + "/report.json"));
-  CHECK(rows == int(std::ceil(wrep["latency_ns"].get<double>() / 1000 - 1e-9)));
+  CHECK(rows ==
+        int(std::ceil((wrep["start_ns"].get<double>() + wrep["latency_ns"].get<double>()) / 1000 -
+                      1e-9)));
   CHECK(!std::filesystem::exists(wide + "/trace.json"));
   CHECK(run_cli(args + wide + " --energy-csv --bin-ns 0", wide + ".bad.log") != 0);
 }
@@ -260,4 +263,80 @@ TEST_CASE("rramft run reports AccurateLatency and its range checks", "[cli][run]
   CHECK(rep["range_check"]["layers"].size() == 3);
   CHECK(rep["energy_pj"]["by_component"]["range"].get<double>() > 0);
   CHECK(rep["overhead_vs_none_pct"]["latency"].get<double>() > 0);
+}
+
+TEST_CASE(
+    "rramft run reports area in use, chip and arrays, efficiency, and leakage in the "
+    "energy picture; voting units only when voting",
+    "[cli][run][area]") {
+  const std::string out = tmpdir("run_area");
+  REQUIRE(run_cli("run --model " + src + "/models/zoo/mlp-pruned --arch " + src +
+                      "/configs/default.yaml --data fashion-mnist:2 --out " + out,
+                  out + ".log") == 0);
+  const auto rep = nlohmann::json::parse(slurp(out + "/report.json"));
+  const auto& area = rep["area_mm2"];
+  CHECK(area["total"] == area["tiles_in_use"]);
+  CHECK(area["chip"].get<double>() > area["tiles_in_use"].get<double>());
+  CHECK(area["voting_units"].get<double>() > 0);
+  CHECK(area["crossbar_arrays"].get<double>() ==
+        Approx(rep["crossbars_used"].get<double>() * area["by_component"]["xbar"].get<double>() /
+               (rep["tiles_used"].get<double>() * 96)));
+  // Against none on the same chip: the voting units and the extra arrays cost area; the
+  // crossbar-array overhead is the crossbar-count overhead.
+  const auto& ovh = rep["overhead_vs_none_pct"];
+  CHECK(ovh["area"].get<double>() > 0);
+  CHECK(ovh["crossbar_area"].get<double>() == Approx(ovh["crossbars"].get<double>()));
+  // Efficiency: ops = 2 x (784 x 256 + 256 x 128 + 128 x 10) per image.
+  const double ops = 2.0 * 2 * (784 * 256 + 256 * 128 + 128 * 10);
+  CHECK(rep["efficiency"]["ops"].get<double>() == ops);
+  CHECK(rep["efficiency"]["tops_per_w"].get<double>() ==
+        Approx(ops / rep["energy_pj"]["total"].get<double>()));
+  CHECK(rep["efficiency"]["tops_per_mm2"].get<double>() ==
+        Approx(ops / (rep["latency_ns"].get<double>() * 1e3) / area["total"].get<double>()));
+  // energy_layers.csv (the picture's data): with its leakage column it adds up to the total.
+  std::istringstream csv(slurp(out + "/energy_layers.csv"));
+  std::string line;
+  std::getline(csv, line);
+  CHECK(line.substr(line.rfind(',') + 1) == "leakage");
+  double sum_nj = 0;
+  while (std::getline(csv, line)) {
+    std::istringstream row(line);
+    std::string v;
+    std::getline(row, v, ',');  // the layer's name
+    while (std::getline(row, v, ',')) sum_nj += std::stod(v);
+  }
+  CHECK(sum_nj * 1e3 == Approx(rep["energy_pj"]["total"].get<double>()).epsilon(1e-4));  // 6 digits
+  // Without voting there is no voting unit.
+  const std::string none = tmpdir("run_area_none");
+  REQUIRE(run_cli("run --model " + src + "/models/zoo/mlp-pruned --arch " + src +
+                      "/configs/default.yaml --data fashion-mnist:1 --protect none --out " + none,
+                  none + ".log") == 0);
+  const auto rn = nlohmann::json::parse(slurp(none + "/report.json"));
+  CHECK(!rn["area_mm2"].contains("voting_units"));
+  CHECK(!rn["area_mm2"]["by_component"].contains("vote"));
+}
+
+TEST_CASE("map, eval and run say in one line when the ADC is lossy", "[cli][adc]") {
+  const std::string out = rramft::test::fresh_dir("cli", "lossy_adc");
+  const std::string arch = " --arch " + src + "/configs/default.yaml";
+  const std::string lossy = " --set crossbar.rows=256 --set crossbar.cols=256 --set adc.bits=6";
+  const std::string want = "a lossless conversion needs adc.bits 9, given 6";
+  REQUIRE(run_cli("map --model " + src + "/models/zoo/mlp-pruned" + arch + lossy + " --out " + out +
+                      "/map",
+                  out + "/map.log") == 0);
+  CHECK(slurp(out + "/map.log").find(want) != std::string::npos);
+  REQUIRE(run_cli("eval --model " + src + "/models/zoo/mlp-pruned" + arch + lossy +
+                      " --data fashion-mnist:20 --rates 0.01 --trials 1 --protect none --out " +
+                      out + "/eval",
+                  out + "/eval.log") == 0);
+  CHECK(slurp(out + "/eval.log").find(want) != std::string::npos);
+  REQUIRE(run_cli("run --model " + src + "/models/zoo/mlp-pruned" + arch + lossy +
+                      " --data fashion-mnist:1 --protect none --out " + out + "/run",
+                  out + "/run.log") == 0);
+  CHECK(slurp(out + "/run.log").find(want) != std::string::npos);
+  // A lossless ADC says nothing.
+  REQUIRE(
+      run_cli("map --model " + src + "/models/zoo/mlp-pruned" + arch + " --out " + out + "/quiet",
+              out + "/quiet.log") == 0);
+  CHECK(slurp(out + "/quiet.log").find("lossy ADC") == std::string::npos);
 }

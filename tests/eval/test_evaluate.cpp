@@ -1,6 +1,11 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cmath>
 
 #include "core/error.h"
+#include "core/faults.h"
+#include "core/layer.h"
+#include "core/mvm.h"
 #include "engine/evaluate.h"
 #include "engine/mapped_backend.h"
 #include "mapping/mapping.h"
@@ -22,6 +27,26 @@ TEST_CASE("summaries use the sample deviation and Student's t", "[eval][stats]")
   p.acc = {0.9};
   engine::summarize(p);
   CHECK(p.ci95_low == p.ci95_high);
+}
+
+TEST_CASE("intervals stay inside [0, 1]; the test-set interval is the binomial one",
+          "[eval][stats]") {
+  engine::eval_point p;
+  p.acc = {0.10, 0.95};  // two chips far apart: mean +- 12.7 x 0.6 / sqrt(2) leaves [0, 1]
+  engine::summarize(p, 1000);
+  CHECK(p.ci95_low == 0);
+  CHECK(p.ci95_high == 1);
+  // Clopper-Pearson, 525 of 1000: [0.493514, 0.556338], the 2.5% and 97.5% quantiles of Beta(525,
+  // 476) and Beta(526, 475) (R: binom.test(525, 1000)$conf.int).
+  CHECK(p.test_ci95_low == Approx(0.493514).epsilon(1e-5));
+  CHECK(p.test_ci95_high == Approx(0.556338).epsilon(1e-5));
+  // All right on 100 images: the exact interval is [0.9638, 1] (1 - 0.025^(1/100) below 1).
+  p.acc = {1.0, 1.0};
+  engine::summarize(p, 100);
+  CHECK(p.test_ci95_high == 1);
+  CHECK(p.test_ci95_low == Approx(std::pow(0.025, 1.0 / 100)).epsilon(1e-9));
+  CHECK(p.ci95_low == 1);
+  CHECK(p.ci95_high == 1);
 }
 
 TEST_CASE("eval is deterministic and its references are consistent", "[eval][determinism]") {
@@ -64,4 +89,114 @@ TEST_CASE("eval refuses nonsense before working", "[eval][bad-input]") {
   opt.trials = 1;
   opt.protect = {"ecc"};
   CHECK_THROWS_WITH(engine::evaluate(m, a, data, opt), Catch::Contains("'ecc' is not one of"));
+}
+
+// The per-layer error against its closed form. One 768 x 768 layer of integer weights in
+// [-127, 127] on 256 x 256 crossbars of 1-bit cells, no protection, a lossless 9-bit ADC, and a
+// fault rate p = 0.1% with SA0:SA1 = 1:1 (the setting in which CrossSim and MNSIM report a
+// relative error of 3.1e-2). With integer inputs the layer output is the exact integer product,
+// so a stuck cell holding bit b of plane j (weight 2^j) of input i changes output o by
+// +-x_i 2^j (SA1 on a stored 0: +1; SA0 on a stored 1: -1; negative array: opposite sign). Cells
+// fail independently, so E[(y_o - y_clean_o)^2] = sum over cells of a^2 E[e^2] + (sum a E[e])^2
+// with a = +-x_i 2^j, E[e^2] = p/2 and E[e] = +p/2 (stored 0) or -p/2 (stored 1).
+TEST_CASE("a layer's relative RMS error under stuck cells matches its closed form",
+          "[eval][layer_error]") {
+  arch_spec a = arch_spec::load(
+      src + "/configs/default.yaml",
+      {"crossbar.rows=256", "crossbar.cols=256", "adc.bits=9", "protection.scheme=none",
+       "fault.rate=0.001", "fault.sa0_to_sa1=1:1", "seed=11"});
+  const int N = 768, V = 16;
+  models::weight_layer wl;
+  wl.name = "fc";
+  wl.kind = "linear";
+  wl.rows = wl.cols = N;
+  wl.w.resize(size_t(N) * N);
+  uint64_t h = 12345;
+  auto next = [&h] {
+    h = mix64(h);
+    return h;
+  };
+  for (float& w : wl.w) w = float(int(next() % 255) - 127);
+  wl.w[0] = 127;  // the largest |w| is 127: the weight scale is 1 and m = |w|
+  std::vector<int32_t> x(size_t(V) * N);
+  for (int32_t& v : x) v = int32_t(next() % 255) - 127;
+  mapping::layer_report rep;
+  const mapped_layer l = mapping::map_layer(wl, a, 0, rep);
+  REQUIRE(l.kept_rows.size() == size_t(N));
+  REQUIRE(l.kept_cols.size() == size_t(N));
+  REQUIRE(a.adc_lossless());
+  const fault_map chip(a.fault, a.seed, a.cell_bits);
+  arch_spec clean_a = a;
+  clean_a.fault.rate = 0;
+  const fault_map clean(clean_a.fault, a.seed, a.cell_bits);
+  std::vector<int64_t> y(size_t(V) * N), y0(size_t(V) * N);
+  mvm(l, read_errors(l, chip, 0), x.data(), V, y.data());
+  mvm(l, read_errors(l, clean, 0), x.data(), V, y0.data());
+  double err2 = 0, ref2 = 0, want_err2 = 0;
+  const double p = 0.001;
+  for (int v = 0; v < V; ++v)
+    for (int o = 0; o < N; ++o) {
+      const size_t k = size_t(v) * N + o;
+      const int64_t exact = [&] {
+        int64_t s = 0;
+        for (int i = 0; i < N; ++i) s += int64_t(wl.w[size_t(o) * N + i]) * x[size_t(v) * N + i];
+        return s;
+      }();
+      REQUIRE(y0[k] == exact);
+      err2 += double(y[k] - y0[k]) * double(y[k] - y0[k]);
+      ref2 += double(exact) * double(exact);
+      double var = 0, mean = 0;
+      for (int i = 0; i < N; ++i) {
+        const int w = int(wl.w[size_t(o) * N + i]), m = std::abs(w);
+        const double xi = x[size_t(v) * N + i];
+        for (int j = 0; j < 7; ++j)
+          for (int neg = 0; neg < 2; ++neg) {
+            const int bit = (neg ? w < 0 : w > 0) ? (m >> j) & 1 : 0;
+            const double amp = (neg ? -1.0 : 1.0) * xi * double(1 << j);
+            var += amp * amp * (p / 2 - (p / 2) * (p / 2));
+            mean += amp * (bit ? -p / 2 : p / 2);
+          }
+      }
+      want_err2 += var + mean * mean;
+    }
+  const double rel = std::sqrt(err2 / ref2), want = std::sqrt(want_err2 / ref2);
+  INFO("measured " << rel << ", closed form " << want);
+  CHECK(rel == Approx(want).epsilon(0.10));  // one chip: ~2,400 stuck MSB-plane cells
+}
+
+TEST_CASE("eval reports each layer's relative RMS error, zero on a fault-free chip",
+          "[eval][layer_error]") {
+  const auto m = models::load_model(src + "/models/zoo/mlp-pruned");
+  const auto data = models::load_dataset("fashion-mnist:60");
+  arch_spec a = arch_spec::load(src + "/configs/default.yaml");
+  engine::eval_options opt;
+  opt.protect = {"none", "vote"};
+  opt.rates = {0, 0.01};
+  opt.trials = 2;
+  opt.batch = 30;
+  opt.layer_error_images = 20;
+  const auto r1 = engine::evaluate(m, a, data, opt);
+  const auto r2 = engine::evaluate(m, a, data, opt);
+  CHECK(r1.to_json() == r2.to_json());  // fixed summation order: bit for bit
+  REQUIRE(r1.layer_names.size() == m.layers.size());
+  CHECK(r1.layer_error_images == 20);
+  for (const auto& p : r1.points) {
+    INFO(p.protect << " " << p.rate);
+    REQUIRE(p.layer_rel_rms.size() == m.layers.size());
+    for (double e : p.layer_rel_rms) {
+      if (p.rate == 0)
+        CHECK(e == 0);
+      else
+        CHECK(e > 0);
+    }
+  }
+  // Voting corrects most of what stuck cells do to a layer.
+  const auto& none = r1.points[1];
+  const auto& vote = r1.points[3];
+  REQUIRE(none.protect == "none");
+  REQUIRE(vote.protect == "vote");
+  CHECK(vote.layer_rel_rms[0] < none.layer_rel_rms[0]);
+  const std::string csv = r1.layer_error_csv();
+  CHECK(csv.rfind("protect,rate,layer,rel_rms,images\n", 0) == 0);
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == 1 + 4 * int(m.layers.size()));
 }

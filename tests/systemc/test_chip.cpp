@@ -1,6 +1,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <cstring>
 #include <map>
 #include <systemc>
@@ -38,6 +39,17 @@ struct fixture {
     for (const auto& l : cm.layers) errors.push_back(read_errors(l, chip, 0));
   }
 };
+
+/// Runs the fixture's images through the platform (one elaboration) and returns its report.
+sc::run_report simulate_report(const fixture& f) {
+  const energy::table ert = energy::table::load(src + "/configs/" + f.arch.energy_table);
+  sc::platform top("top", f.arch, f.cm, f.m, f.errors, {}, f.data.pixels.data(), f.data.n,
+                   f.data.image_bytes());
+  sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO,
+                                          sc_core::SC_DO_NOTHING);
+  sc_core::sc_start();
+  return sc::make_report(f.arch, ert, f.cm, top, f.data);
+}
 
 /// Runs the images through the SystemC platform and through the accuracy engine on the same
 /// chip, and requires identical logits.
@@ -247,13 +259,7 @@ TEST_CASE("the accelerator's registers behave as documented", "[systemc][mmio]")
 // adds up to the leakage; dynamic plus leakage is the total.
 TEST_CASE("the energy breakdown adds up to the total", "[systemc][energy]") {
   fixture f("models/zoo/lenet5-pruned", {"fault.rate=0.01"}, 3);
-  const energy::table ert = energy::table::load(src + "/configs/" + f.arch.energy_table);
-  sc::platform top("top", f.arch, f.cm, f.m, f.errors, {}, f.data.pixels.data(), f.data.n,
-                   f.data.image_bytes());
-  sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO,
-                                          sc_core::SC_DO_NOTHING);
-  sc_core::sc_start();
-  const sc::run_report r = sc::make_report(f.arch, ert, f.cm, top, f.data);
+  const sc::run_report r = simulate_report(f);
   const auto& e = r.json.at("energy_pj");
   const double dynamic = e.at("dynamic").get<double>(), leakage = e.at("leakage").get<double>();
   REQUIRE(dynamic > 0);
@@ -286,6 +292,128 @@ TEST_CASE("the energy breakdown adds up to the total", "[systemc][energy]") {
   for (const auto& l : r.json.at("layers")) step_ns += l.at("latency_ns").get<double>();
   CHECK(step_ns <= r.latency_ns * (1 + 1e-12));
   CHECK(step_ns > 0.5 * r.latency_ns);
+}
+
+namespace {
+/// A whole network's latency derived in closed form from the timing keys (README "Latency of a
+/// run"), independently of the chip model's code: per image, the DMA read of the image and the
+/// write of its class (one system-memory access each), and the steps one after another. A
+/// weight layer of n = 1 vector takes the slowest of its row blocks, each = the NoC transfer
+/// ((2 h hop_cycles + flits) cycles, h = 1 + x + y hops on the mesh) + the tile's job (the
+/// slowest crossbar's pipelined reads and conversions, the vote, the accumulator, the tile
+/// buffer), then the global buffer (its input read and output written, one port width per
+/// cycle) and the adds of the row-block partial sums; an SFU step ceil(elements / lanes) cycles.
+double closed_form_latency_ns(const fixture& f, int images) {
+  const arch_spec& a = f.arch;
+  const double cyc = 1e3 / a.clock_mhz, r = a.timing.xbar_read_ns;
+  const int S = a.input_bits / a.dac.bits, in_bytes = (a.input_bits + 7) / 8;
+  const int port = a.buffer.bytes_per_cycle, link = a.noc.bytes_per_cycle;
+  auto ceil_div = [](long long x, long long y) { return double((x + y - 1) / y); };
+  // Placement: row blocks fill tiles of tiles.crossbars crossbars in order.
+  int tiles = 1, free = a.tiles.crossbars;
+  std::vector<std::vector<int>> tile_of;
+  for (const auto& l : f.cm.layers) {
+    tile_of.emplace_back();
+    for (int b = 0; b < l.row_blocks; ++b) {
+      if (free < l.xbars_per_block) {
+        ++tiles;
+        free = a.tiles.crossbars;
+      }
+      free -= l.xbars_per_block;
+      tile_of.back().push_back(tiles - 1);
+    }
+  }
+  const int side = int(std::ceil(std::sqrt(double(tiles))));
+  double per_image = 0;
+  for (size_t li = 0; li < f.cm.layers.size(); ++li) {
+    const mapped_layer& l = f.cm.layers[li];
+    const int O = int(l.kept_cols.size());
+    double slowest_block = 0;
+    for (int b = 0; b < l.row_blocks; ++b) {
+      const int rows = std::min(a.crossbar.rows, int(l.kept_rows.size()) - b * a.crossbar.rows);
+      const int t = tile_of[li][size_t(b)];
+      const int h = 1 + t % side + t / side;
+      const double noc =
+          (2.0 * h * a.noc.hop_cycles + ceil_div(rows * in_bytes + 4 * O, link)) * cyc;
+      double slowest_xbar = 0;
+      for (int x = 0; x < l.xbars_per_block; ++x) {
+        int busiest = 0;  // the ADC with the most used columns of this crossbar
+        for (int g = 0; g * a.adc.share < a.crossbar.cols; ++g) {
+          int used = 0;
+          for (int c = g * a.adc.share; c < std::min(a.crossbar.cols, (g + 1) * a.adc.share); ++c)
+            used += l.columns[size_t(x) * a.crossbar.cols + c].out >= 0;
+          busiest = std::max(busiest, used);
+        }
+        const double c = busiest * 1e3 / a.timing.adc_msps + a.timing.opc_cycles * cyc;
+        slowest_xbar = std::max(slowest_xbar,
+                                a.timing.pipeline ? r + (S - 1) * std::max(r, c) + c : S * (r + c));
+      }
+      const double vote =
+          a.copies() > 1 ? (a.timing.vote_cycles + (O - 1) * a.timing.vote_ii) * cyc : 0;
+      const double buffer = (ceil_div(rows * in_bytes, port) + ceil_div(4 * O, port)) * cyc;
+      slowest_block = std::max(
+          slowest_block, noc + slowest_xbar + vote + a.timing.accumulate_cycles * cyc + buffer);
+    }
+    const double gbuf =
+        (ceil_div(l.rows * in_bytes, port) + ceil_div(l.cols * in_bytes, port)) * cyc;
+    per_image += slowest_block + gbuf + (l.row_blocks - 1) * a.timing.accumulate_cycles * cyc;
+    if (li + 1 < f.cm.layers.size()) {  // the MLP's activation after every hidden layer
+      per_image += ceil_div(l.cols, a.sfu.ops_per_cycle) * cyc;
+    }
+  }
+  return images * (per_image + 2 * sc::platform::memory_latency_ns);
+}
+
+void network_latency_is_closed_form(const std::vector<std::string>& sets) {
+  fixture f("models/zoo/mlp-pruned", sets, 2);
+  const energy::table ert = energy::table::load(src + "/configs/" + f.arch.energy_table);
+  const sc::run_report rep = simulate_report(f);
+  const double want = closed_form_latency_ns(f, f.data.n);
+  CHECK(rep.latency_ns == Approx(want).margin(0.001 * 20));  // 1 ps resolution, ~20 roundings
+  // The steps of the report tile the run: only the DMA of images and classes lies between.
+  double steps = 0;
+  for (const auto& l : rep.json.at("layers")) steps += l.at("latency_ns").get<double>();
+  CHECK(rep.latency_ns - steps ==
+        Approx(2 * f.data.n * sc::platform::memory_latency_ns).margin(0.02));
+  // Leakage is integrated over that same latency, not a padded one.
+  double leak_mw = 0;
+  for (const auto& [c, pj] : rep.json.at("energy_pj").at("leakage_by_component").items())
+    leak_mw += pj.get<double>();
+  CHECK(rep.json.at("energy_pj").at("leakage").get<double>() == Approx(leak_mw));
+  CHECK(rep.json.at("energy_pj").at("leakage_mw").get<double>() * rep.latency_ns ==
+        Approx(rep.json.at("energy_pj").at("leakage").get<double>()).epsilon(1e-12));
+  // Programming: every kept weight occupies 2 (n - 1) bit columns (magnitude planes in the
+  // positive and negative arrays), plus 2 (T - 1) per protected plane for the voting copies
+  // (DESIGN.md §1), over all its kept rows; each cell gets verify_iterations write pulses.
+  const arch_spec& a = f.arch;
+  const int bitcols =
+      2 * (a.weight_bits - 1) + (a.copies() - 1) * 2 * (a.copies() > 1 ? a.protection.planes : 0);
+  double cells = 0;
+  for (const auto& l : f.cm.layers)
+    cells += double(l.kept_rows.size()) * double(l.kept_cols.size()) * bitcols;
+  const auto& prog = rep.json.at("programming");
+  CHECK(prog.at("cells").get<double>() == cells);
+  CHECK(prog.at("energy_pj").get<double>() >=
+        cells * a.programming.verify_iterations * ert.energy_pj("xbar.write", a));
+}
+}  // namespace
+
+TEST_CASE("a whole network's latency is the closed-form sum of its steps: vote, pipelined",
+          "[systemc][timing][latency]") {
+  network_latency_is_closed_form({});
+}
+
+TEST_CASE("a whole network's latency is the closed-form sum of its steps: none, not pipelined",
+          "[systemc][timing][latency]") {
+  network_latency_is_closed_form({"protection.scheme=none", "timing.pipeline=false"});
+}
+
+TEST_CASE(
+    "a whole network's latency is the closed-form sum of its steps: slow shared ADCs, "
+    "several tiles",
+    "[systemc][timing][latency]") {
+  network_latency_is_closed_form({"timing.adc_msps=320", "tiles.crossbars=48", "noc.hop_cycles=3",
+                                  "adc.share=32", "sfu.ops_per_cycle=5"});
 }
 
 // libsystemc.so defines main and needs sc_main; Catch2 provides the main that runs here.

@@ -165,10 +165,10 @@ TEST_CASE("trace spans add up to the steps, energy bins to the report", "[traces
   // Energy over time: bins add up to the report per component and for leakage.
   const double leakage_mw = rep.json["energy_pj"]["leakage"].get<double>() / rep.latency_ns;
   const traces::energy_bins b = traces::bin_energy(r.top->i_acc->ctrl().steps(), r.ert, r.arch,
-                                                   rep.latency_ns, 0, leakage_mw);
+                                                   rep.latency_ns, 0, leakage_mw, rep.start_ns);
   CHECK(b.bins() >= 100);
   CHECK(b.bins() <= 200);
-  CHECK(b.t_end(b.bins() - 1) == rep.latency_ns);
+  CHECK(b.t_end(b.bins() - 1) == rep.start_ns + rep.latency_ns);
   const auto& by = rep.json["energy_pj"]["by_component"];
   REQUIRE(b.components.size() == by.size());
   for (size_t c = 0; c < b.components.size(); ++c) {
@@ -181,9 +181,9 @@ TEST_CASE("trace spans add up to the steps, energy bins to the report", "[traces
   for (double v : b.leakage_pj) leak += v;
   CHECK(leak == Approx(rep.json["energy_pj"]["leakage"].get<double>()).epsilon(1e-9));
   // A given width: the bins are that wide, the sums unchanged.
-  const traces::energy_bins b7 =
-      traces::bin_energy(r.top->i_acc->ctrl().steps(), r.ert, r.arch, rep.latency_ns, 7, 0);
-  CHECK(b7.bins() == size_t(std::ceil(rep.latency_ns / 7 * (1 - 1e-12))));
+  const traces::energy_bins b7 = traces::bin_energy(r.top->i_acc->ctrl().steps(), r.ert, r.arch,
+                                                    rep.latency_ns, 7, 0, rep.start_ns);
+  CHECK(b7.bins() == size_t(std::ceil((rep.start_ns + rep.latency_ns) / 7 * (1 - 1e-12))));
   double dyn = 0;
   for (const auto& row : b7.pj)
     for (double v : row) dyn += v;
