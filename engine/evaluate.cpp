@@ -17,15 +17,7 @@ namespace rramft::engine {
 
 double accuracy(const models::network& net, models::linear_backend& be,
                 const models::image_set& data, int batch) {
-  if (!net.takes_images())
-    throw error(net.source().dir + ": family '" + net.source().family +
-                "' cannot be evaluated on images");
-  if (data.channels != net.image_channels() || data.rows != net.image_size() ||
-      data.cols != net.image_size())
-    throw error(data.name + ": images are " + std::to_string(data.channels) + "x" +
-                std::to_string(data.rows) + "x" + std::to_string(data.cols) +
-                ", the model expects " + std::to_string(net.image_channels()) + "x" +
-                std::to_string(net.image_size()) + "x" + std::to_string(net.image_size()));
+  net.check_images(data);
   const int classes = net.num_classes();
   // Batches run side by side (one per thread, each with single-threaded GEMMs); every image is
   // computed alone within its batch, so the count is the same for any number of threads.

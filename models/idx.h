@@ -31,7 +31,8 @@ std::string read_data_file(const std::string& path);
 
 /// @brief Resolves a data spec: "fashion-mnist[:N]" (the 10,000 test images from Debian's
 /// dataset-fashion-mnist), "fashion-mnist-train[:N]", or "DIR[:N]" holding
-/// t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz].
-image_set load_dataset(const std::string& spec);
+/// t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz]. N above the set's size is an
+/// error. @p source names where the spec came from in messages ("--data", "grid.yaml: eval.data").
+image_set load_dataset(const std::string& spec, const std::string& source = "--data");
 
 }  // namespace rramft::models

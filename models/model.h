@@ -69,13 +69,19 @@ struct model {
   std::string dir;
   std::string family;     ///< mlp | lenet5 | vit | bert
   nlohmann::json config;  ///< config.json as read
-  safetensors weights;    ///< all tensors
+  // The keys every family may give, read and range-checked once by the loader.
+  float input_mean = 0.0f;        ///< input_mean: pixel / 255 minus this, in [-1, 2]
+  float input_std = 1.0f;         ///< input_std: then divided by this, in [1e-3, 1e3]
+  float layer_norm_eps = 1e-12f;  ///< layer_norm_eps, in (0, 0.1] (Hugging Face's default)
+  bool gelu_tanh = false;         ///< hidden_act gelu_new / gelu_pytorch_tanh (else gelu)
+  safetensors weights;            ///< all tensors
   std::vector<weight_layer> layers;
 };
 
 /// @brief Loads DIR/config.json and DIR/model.safetensors, checks that every tensor the family
-/// needs is present with the right shape and finite values; throws rramft::error naming the
-/// file, key or tensor otherwise.
+/// needs is present with the right shape and finite values, that every tensor of the file
+/// belongs to a layer of the model, and that every key the engines read is in range; throws
+/// rramft::error naming the file, key or tensor otherwise.
 model load_model(const std::string& dir);
 
 /// @brief load_model on contents already in memory (the fuzzers use it): @p config_text is

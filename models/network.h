@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "models/idx.h"
 #include "models/model.h"
 
 namespace rramft::models {
@@ -48,6 +49,10 @@ class network {
   int image_channels() const { return channels_; }
   int image_size() const { return image_size_; }  ///< side in pixels
   int num_classes() const { return classes_; }
+  /// @brief Throws rramft::error unless @p data can be fed to this model and scored: images of
+  /// the model's input size, and every label one of its classes (a label outside them would
+  /// count as a wrong answer and lower the accuracy silently).
+  void check_images(const image_set& data) const;
   /// @brief Logits of @p n images given as raw 8-bit pixels (n x C x H x W), preprocessed as
   /// (p/255 - input_mean) / input_std from config.json.
   void forward_images(const uint8_t* pixels, int n, linear_backend& be, float* logits) const;
