@@ -2,6 +2,7 @@
 
 #include <iostream>
 #include <sstream>
+#include <map>
 
 #include "core/error.h"
 
@@ -31,17 +32,35 @@ void arch_args::add_to(po::options_description& opts, const char* arch_help) {
       "e.g. the timing file rramft rtl-timing writes");
 }
 
-std::vector<std::string> arch_args::overrides(const std::vector<std::string>& extra) const {
-  std::vector<std::string> all;
+std::vector<std::string> arch_args::overrides(const std::vector<std::string>& extra,
+                                              std::vector<std::string>* sources) const {
+  std::vector<std::string> all, from;
   for (const auto& f : set_from)
-    for (auto& a : overrides_from_file(f)) all.push_back(std::move(a));
-  all.insert(all.end(), sets.begin(), sets.end());
-  all.insert(all.end(), extra.begin(), extra.end());
+    for (auto& a : overrides_from_file(f)) {
+      all.push_back(std::move(a));
+      from.push_back(f);
+    }
+  std::map<std::string, std::string> given;
+  for (const auto& s : sets) {
+    auto [it, fresh] = given.emplace(override_key(s), s);
+    if (!fresh)
+      throw error("--set: key '" + error::one_line(it->first) + "' is given twice ('" +
+                  error::one_line(it->second) + "' and '" + error::one_line(s) + "')");
+    all.push_back(s);
+    from.push_back("--set");
+  }
+  for (const auto& e : extra) {
+    all.push_back(e);
+    from.push_back("command line");  // --protect, --seed, ...: named by the key in messages
+  }
+  if (sources) *sources = std::move(from);
   return all;
 }
 
 arch_spec arch_args::load(const std::vector<std::string>& extra) const {
-  return arch_spec::load(file, overrides(extra));
+  std::vector<std::string> sources;
+  const std::vector<std::string> all = overrides(extra, &sources);
+  return arch_spec::load(file, all, sources);
 }
 
 std::string adc_notice(const arch_spec& a) {

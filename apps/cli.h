@@ -25,8 +25,11 @@ struct arch_args {
   /// @brief Adds the three options to @p opts; @p arch_help describes --arch.
   void add_to(po::options_description& opts, const char* arch_help = "architecture YAML");
   /// @brief The overrides in the order they apply: every key of the --set-from files in order,
-  /// then the --set options (so --set wins), then @p extra (keys other options set).
-  std::vector<std::string> overrides(const std::vector<std::string>& extra = {}) const;
+  /// then the --set options (so --set wins), then @p extra (keys other options set). A key
+  /// given twice by --set is an error (which one was meant?). @p sources, if given, receives
+  /// where each override came from (the fragment's file name, "--set").
+  std::vector<std::string> overrides(const std::vector<std::string>& extra = {},
+                                     std::vector<std::string>* sources = nullptr) const;
   /// @brief The architecture: the file with overrides(@p extra) applied.
   arch_spec load(const std::vector<std::string>& extra = {}) const;
 };

@@ -54,19 +54,21 @@ std::vector<double> parse_rates(const std::string& s) {
 
 /// The accuracy-vs-failure-rate picture, in the manner of the paper's Figure 7, on a log rate
 /// axis: rate 0 has no place on it (the legend gives each scheme's fault-free accuracy), so
-/// without a positive rate there is no picture. True when accuracy.png was written.
-bool plot(const engine::eval_report& rep, const arch_spec& a, const std::string& dir) {
+/// without a positive rate there is no picture. True when accuracy.png was written. The script
+/// names its files relative to its folder: `gnuplot accuracy.gp` in the result folder redraws it.
+bool plot(const engine::eval_report& rep, const arch_spec& a, result_set& out) {
   if (std::none_of(rep.points.begin(), rep.points.end(),
                    [](const engine::eval_point& p) { return p.rate > 0; })) {
     std::cerr << "rramft: note: accuracy.png not drawn: no failure rate above 0\n";
+    out.drop("accuracy.gp");
+    out.drop("accuracy.png");
     return false;
   }
-  const std::string gp = dir + "/accuracy.gp", png = dir + "/accuracy.png";
-  const std::string csv = gnuplot_quoted(dir + "/accuracy.csv");
-  write_atomically(gp, [&](std::ostream& o) {
+  const std::string csv = gnuplot_quoted("accuracy.csv");
+  std::ostringstream o;
+  {
     o << "set terminal pngcairo size 900,600 font 'sans,11'\n"
-      << "set output " << gnuplot_quoted(png + ".tmp") << "\n"
-      << "set datafile separator ','\n"
+      << gnuplot_output("accuracy.png") << "set datafile separator ','\n"
       << "set title "
       << gnuplot_quoted("Accuracy under stuck-at faults: " + rep.model + " (" +
                         std::to_string(rep.trials) + " chips per point, 95% CI)")
@@ -89,8 +91,8 @@ bool plot(const engine::eval_report& rep, const arch_spec& a, const std::string&
     }
     o << ", " << rep.float_acc * 100 << " with lines dt 2 lc 'gray' title 'float "
       << std::round(rep.float_acc * 1000) / 10 << "%'\n";
-  });
-  return render_gnuplot(gp, png);
+  }
+  return out.plot("accuracy.gp", "accuracy.png", o.str());
 }
 
 }  // namespace
@@ -130,6 +132,7 @@ int cmd_eval(int argc, char** argv) {
       "out", po::value(&out_dir)->required(), "output folder");
   po::variables_map vm;
   if (!parse_command("eval", argc, argv, opts, vm)) return 0;
+  const output_lock lock(out_dir);  // one run per folder; a second one is refused now
   if (trials < 1 || trials > 100000)
     throw error("--trials: " + std::to_string(trials) + " is not in 1..100000");
   if (batch < 1) throw error("--batch must be positive");
@@ -206,21 +209,21 @@ int cmd_eval(int argc, char** argv) {
   // After the run (errors of the input come first, alone), before the results it explains.
   if (const std::string n = adc_notice(arch); !n.empty()) std::cerr << n << "\n";
 
-  make_dir(out_dir);
-  write_atomically(out_dir + "/accuracy.json", [&](std::ostream& o) {
+  result_set out(out_dir);
+  out.write("accuracy.json", [&](std::ostream& o) {
     o << rep.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   });
-  write_atomically(out_dir + "/accuracy.csv", [&](std::ostream& o) { o << rep.to_csv(); });
+  out.write("accuracy.csv", [&](std::ostream& o) { o << rep.to_csv(); });
   if (rep.layer_error_images > 0)
-    write_atomically(out_dir + "/layer_error.csv",
-                     [&](std::ostream& o) { o << rep.layer_error_csv(); });
-  write_atomically(out_dir + "/arch.yaml", [&](std::ostream& o) {
+    out.write("layer_error.csv", [&](std::ostream& o) { o << rep.layer_error_csv(); });
+  out.write("arch.yaml", [&](std::ostream& o) {
     YAML::Emitter e;
     e << arch.to_yaml();
     o << "# effective architecture of this result (all keys, overrides applied)\n"
       << e.c_str() << "\n";
   });
-  const bool drawn = plot(rep, arch, out_dir);
+  const bool drawn = plot(rep, arch, out);
+  out.commit();
 
   std::printf("float accuracy %.2f%% on %d images\n", 100 * rep.float_acc, rep.images);
   std::printf("%-16s %10s %8s %8s %17s %17s\n", "protect", "rate", "mean%", "std",

@@ -58,6 +58,7 @@ int cmd_infer(int argc, char** argv) {
       "out", po::value(&out_dir)->required(), "output folder");
   po::variables_map vm;
   if (!parse_command("infer", argc, argv, opts, vm)) return 0;
+  const output_lock lock(out_dir);  // one run per folder; a second one is refused now
   if (!(rate >= 0 && rate <= 1))
     throw error("--rate: " + std::to_string(rate) + " is not a probability");
   if (trial < 0 || trial > 100000)
@@ -117,11 +118,12 @@ int cmd_infer(int argc, char** argv) {
     j["mapped_accuracy"] = share_correct(mapped, data, classes);
     j["faulty_accuracy"] = share_correct(faulty, data, classes);
   }
-  make_dir(out_dir);
-  write_atomically(out_dir + "/float.npy", models::npy_bytes(shape, fl));
-  write_atomically(out_dir + "/mapped.npy", models::npy_bytes(shape, mapped));
-  write_atomically(out_dir + "/faulty.npy", models::npy_bytes(shape, faulty));
-  write_atomically(out_dir + "/infer.json", j.dump(2) + "\n");
+  result_set out(out_dir);
+  out.write("float.npy", models::npy_bytes(shape, fl));
+  out.write("mapped.npy", models::npy_bytes(shape, mapped));
+  out.write("faulty.npy", models::npy_bytes(shape, faulty));
+  out.write("infer.json", j.dump(2) + "\n");
+  out.commit();
   if (labelled)
     std::printf(
         "accuracy on %d samples: float %.2f%%, mapped %.2f%%, faulty (rate %g, trial %d) %.2f%%\n",

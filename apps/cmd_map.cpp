@@ -58,23 +58,25 @@ int cmd_map(int argc, char** argv) {
       "out", po::value(&out_dir)->required(), "output folder");
   po::variables_map vm;
   if (!parse_command("map", argc, argv, opts, vm)) return 0;
+  const output_lock lock(out_dir);  // one run per folder; a second one is refused now
   const arch_spec arch = arch_a.load(strict ? std::vector<std::string>{"mapping.strict=true"}
                                             : std::vector<std::string>{});
   const models::model m = models::load_model(model_dir);
   const mapping::chip_mapping cm = mapping::map_model(m, arch);
 
-  make_dir(out_dir);
-  write_atomically(out_dir + "/mapping.json", [&](std::ostream& o) {
+  result_set out(out_dir);
+  out.write("mapping.json", [&](std::ostream& o) {
     o << cm.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   });
-  write_atomically(out_dir + "/arch.yaml", [&](std::ostream& o) {
+  out.write("arch.yaml", [&](std::ostream& o) {
     YAML::Emitter e;
     e << arch.to_yaml();
     o << "# effective architecture of this result (all keys, overrides applied)\n"
       << e.c_str() << "\n";
   });
   const fault_map chip(arch.fault, arch.seed, arch.cell_bits);
-  mapping::write_occupancy_svg(cm, chip, out_dir + "/occupancy.svg");
+  out.write("occupancy.svg", mapping::occupancy_svg(cm, chip));
+  out.commit();
   print_mapping_summary(cm, std::cout);
   if (const std::string n = adc_notice(arch); !n.empty()) std::cerr << n << "\n";
   std::cout << "wrote " << out_dir << "/mapping.json, arch.yaml, occupancy.svg\n";

@@ -53,34 +53,7 @@ struct run_options {
   int threads = 1;  ///< OpenMP threads inside the datapath steps
 };
 
-/// Removes the VCD's temporary file unless the run got as far as renaming it into place.
-struct vcd_guard {
-  traces::vcd_recorder* rec = nullptr;
-  bool kept = false;
-  ~vcd_guard() {
-    if (!rec || kept) return;
-    rec->close();
-    std::remove(rec->path().c_str());
-  }
-};
-
-std::string arch_dir(const std::string& arch_file) {
-  const size_t slash = arch_file.find_last_of('/');
-  return slash == std::string::npos ? "." : arch_file.substr(0, slash);
-}
-
 #ifdef RRAMFT_HAVE_RTL
-/// Removes the RTL VCD's temporary file unless the run got as far as renaming it into place.
-struct rtl_vcd_guard {
-  rtl::waves* w = nullptr;
-  bool kept = false;
-  ~rtl_vcd_guard() {
-    if (!w || kept) return;
-    w->close();
-    std::remove(w->path().c_str());
-  }
-};
-
 /// What the co-simulated RTL blocks of @p top did, summed per kind (report.json "rtl").
 nlohmann::json rtl_summary(sc_core::sc_object& top, const arch_spec& a) {
   nlohmann::json j = nlohmann::json::object();
@@ -123,7 +96,7 @@ nlohmann::json rtl_summary(sc_core::sc_object& top, const arch_spec& a) {
 /// energy_layers.csv beside it): each step is charged the chip's static power over its own
 /// time, and the time between steps (the DMA of images and classes) has a bar of its own, so
 /// that the bars add up to the report's total energy.
-void plot_energy(const sc::run_report& rep, const std::string& dir) {
+void plot_energy(const sc::run_report& rep, result_set& out) {
   std::vector<std::string> comps;
   for (const auto& [step, per] : rep.layer_component_pj)
     for (const auto& [c, e] : per)
@@ -151,7 +124,7 @@ void plot_energy(const sc::run_report& rep, const std::string& dir) {
   rows.emplace_back("digital (SFU)", sfu);
   rows.push_back(
       {"between steps (DMA)", {{"leakage", leak_mw * std::max(0.0, rep.latency_ns - steps_ns)}}});
-  write_atomically(dir + "/energy_layers.csv", [&](std::ostream& f) {
+  out.write("energy_layers.csv", [&](std::ostream& f) {
     f << "layer";
     for (const auto& c : comps) f << "," << c;
     f << "\n";
@@ -161,10 +134,10 @@ void plot_energy(const sc::run_report& rep, const std::string& dir) {
       f << "\n";
     }
   });
-  const std::string gp = dir + "/energy.gp", png = dir + "/energy.png";
-  write_atomically(gp, [&](std::ostream& f) {
-    f << "set terminal pngcairo size 1100,600 font 'sans,10'\nset output "
-      << gnuplot_quoted(png + ".tmp") << "\n"
+  std::ostringstream f;
+  {
+    f << "set terminal pngcairo size 1100,600 font 'sans,10'\n"
+      << gnuplot_output("energy.png")
       << "set datafile separator ','\nset style data histograms\nset style histogram rowstacked\n"
       << "set style fill solid 0.85 border -1\nset boxwidth 0.75\nset key outside right\n"
       << "set ylabel 'energy (nJ, all images)'\nset title 'Energy by layer and component, dynamic "
@@ -172,10 +145,10 @@ void plot_energy(const sc::run_report& rep, const std::string& dir) {
       << "set xtics rotate by -45 noenhanced\nset grid ytics\n";
     for (int i = 0; i < plot_colour_count; ++i)
       f << "set linetype " << i + 1 << " lc rgb '" << plot_colours[i] << "'\n";
-    f << "plot for [i=2:" << comps.size() + 1 << "] " << gnuplot_quoted(dir + "/energy_layers.csv")
+    f << "plot for [i=2:" << comps.size() + 1 << "] " << gnuplot_quoted("energy_layers.csv")
       << " using i:xtic(1) title columnheader(i) lt (i-1)\n";
-  });
-  render_gnuplot(gp, png);
+  }
+  out.plot("energy.gp", "energy.png", f.str());
 }
 
 }  // namespace
@@ -213,6 +186,7 @@ int cmd_run(int argc, char** argv) {
       "write rtl.vcd: the co-simulated RTL's own signals, on its own cycle time base (GTKWave)");
   po::variables_map vm;
   if (!parse_command("run", argc, argv, opts, vm)) return 0;
+  const output_lock lock(o.out_dir);  // one run per folder; a second one is refused now
   if (vm.count("rtl")) {
     std::stringstream ss(o.rtl);
     for (std::string b; std::getline(ss, b, ',');) {
@@ -238,7 +212,7 @@ int cmd_run(int argc, char** argv) {
 #ifdef RRAMFT_HAVE_RTL
   if (o.rtl_vcd) rtl::enable_tracing();  // before the verilated models exist
 #endif
-  const energy::table ert = energy::table::load(arch_dir(o.arch.file) + "/" + arch.energy_table);
+  const energy::table ert = energy::table::load(arch.energy_table_path(o.arch.file));
   models::model m = models::load_model(o.model_dir);
   models::image_set data = models::load_dataset(o.data_spec);
   models::bind_data(m, data);
@@ -301,21 +275,22 @@ int cmd_run(int argc, char** argv) {
   // Traces of the protected chip, attached from outside; none of them exists unless asked for.
   std::unique_ptr<traces::span_recorder> spans;
   if (o.trace) spans = std::make_unique<traces::span_recorder>(*top.i_acc);
+  // The results are staged from here on: SystemC and Verilator write their VCDs while the
+  // simulation runs, into the staging folder, and everything is renamed into place at the end.
+  result_set out(o.out_dir);
   std::unique_ptr<traces::vcd_recorder> vcd;
   if (o.vcd) {
-    make_dir(o.out_dir);  // SystemC writes the VCD while it runs, under a temporary name
-    vcd = std::make_unique<traces::vcd_recorder>("top_vcd", *top.i_acc, o.out_dir + "/waves.tmp");
+    std::string base = out.staged("waves.vcd");
+    base.resize(base.size() - 4);  // SystemC adds ".vcd"
+    vcd = std::make_unique<traces::vcd_recorder>("top_vcd", *top.i_acc, base);
   }
-  vcd_guard vcd_tmp{vcd.get()};
 #ifdef RRAMFT_HAVE_RTL
   std::unique_ptr<rtl::waves> rtl_waves;
   if (o.rtl_vcd) {
-    make_dir(o.out_dir);
     sc_core::sc_start(sc_core::SC_ZERO_TIME);  // elaborate: Verilator traces evaluated models
-    rtl_waves = std::make_unique<rtl::waves>(o.out_dir + "/rtl.vcd.tmp", arch.clock_mhz);
+    rtl_waves = std::make_unique<rtl::waves>(out.staged("rtl.vcd"), arch.clock_mhz);
     rtl_waves->attach(*top.i_acc);
   }
-  rtl_vcd_guard rtl_tmp{rtl_waves.get()};
 #endif
   // After every check of the input, so that a bad input still gets its one-line error alone.
   if (const std::string n = adc_notice(arch); !n.empty()) std::cerr << n << "\n";
@@ -365,46 +340,41 @@ int cmd_run(int argc, char** argv) {
   }
   const nlohmann::json trace_json =
       spans ? traces::chrome_trace(*top.i_acc, *spans, ert, arch) : nlohmann::json();
-  make_dir(o.out_dir);
-  write_atomically(o.out_dir + "/report.json", [&](std::ostream& f) {
+  out.write("report.json", [&](std::ostream& f) {
     f << rep.json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   });
-  write_atomically(o.out_dir + "/arch.yaml", [&](std::ostream& f) {
+  out.write("arch.yaml", [&](std::ostream& f) {
     YAML::Emitter e;
     e << arch.to_yaml();
     f << "# effective architecture of this result (all keys, overrides applied)\n"
       << e.c_str() << "\n";
   });
   std::string wrote = "report.json, energy.png, energy_layers.csv, arch.yaml";
+  // Optional outputs this run does not make are dropped: none of an earlier run's stays.
+  out.drop("waves.vcd");
+  out.drop("rtl.vcd");
+  out.drop("trace.json");
+  out.drop("energy.csv");
   if (vcd) {
     vcd->close();
-    std::error_code ec;
-    std::filesystem::rename(vcd->path(), o.out_dir + "/waves.vcd", ec);
-    if (ec) throw error(o.out_dir + "/waves.vcd: cannot rename into place: " + ec.message());
-    vcd_tmp.kept = true;
     wrote += ", waves.vcd";
   }
 #ifdef RRAMFT_HAVE_RTL
   if (rtl_waves) {
     rtl_waves->close();
-    std::error_code ec;
-    std::filesystem::rename(rtl_waves->path(), o.out_dir + "/rtl.vcd", ec);
-    if (ec) throw error(o.out_dir + "/rtl.vcd: cannot rename into place: " + ec.message());
-    rtl_tmp.kept = true;
     wrote += ", rtl.vcd";
   }
 #endif
   if (spans) {
-    write_atomically(o.out_dir + "/trace.json",
-                     [&](std::ostream& f) { f << trace_json.dump() << "\n"; });
+    out.write("trace.json", [&](std::ostream& f) { f << trace_json.dump() << "\n"; });
     wrote += ", trace.json";
   }
   if (bins) {
-    write_atomically(o.out_dir + "/energy.csv",
-                     [&](std::ostream& f) { traces::write_energy_csv(f, *bins); });
+    out.write("energy.csv", [&](std::ostream& f) { traces::write_energy_csv(f, *bins); });
     wrote += ", energy.csv";
   }
-  plot_energy(rep, o.out_dir);
+  plot_energy(rep, out);
+  out.commit();
 
   const auto& j = rep.json;
   std::printf(

@@ -10,6 +10,7 @@
 #include <systemc>
 
 #include "core/error.h"
+#include "core/output.h"
 
 namespace rramft::app {
 int cmd_map(int argc, char** argv);
@@ -34,6 +35,9 @@ const char* usage =
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before any other thread exists: SIGINT/SIGTERM/SIGHUP are taken by one thread that removes
+  // what is not committed and exits 130/143/129 (core/output.h).
+  rramft::install_interrupt_handling();
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
     std::cout << usage;
     return argc < 2 ? 2 : 0;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -134,7 +135,18 @@ const char* type_name<std::string>() {
 /// so that anything else in the file can be reported as unknown.
 class reader {
  public:
-  reader(const YAML::Node& root, std::string origin) : root_(root), origin_(std::move(origin)) {}
+  reader(const YAML::Node& root, std::string origin,
+         const std::map<std::string, std::string>* sources = nullptr)
+      : root_(root), origin_(std::move(origin)), sources_(sources) {}
+
+  /// Who gave @p key its value: an override's source, else the file.
+  const std::string& origin_of(const std::string& key) const {
+    if (sources_) {
+      auto it = sources_->find(key);
+      if (it != sources_->end()) return it->second;
+    }
+    return origin_;
+  }
 
   template <class T>
   void get(const std::string& key, T& out) {
@@ -162,7 +174,7 @@ class reader {
       }
       allowed += (allowed.empty() ? "" : " | ") + std::string(name);
     }
-    throw error(origin_ + ": key '" + key + "': '" + s + "' is not one of " + allowed);
+    throw error(origin_of(key) + ": key '" + key + "': '" + s + "' is not one of " + allowed);
   }
 
   YAML::Node find(const std::string& key) const {
@@ -179,7 +191,7 @@ class reader {
   [[noreturn]] void fail(const std::string& key, const YAML::Node& n, const char* want) const {
     std::string got = scalar_text(n);
     if (got.size() > 80) got = got.substr(0, 77) + "...";
-    throw error(origin_ + ": key '" + key + "': expected " + want + ", got '" + got + "'");
+    throw error(origin_of(key) + ": key '" + key + "': expected " + want + ", got '" + got + "'");
   }
 
   /// Every leaf of the tree must be a key the schema read.
@@ -204,6 +216,7 @@ class reader {
 
   YAML::Node root_;
   std::string origin_;
+  const std::map<std::string, std::string>* sources_;
   std::set<std::string> seen_;
 };
 
@@ -234,7 +247,7 @@ void parse_ratio(const std::string& origin, const std::string& text, double& a, 
 }
 
 /// Reads every key of the schema; called on a real tree or on an empty one (to list the schema).
-arch_spec parse_with(reader& r, const std::string& origin) {
+arch_spec parse_with(reader& r) {
   arch_spec s;
   r.get("crossbar.rows", s.crossbar.rows);
   r.get("crossbar.cols", s.crossbar.cols);
@@ -251,7 +264,7 @@ arch_spec parse_with(reader& r, const std::string& origin) {
   r.get("fault.rate", s.fault.rate);
   std::string ratio;
   r.get("fault.sa0_to_sa1", ratio);
-  if (!ratio.empty()) parse_ratio(origin, ratio, s.fault.sa0, s.fault.sa1);
+  if (!ratio.empty()) parse_ratio(r.origin_of("fault.sa0_to_sa1"), ratio, s.fault.sa0, s.fault.sa1);
   static const std::pair<const char*, fault_scope> scopes[] = {{"all", fault_scope::all},
                                                                {"msb", fault_scope::msb}};
   r.get_enum("fault.scope", s.fault.scope, scopes);
@@ -270,7 +283,7 @@ arch_spec parse_with(reader& r, const std::string& origin) {
       s.protection.range = p.range;
       s.protection.clip = p.clip;
     } catch (const error& e) {
-      throw error(origin + ": key 'protection.scheme': " + e.what());
+      throw error(r.origin_of("protection.scheme") + ": key 'protection.scheme': " + e.what());
     }
   }
   r.get("protection.candidates", s.protection.candidates);
@@ -317,10 +330,31 @@ arch_spec parse_with(reader& r, const std::string& origin) {
 const std::set<std::string>& schema_keys() {
   static const std::set<std::string> keys = [] {
     reader r(YAML::Node(YAML::NodeType::Map), "schema");
-    parse_with(r, "schema");
+    parse_with(r);
     return r.seen();
   }();
   return keys;
+}
+
+/// parse() with the sources of overridden keys; an error about a key blames its source.
+arch_spec parse_from(const YAML::Node& node, const std::string& origin,
+                     const std::map<std::string, std::string>& sources) {
+  if (node && !node.IsNull() && !node.IsMap())
+    throw error(origin + ": expected a mapping of keys at the top level");
+  reader r(node, origin, &sources);
+  arch_spec s = parse_with(r);
+  r.check_unknown();
+  // Values are checked against the place they came from: the key a message starts with.
+  try {
+    s.validate();
+  } catch (const error& e) {
+    const std::string what = e.what(), lead = "key '";
+    std::string key;
+    if (what.rfind(lead, 0) == 0)
+      key = what.substr(lead.size(), what.find('\'', lead.size()) - lead.size());
+    throw error(r.origin_of(key) + ": " + what);
+  }
+  return s;
 }
 
 }  // namespace
@@ -328,35 +362,35 @@ const std::set<std::string>& schema_keys() {
 bool is_arch_key(const std::string& key) { return schema_keys().count(key) > 0; }
 
 arch_spec arch_spec::parse(const YAML::Node& node, const std::string& origin) {
-  if (node && !node.IsNull() && !node.IsMap())
-    throw error(origin + ": expected a mapping of keys at the top level");
-  reader r(node, origin);
-  arch_spec s = parse_with(r, origin);
-  r.check_unknown();
-  // Values are checked against the file they came from.
-  try {
-    s.validate();
-  } catch (const error& e) {
-    throw error(origin + ": " + e.what());
-  }
-  return s;
+  return parse_from(node, origin, {});
 }
 
-void apply_override(YAML::Node& root, const std::string& assignment) {
+std::string arch_spec::energy_table_path(const std::string& arch_file) const {
+  if (!energy_table.empty() && energy_table[0] == '/') return energy_table;
+  const size_t slash = arch_file.find_last_of('/');
+  return (slash == std::string::npos ? std::string(".") : arch_file.substr(0, slash)) + "/" +
+         energy_table;
+}
+
+std::string override_key(const std::string& assignment) {
+  return assignment.substr(0, assignment.find('='));
+}
+
+void apply_override(YAML::Node& root, const std::string& assignment, const std::string& source) {
   size_t eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0)
-    throw error("--set '" + one_line(assignment) + "': expected key=value");
+    throw error(source + " '" + one_line(assignment) + "': expected key=value");
   std::string key = assignment.substr(0, eq);
   std::string value = assignment.substr(eq + 1);
-  if (!schema_keys().count(key)) throw error("--set: unknown key '" + one_line(key) + "'");
+  if (!schema_keys().count(key)) throw error(source + ": unknown key '" + one_line(key) + "'");
   YAML::Node parsed;
   try {
     parsed = YAML::Load(value);
   } catch (const YAML::Exception& e) {
-    throw error("--set " + key + ": cannot parse value '" + one_line(value) + "'");
+    throw error(source + " " + key + ": cannot parse value '" + one_line(value) + "'");
   }
   if (!parsed.IsScalar() && !parsed.IsNull())
-    throw error("--set " + key + ": expected a single value, got '" + one_line(value) + "'");
+    throw error(source + " " + key + ": expected a single value, got '" + one_line(value) + "'");
   if (!root || !root.IsMap()) root = YAML::Node(YAML::NodeType::Map);
   // Walk down, creating maps as needed; yaml-cpp nodes are handles, so assign in place.
   std::vector<std::string> parts;
@@ -381,7 +415,8 @@ std::vector<std::string> overrides_from_file(const std::string& path) {
 std::vector<std::string> overrides_from_text(const std::string& text, const std::string& path) {
   const YAML::Node root = parse_yaml(text, path);
   std::vector<std::string> out;
-  if (!root || root.IsNull()) return out;
+  if (!root || root.IsNull())
+    throw error(path + ": the YAML fragment holds no keys (empty, or only comments)");
   if (!root.IsMap()) throw error(path + ": expected a mapping of keys at the top level");
   // Depth first, in file order: a.b.c=value for every leaf.
   std::vector<std::pair<std::string, YAML::Node>> todo{{"", root}};
@@ -405,17 +440,27 @@ std::vector<std::string> overrides_from_text(const std::string& text, const std:
   return out;
 }
 
-arch_spec arch_spec::load(const std::string& path, const std::vector<std::string>& overrides) {
-  return load_text(read_file(path, "architecture file"), path, overrides);
+arch_spec arch_spec::load(const std::string& path, const std::vector<std::string>& overrides,
+                          const std::vector<std::string>& sources) {
+  return load_text(read_file(path, "architecture file"), path, overrides, sources);
 }
 
 arch_spec arch_spec::load_text(const std::string& text, const std::string& path,
-                               const std::vector<std::string>& overrides) {
+                               const std::vector<std::string>& overrides,
+                               const std::vector<std::string>& sources) {
   YAML::Node root = parse_yaml(text, path);
-  if (!root || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  if (!root || root.IsNull())
+    throw error(path +
+                ": the architecture file holds no keys (empty, or only comments; write {} to "
+                "mean every default)");
   if (!root.IsMap()) throw error(path + ": expected a mapping of keys at the top level");
-  for (const auto& a : overrides) apply_override(root, a);
-  return parse(root, path);
+  std::map<std::string, std::string> source_of;
+  for (size_t i = 0; i < overrides.size(); ++i) {
+    const std::string& src = i < sources.size() ? sources[i] : std::string("--set");
+    apply_override(root, overrides[i], src);
+    source_of[override_key(overrides[i])] = src;
+  }
+  return parse_from(root, path, source_of);
 }
 
 void apply_scheme(arch_spec& a, const std::string& name) {

@@ -134,6 +134,9 @@ struct arch_spec {
   } sfu;
   std::string energy_table =
       "ert/isaac.yaml";  ///< energy and area reference table, relative to the arch file
+  /// @brief The energy table's path: energy_table as it is when absolute, else joined onto the
+  /// folder of @p arch_file.
+  std::string energy_table_path(const std::string& arch_file) const;
   /// @brief Blocks the SystemC model runs as verilated RTL instead of their TLM model
   /// (co-simulation, rtl/; needs a build with Verilator). The numbers do not change: the RTL
   /// must compute what the functional core computes, and the TLM timing stays in charge.
@@ -145,11 +148,16 @@ struct arch_spec {
 
   /// @brief Parses @p node; @p origin names the file in errors. Unknown keys are errors.
   static arch_spec parse(const YAML::Node& node, const std::string& origin);
-  /// @brief Loads @p path, applies "a.b=value" overrides, parses and validates.
-  static arch_spec load(const std::string& path, const std::vector<std::string>& overrides = {});
+  /// @brief Loads @p path, applies "a.b=value" overrides, parses and validates. A file without
+  /// keys (empty, or only comments) is an error: "{}" says "every default" on purpose.
+  /// @p sources names where each override came from ("--set", a --set-from file, a grid); an
+  /// error about an overridden key blames that source instead of the file (default "--set").
+  static arch_spec load(const std::string& path, const std::vector<std::string>& overrides = {},
+                        const std::vector<std::string>& sources = {});
   /// @brief load() on the file's content @p text (the fuzzers use it); @p path names it in errors.
   static arch_spec load_text(const std::string& text, const std::string& path,
-                             const std::vector<std::string>& overrides = {});
+                             const std::vector<std::string>& overrides = {},
+                             const std::vector<std::string>& sources = {});
   /// @brief Throws rramft::error naming the first offending key and value.
   void validate() const;
   /// @brief The effective configuration, every key, as YAML (written next to results).
@@ -184,8 +192,13 @@ void apply_scheme(arch_spec& a, const std::string& name);
 /// @brief True if @p key ("a.b") is a key of the architecture schema.
 bool is_arch_key(const std::string& key);
 
-/// @brief Sets "a.b=value" in @p root; the key must exist in the schema (@p known).
-void apply_override(YAML::Node& root, const std::string& assignment);
+/// @brief Sets "a.b=value" in @p root; the key must exist in the schema. @p source names the
+/// assignment in errors ("--set", a fragment's file name).
+void apply_override(YAML::Node& root, const std::string& assignment,
+                    const std::string& source = "--set");
+
+/// @brief The key of "a.b=value" ("a.b"; the whole text without '=').
+std::string override_key(const std::string& assignment);
 
 /// @brief The keys of the YAML fragment @p path as "a.b=value" overrides (for --set-from), in
 /// file order; rramft::error naming the file for unreadable YAML or a value that is a list.

@@ -1,14 +1,22 @@
 #pragma once
 /// @file text.h
-/// @brief Text files (YAML) must be UTF-8 without stray control characters: what they hold ends
-/// up in JSON results, and a JSON writer cannot write a string that is not UTF-8. Checked once
-/// when a file is read. Also how every text input is read: whole files, and YAML with errors that
-/// name the file and line.
+/// @brief How every input file is opened and read, and how its text is parsed. Inputs must be
+/// regular files (a FIFO, device or directory is refused without blocking on it), text inputs
+/// have a size limit checked before reading, and YAML and JSON documents that give a key twice
+/// are refused, naming both places (yaml-cpp and nlohmann-json would keep one of them
+/// silently). Text files (YAML) must be UTF-8 without stray control characters: what they hold
+/// ends up in JSON results, and a JSON writer cannot write a string that is not UTF-8.
+///
+/// A new reader of a file format calls input_file (binary formats: opened, checked, sized
+/// before anything is allocated) or read_file (text), then parse_yaml / parse_json for those
+/// formats; it never opens a path with std::ifstream or fopen itself.
 #include <yaml-cpp/yaml.h>
 
 #include <boost/locale/utf.hpp>
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "core/error.h"
@@ -57,12 +65,52 @@ inline void require_text(const std::string& text, const std::string& origin) {
                 hex(at) + ")");
 }
 
-/// @brief The whole file @p path as bytes. Throws rramft::error "<path>: cannot open <what>"
-/// when it cannot be opened, "<path>: read error" when reading fails.
-std::string read_file(const std::string& path, const std::string& what);
+/// @brief Text inputs (architecture, fragments, energy table, grid, config.json) larger than
+/// this are refused before a byte is read: 16 MiB, a thousand times the largest shipped one.
+constexpr uint64_t max_text_bytes = uint64_t{16} << 20;
+
+/// @brief One input file, open for reading. The constructor opens @p path with O_NONBLOCK (a
+/// FIFO or a device never blocks the open), then checks fstat() of the opened descriptor (no
+/// race with a file swapped in between): anything but a regular file throws rramft::error
+/// "<path>: <what> is a directory|FIFO|character device|..., not a regular file". A missing
+/// or unreadable file throws "<path>: cannot open <what>: <reason>".
+class input_file {
+ public:
+  input_file(const std::string& path, const std::string& what);
+  ~input_file();
+  input_file(const input_file&) = delete;
+  input_file& operator=(const input_file&) = delete;
+
+  /// @brief Size in bytes when opened.
+  uint64_t size() const { return size_; }
+  /// @brief The whole file; throws "<path>: <what> is N bytes, more than the limit of M" when
+  /// size() exceeds @p max_bytes (before reading), and stops reading at the limit even if the
+  /// file grows meanwhile; "<path>: read error: <reason>" when reading fails.
+  std::string read_all(uint64_t max_bytes);
+  const std::string& path() const { return path_; }
+  int fd() const { return fd_; }
+
+ private:
+  std::string path_, what_;
+  int fd_ = -1;
+  uint64_t size_ = 0;
+};
+
+/// @brief The whole text file @p path (input_file, limit @p max_bytes) as bytes. An empty file
+/// is returned as it is: whether that is an error is the caller's to say.
+std::string read_file(const std::string& path, const std::string& what,
+                      uint64_t max_bytes = max_text_bytes);
 
 /// @brief @p text (require_text() first) as a YAML document; a syntax error throws rramft::error
-/// "<origin>: invalid YAML at line N: <what yaml-cpp says>".
+/// "<origin>: invalid YAML at line N: <what yaml-cpp says>"; a key given twice in one mapping
+/// "<origin>: key 'a.b' appears twice (lines 3 and 9)"; a second document in the file
+/// "<origin>: holds more than one YAML document (a second one starts at line N)".
 YAML::Node parse_yaml(const std::string& text, const std::string& origin);
+
+/// @brief @p text as a JSON document; a syntax error throws rramft::error "<origin>: invalid
+/// JSON: <what nlohmann says>", a key given twice in one object "<origin>: key 'a.b' appears
+/// twice (line 1, columns 95 and 812)". @p what names the keys in messages ("key", "tensor").
+nlohmann::json parse_json(const std::string& text, const std::string& origin,
+                          const std::string& what = "key");
 
 }  // namespace rramft

@@ -26,6 +26,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (std::string line; std::getline(ss, line);) sets.push_back(line);
   arch_spec a;
   if (!fuzz::accepts([&] { a = arch_spec::load_text(yaml, "fuzz.yaml", sets); })) return 0;
+  // Accepted files name no key twice (else one of the two values was silently dropped).
+  fuzz::require(!fuzz::yaml_has_duplicate_key(yaml),
+                "an arch file with a duplicate key was accepted");
+  fuzz::require(!fuzz::yaml_has_duplicate_key(fragment),
+                "a --set-from fragment with a duplicate key was accepted");
   YAML::Emitter e1;
   e1 << a.to_yaml();
   arch_spec b;

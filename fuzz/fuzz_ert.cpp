@@ -10,6 +10,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
   energy::table t;
   if (!fuzz::accepts([&] { t = energy::table::parse_text(text, "fuzz.yaml"); })) return 0;
+  // A second price of the same action would silently replace the first.
+  fuzz::require(!fuzz::yaml_has_duplicate_key(text), "a table with a duplicate key was accepted");
   static const arch_spec arch;
   for (const auto& [name, price] : t.actions())
     fuzz::accepts(

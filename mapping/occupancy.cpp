@@ -315,7 +315,7 @@ void mark_swatch(std::ostream& o, double x, double y, const std::string& cls,
 
 }  // namespace
 
-void write_occupancy_svg(const chip_mapping& cm, const fault_map& chip, const std::string& path) {
+std::string occupancy_svg(const chip_mapping& cm, const fault_map& chip) {
   const arch_spec& a = cm.arch;
   xbar_geometry g;
   g.R = a.crossbar.rows;
@@ -440,7 +440,7 @@ void write_occupancy_svg(const chip_mapping& cm, const fault_map& chip, const st
     << "\"/>\n";
 
   o << body.str() << "</svg>\n";
-  write_atomically(path, o.str());
+  return o.str();
 }
 
 }  // namespace rramft::mapping

@@ -10,7 +10,7 @@
 
 namespace rramft::mapping {
 
-/// @brief Writes the occupancy picture of @p cm on chip @p chip to @p path (SVG).
-void write_occupancy_svg(const chip_mapping& cm, const fault_map& chip, const std::string& path);
+/// @brief The occupancy picture of @p cm on chip @p chip (SVG text).
+std::string occupancy_svg(const chip_mapping& cm, const fault_map& chip);
 
 }  // namespace rramft::mapping

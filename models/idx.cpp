@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "core/memory.h"
+#include "core/text.h"
 
 namespace rramft::models {
 
@@ -103,19 +104,11 @@ std::vector<uint8_t> content(const std::string& raw, const std::string& origin, 
 }  // namespace
 
 std::string read_data_file(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw error(path + ": no such data file");
-  std::ifstream f(path, std::ios::binary | std::ios::ate);
-  if (!f) throw error(path + ": cannot open");
-  const std::streamoff size = f.tellg();
-  if (size < 0) throw error(path + ": cannot tell the file's size");
+  input_file f(path, "data file");  // a regular file, or a one-line error
   memory_estimate need;
-  need.add("file", double(size));
+  need.add("file", double(f.size()));
   need.check(path + ": loading");
-  std::string bytes(static_cast<size_t>(size), '\0');
-  f.seekg(0);
-  if (!f.read(bytes.data(), size)) throw error(path + ": read error");
-  return bytes;
+  return f.read_all(f.size());
 }
 
 image_set parse_idx(const std::string& images_raw, const std::string& labels_raw,
@@ -242,7 +235,7 @@ image_set load_arrays(const std::string& what, int limit) {
   return from_arrays(*x, y, what + ":" + xn, what + ":" + yn, limit);
 }
 
-image_set load_dataset(const std::string& spec) {
+image_set load_dataset(const std::string& spec, const std::string& source) {
   std::string what = spec;
   int limit = 0;
   const size_t colon = spec.rfind(':');
@@ -256,7 +249,7 @@ image_set load_dataset(const std::string& spec) {
     } catch (const std::exception&) {
     }
     if (used != num.size() || v <= 0)
-      throw error("--data '" + spec + "': the count after ':' must be a positive integer");
+      throw error(source + " '" + spec + "': the count after ':' must be a positive integer");
     limit = int(std::min<long>(v, 1 << 30));
   }
   auto ends = [&](const std::string& suf) {
@@ -275,14 +268,22 @@ image_set load_dataset(const std::string& spec) {
     split = "train";
   }
   if (!std::filesystem::is_directory(dir))
-    throw error("--data '" + spec + "': " + dir + " is not a folder" +
+    throw error(source + " '" + spec + "': " + dir + " is not a folder" +
                 (what.rfind("fashion-mnist", 0) == 0 ? " (install dataset-fashion-mnist)" : ""));
   auto pick = [&](const std::string& base) {
     const std::string p = dir + "/" + base;
     return std::filesystem::exists(p + ".gz") ? p + ".gz" : p;
   };
-  image_set s =
-      load_idx(pick(split + "-images-idx3-ubyte"), pick(split + "-labels-idx1-ubyte"), limit);
+  image_set s = load_idx(pick(split + "-images-idx3-ubyte"), pick(split + "-labels-idx1-ubyte"));
+  if (limit > s.n)
+    throw error(source + " '" + spec + "': asks for " + std::to_string(limit) +
+                " images, but the set holds " + std::to_string(s.n));
+  if (limit > 0) {
+    s.n = limit;
+    s.pixels.resize(size_t(limit) * s.image_bytes());
+    s.pixels.shrink_to_fit();
+    s.labels.resize(size_t(limit));
+  }
   s.name = spec;
   return s;
 }

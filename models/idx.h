@@ -68,8 +68,9 @@ std::string read_data_file(const std::string& path);
 /// dataset-fashion-mnist), "fashion-mnist-train[:N]", "DIR[:N]" holding
 /// t10k-images-idx3-ubyte[.gz] and t10k-labels-idx1-ubyte[.gz], "FILE.npz[:N]" (arrays x and
 /// y, or inputs and labels), "INPUTS.npy,LABELS.npy[:N]", or "INPUTS.npy[:N]" (no labels).
-/// The first dimension of an input array counts samples.
-image_set load_dataset(const std::string& spec);
+/// The first dimension of an input array counts samples. N above the set's size is an error.
+/// @p source names where the spec came from in messages ("--data", "grid.yaml: eval.data").
+image_set load_dataset(const std::string& spec, const std::string& source = "--data");
 
 /// @brief True when @p spec names numpy data (.npy / .npz) rather than idx images.
 bool is_array_spec(const std::string& spec);

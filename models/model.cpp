@@ -4,7 +4,7 @@
 /// file that disagrees with its own config is refused with the tensor named.
 #include "models/model.h"
 
-#include <fstream>
+#include <cmath>
 #include <functional>
 #include <limits>
 #include <set>
@@ -70,17 +70,42 @@ struct config_reader {
       throw error(path + ": key '" + key + "' must be true or false, got " + one_line(v.dump()));
     return v.get<bool>();
   }
+  /// A finite number in [@p lo, @p hi] (or (@p lo, @p hi] when @p open_lo), @p fallback if absent.
+  double number(const std::string& key, double fallback, double lo, double hi,
+                bool open_lo = false) const {
+    if (!cfg.contains(key)) return fallback;
+    const json& v = cfg.at(key);
+    if (!v.is_number() || !std::isfinite(v.get<double>()))
+      throw error(path + ": key '" + key + "' must be a finite number, got " + one_line(v.dump()));
+    const double x = v.get<double>();
+    if (!((open_lo ? x > lo : x >= lo) && x <= hi)) {
+      std::ostringstream o;
+      o << path << ": key '" << key << "' is " << v.dump() << ", out of range "
+        << (open_lo ? "(" : "[") << lo << ", " << hi << "]";
+      throw error(o.str());
+    }
+    return x;
+  }
   /// Hugging Face writes num_labels only through id2label, and omits both at the default of 2.
+  /// When both are given they must agree, and id2label's keys must be "0".."n-1".
   int64_t num_labels() const {
-    if (cfg.contains("num_labels")) return positive("num_labels");
+    int64_t n = cfg.contains("num_labels") ? positive("num_labels") : 0;
     if (cfg.contains("id2label")) {
       const json& v = cfg.at("id2label");
       if (!v.is_object() || v.empty())
         throw error(path + ": key 'id2label' must be a non-empty object, got " +
                     one_line(v.dump()));
-      return static_cast<int64_t>(v.size());
+      for (int64_t i = 0; i < int64_t(v.size()); ++i)
+        if (!v.contains(std::to_string(i)))
+          throw error(path + ": key 'id2label' must have the keys \"0\" .. \"" +
+                      std::to_string(v.size() - 1) + "\"; \"" + std::to_string(i) +
+                      "\" is missing");
+      if (n && n != int64_t(v.size()))
+        throw error(path + ": key 'num_labels' is " + std::to_string(n) + " but 'id2label' has " +
+                    std::to_string(v.size()) + " labels");
+      n = int64_t(v.size());
     }
-    return 2;
+    return n ? n : 2;
   }
   /// A relation between keys that must hold, e.g. heads dividing hidden size.
   void require(bool ok, const std::string& what) const {
@@ -122,16 +147,26 @@ class builder {
     add(name, "conv2d", {out, in, k, k}, in * k * k, out, bias);
   }
 
-  /// Any mask tensor left over belongs to no weight layer: the file and the family disagree.
-  void check_stray_masks() const {
-    for (const std::string& n : m_.weights.names())
+  /// Any tensor left over belongs to no layer of the model the config describes: the file and
+  /// the config disagree (a layer more, a second copy under another prefix), and ignoring it
+  /// would compute something other than what was trained. Hugging Face's position_ids buffers
+  /// (0, 1, 2, ... by construction) are the one exception.
+  void check_unused() const {
+    for (const std::string& n : m_.weights.names()) {
+      if (used_.count(n)) continue;
+      const std::string buffer = "position_ids";
+      if (n.size() >= buffer.size() &&
+          n.compare(n.size() - buffer.size(), buffer.size(), buffer) == 0)
+        continue;
       for (const char* suffix : {".in_mask", ".out_mask"}) {
         const std::string s = suffix;
-        if (n.size() > s.size() && n.compare(n.size() - s.size(), s.size(), s) == 0 &&
-            !used_.count(n))
+        if (n.size() > s.size() && n.compare(n.size() - s.size(), s.size(), s) == 0)
           throw error(m_.weights.origin() + ": mask tensor '" + n +
                       "' names no weight layer of this " + family_ + " model");
       }
+      throw error(m_.weights.origin() + ": tensor '" + n + "' belongs to no layer of this " +
+                  family_ + " model (as " + m_.dir + "/config.json describes it)");
+    }
   }
 
  private:
@@ -214,7 +249,7 @@ void build_mlp(model& m, const config_reader& cfg) {
   }
   builder b(m, "mlp");
   for (size_t k = 1; k < n.size(); ++k) b.linear("fc" + std::to_string(k), n[k - 1], n[k]);
-  b.check_stray_masks();
+  b.check_unused();
 }
 
 void build_lenet5(model& m, const config_reader& cfg) {
@@ -232,7 +267,7 @@ void build_lenet5(model& m, const config_reader& cfg) {
   b.linear("fc1", 16 * s * s, 120);
   b.linear("fc2", 120, 84);
   b.linear("fc3", 84, classes);
-  b.check_stray_masks();
+  b.check_unused();
 }
 
 /// Finds the optional family prefix ("vit." / "bert.") from a tensor every checkpoint has.
@@ -277,7 +312,7 @@ void build_vit(model& m, const config_reader& cfg) {
   }
   b.norm(p + "layernorm", h);
   b.linear("classifier", h, labels);
-  b.check_stray_masks();
+  b.check_unused();
 }
 
 void build_bert(model& m, const config_reader& cfg) {
@@ -311,7 +346,7 @@ void build_bert(model& m, const config_reader& cfg) {
   }
   b.linear(p + "pooler.dense", h, h);
   b.linear("classifier", h, labels);
-  b.check_stray_masks();
+  b.check_unused();
 }
 
 }  // namespace
@@ -321,15 +356,24 @@ model parse_model(const std::string& config_text, const std::function<safetensor
   model m;
   m.dir = dir;
   const std::string cfg_path = dir + "/config.json";
-  try {
-    m.config = json::parse(config_text);
-  } catch (const json::exception& ex) {
-    throw error(cfg_path + ": invalid JSON: " + one_line(ex.what()));
-  }
+  m.config = parse_json(config_text, cfg_path);
   if (!m.config.is_object())
     throw error(cfg_path + ": must hold a JSON object, got " + std::string(m.config.type_name()));
   const config_reader cfg{cfg_path, m.config};
   m.family = cfg.string("model_type");
+  // Keys every family may give; a value that parses but makes no sense is refused here.
+  m.input_mean = float(cfg.number("input_mean", 0.0, -1.0, 2.0));
+  m.input_std = float(cfg.number("input_std", 1.0, 1e-3, 1e3));
+  m.layer_norm_eps = float(cfg.number("layer_norm_eps", 1e-12, 0.0, 0.1, true));
+  if (m.config.contains("hidden_act")) {
+    const json& a = m.config.at("hidden_act");
+    const std::string act = a.is_string() ? a.get<std::string>() : "";
+    if (act == "gelu_new" || act == "gelu_pytorch_tanh")
+      m.gelu_tanh = true;
+    else if (act != "gelu")
+      throw error(cfg_path + ": key 'hidden_act' is " + one_line(a.dump()) +
+                  " (supported: gelu, gelu_new, gelu_pytorch_tanh)");
+  }
 
   static const std::map<std::string, std::function<void(model&, const config_reader&)>> families = {
       {"mlp", build_mlp}, {"lenet5", build_lenet5}, {"vit", build_vit}, {"bert", build_bert}};
@@ -354,7 +398,7 @@ model load_model(const std::string& dir) {
   if (is_onnx_path(dir)) return load_onnx(dir);
   const std::string cfg_path = dir + "/config.json";
   return parse_model(
-      read_file(cfg_path, "model config (missing file?)"),
+      read_file(cfg_path, "model config"),
       [&] { return safetensors::load(dir + "/model.safetensors"); }, dir);
 }
 

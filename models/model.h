@@ -73,7 +73,12 @@ struct model {
   std::string dir;        ///< the folder, or the .onnx file
   std::string family;     ///< mlp | lenet5 | vit | bert | onnx
   nlohmann::json config;  ///< config.json as read (empty for onnx)
-  safetensors weights;    ///< all tensors (empty for onnx)
+  // The keys every family may give, read and range-checked once by the loader.
+  float input_mean = 0.0f;        ///< input_mean: pixel / 255 minus this, in [-1, 2]
+  float input_std = 1.0f;         ///< input_std: then divided by this, in [1e-3, 1e3]
+  float layer_norm_eps = 1e-12f;  ///< layer_norm_eps, in (0, 0.1] (Hugging Face's default)
+  bool gelu_tanh = false;         ///< hidden_act gelu_new / gelu_pytorch_tanh (else gelu)
+  safetensors weights;            ///< all tensors (empty for onnx)
   std::vector<weight_layer> layers;
   std::shared_ptr<const graph> network_graph;  ///< onnx: the graph the network pass executes
   /// onnx: one sample's input shape (batch dimension removed); -1 marks a dimension the file
@@ -84,8 +89,9 @@ struct model {
 };
 
 /// @brief Loads DIR/config.json and DIR/model.safetensors, checks that every tensor the family
-/// needs is present with the right shape and finite values; throws rramft::error naming the
-/// file, key or tensor otherwise.
+/// needs is present with the right shape and finite values, that every tensor of the file
+/// belongs to a layer of the model, and that every key the engines read is in range; throws
+/// rramft::error naming the file, key or tensor otherwise.
 /// A path ending in .onnx is read as an ONNX file instead (models/onnx.h).
 model load_model(const std::string& dir);
 

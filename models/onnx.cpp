@@ -16,6 +16,7 @@
 
 #include "core/error.h"
 #include "models/graph.h"
+#include "models/idx.h"
 #include "models/network.h"
 
 namespace rramft::models {
@@ -38,21 +39,14 @@ std::string dir_of(const std::string& path) {
 /// Bytes [offset, offset+length) of an external data file (length -1: to the end).
 std::string read_external(const std::string& path, int64_t offset, int64_t length,
                           const std::string& tensor) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f)
-    throw error(path + ": external data of tensor '" + tensor + "' cannot be read (missing file?)");
-  f.seekg(0, std::ios::end);
-  const int64_t size = int64_t(f.tellg());
+  const std::string bytes = read_data_file(path);  // a regular file, size checked first
+  const int64_t size = int64_t(bytes.size());
   if (length < 0) length = size - offset;
   if (offset < 0 || length < 0 || offset > size || size - offset < length)
     throw error(path + ": external data of tensor '" + tensor + "' lies outside the file (offset " +
                 std::to_string(offset) + ", length " + std::to_string(length) + ", file " +
                 std::to_string(size) + " bytes)");
-  std::string out(size_t(length), '\0');
-  f.seekg(offset);
-  f.read(out.data(), length);
-  if (!f) throw error(path + ": cannot read external data of tensor '" + tensor + "'");
-  return out;
+  return bytes.substr(size_t(offset), size_t(length));
 }
 
 int64_t parse_int(const std::string& s, const std::string& what) {
@@ -632,11 +626,7 @@ model parse_onnx(const std::string& bytes, const std::string& origin) {
 }
 
 model load_onnx(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw error(path + ": cannot open the ONNX file");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  model m = parse_onnx(ss.str(), path);
+  model m = parse_onnx(read_data_file(path), path);  // a regular file, size checked first
   resolve_shapes(m);  // a dry run when the input's shape is fixed
   return m;
 }

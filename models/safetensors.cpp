@@ -6,13 +6,13 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <limits>
 #include <sstream>
 
 #include "core/error.h"
 #include "core/memory.h"
 #include "core/output.h"
+#include "core/text.h"
 #include "models/model.h"
 
 namespace rramft::models {
@@ -214,17 +214,11 @@ int64_t tensor::numel() const {
 }
 
 safetensors safetensors::load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw error(path + ": cannot open safetensors file");
-  const std::streamoff size = in.tellg();
-  if (size < 0) throw error(path + ": cannot tell the file's size");
+  input_file in(path, "safetensors file");  // a regular file, or a one-line error
   memory_estimate need;  // the values as float are checked once the header is read (parse)
-  need.add("file", double(size));
+  need.add("file", double(in.size()));
   need.check(path + ": loading");
-  std::string bytes(static_cast<size_t>(size), '\0');
-  in.seekg(0);
-  if (!in.read(bytes.data(), size)) throw error(path + ": read error");
-  return parse(bytes, path);
+  return parse(in.read_all(in.size()), path);
 }
 
 safetensors safetensors::parse(const std::string& bytes, const std::string& origin) {
@@ -240,13 +234,8 @@ safetensors safetensors::parse(const std::string& bytes, const std::string& orig
     throw error(origin + ": header length " + std::to_string(n) +
                 " runs past the end of the file (" + std::to_string(bytes.size()) + " bytes)");
 
-  nlohmann::json header;
-  try {
-    header = nlohmann::json::parse(bytes.begin() + 8,
-                                   bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n));
-  } catch (const nlohmann::json::exception& ex) {
-    throw error(origin + ": header is not valid JSON: " + one_line(ex.what()));
-  }
+  // A tensor named twice is refused (nlohmann alone would keep the last one silently).
+  const nlohmann::json header = parse_json(bytes.substr(8, n), origin + ": header");
   if (!header.is_object())
     throw error(origin + ": header must be a JSON object, got " + header.type_name());
 

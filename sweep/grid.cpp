@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -139,6 +140,37 @@ class parser {
     return out;
   }
 
+  /// Two values of a list that mean the same setting: the same text, or the same number.
+  static bool same_value(const std::string& a, const std::string& b) {
+    if (a == b) return true;
+    char *ea = nullptr, *eb = nullptr;
+    const double x = std::strtod(a.c_str(), &ea), y = std::strtod(b.c_str(), &eb);
+    return ea && eb && *ea == 0 && *eb == 0 && ea != a.c_str() && eb != b.c_str() && x == y;
+  }
+
+  /// A swept list that names a value twice would run the same points twice (and the second
+  /// result would overwrite the first under the same label).
+  void unique_values(const std::string& key, const std::vector<std::vector<std::string>>& values,
+                     const std::vector<std::string>& keys) const {
+    for (size_t i = 0; i < values.size(); ++i)
+      for (size_t j = 0; j < i; ++j) {
+        bool same = true;
+        for (size_t k = 0; k < values[i].size(); ++k)
+          same = same && same_value(values[i][k], values[j][k]);
+        if (!same) continue;
+        std::string what;
+        if (keys.size() == 1) {
+          what = "value '" + values[i][0] + "' is";
+        } else {
+          for (size_t k = 0; k < keys.size(); ++k)
+            what += (k ? ", " : "") + keys[k] + "=" + values[i][k];
+          what = "values (" + what + ") are";
+        }
+        fail("key '" + key + "': " + what + " listed twice (items " + std::to_string(j + 1) +
+             " and " + std::to_string(i + 1) + ")");
+      }
+  }
+
   /// An architecture key: known to the schema, given once in the whole grid, and not one that
   /// the sweep sets itself (schemes and rates are listed under eval).
   void arch_key(const std::string& k) {
@@ -170,6 +202,7 @@ class parser {
       axis a;
       a.keys.push_back(k);
       for (auto& x : list(it->second, "sweep." + k)) a.values.push_back({x});
+      unique_values("sweep." + k, a.values, a.keys);
       g.axes.push_back(std::move(a));
     }
   }
@@ -195,6 +228,7 @@ class parser {
         a.keys.push_back(k);
         for (size_t i = 0; i < vals.size(); ++i) a.values[i].push_back(vals[i]);
       }
+      unique_values(where, a.values, a.keys);
       g.axes.push_back(std::move(a));
     }
   }

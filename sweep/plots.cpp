@@ -42,8 +42,8 @@ bool all_positive(const std::vector<double>& v) {
 }
 
 std::string accuracy_plot(const grid& g, const std::vector<const nlohmann::json*>& ok,
-                          const std::string& out) {
-  const std::string dat = out + "/accuracy_vs_rate.dat", png = out + "/accuracy_vs_rate.png";
+                          result_set& out) {
+  const std::string dat = "accuracy_vs_rate.dat", png = "accuracy_vs_rate.png";
   std::ostringstream d;
   d.precision(10);
   for (size_t s = 0; s < g.protect.size(); ++s)
@@ -57,15 +57,14 @@ std::string accuracy_plot(const grid& g, const std::vector<const nlohmann::json*
       }
       d << "\n\n";
     }
-  write_atomically(dat, d.str());
+  out.write(dat, d.str());
   const size_t S = g.protect.size();
   const bool key = ok.size() <= 16;
   std::ostringstream o;
   // The legend gets the right part of the picture; the panels share the rest equally.
   const double right = key ? 0.70 : 0.97;
   o << "set terminal pngcairo size " << 520 * S + (key ? 480 : 0) << ",560 font 'sans,10'\n"
-    << "set output " << gnuplot_quoted(png + ".tmp") << "\n"
-    << "set multiplot layout 1," << S << " margins 0.06," << right
+    << gnuplot_output(png) << "set multiplot layout 1," << S << " margins 0.06," << right
     << ",0.12,0.9 spacing 0.07,0.1 title "
     << gnuplot_quoted("Accuracy under stuck-at faults, " + std::to_string(g.trials) +
                       " chips per point (mean)")
@@ -94,13 +93,11 @@ std::string accuracy_plot(const grid& g, const std::vector<const nlohmann::json*
     o << "\n";
   }
   o << "unset multiplot\n";
-  const std::string gp = out + "/accuracy_vs_rate.gp";
-  write_atomically(gp, o.str());
-  return render_gnuplot(gp, png) ? "accuracy_vs_rate.png" : "";
+  return out.plot("accuracy_vs_rate.gp", png, o.str()) ? "accuracy_vs_rate.png" : "";
 }
 
 std::vector<std::string> pareto_plot(const grid& g, const std::vector<const nlohmann::json*>& ok,
-                                     const std::string& out) {
+                                     result_set& out) {
   const double rate = plot_rate(g);
   const size_t ri = size_t(std::find(g.rates.begin(), g.rates.end(), rate) - g.rates.begin());
   std::vector<design> all;
@@ -134,9 +131,9 @@ std::vector<std::string> pareto_plot(const grid& g, const std::vector<const nloh
       r.push_back(number_text(v));
     csv += csv_line(r);
   }
-  write_atomically(out + "/pareto.csv", csv);
+  out.write("pareto.csv", csv);
 
-  const std::string dat = out + "/energy_accuracy.dat", png = out + "/energy_accuracy.png";
+  const std::string dat = "energy_accuracy.dat", png = "energy_accuracy.png";
   std::ostringstream d;
   d.precision(10);
   for (const auto& s : g.protect) {
@@ -148,11 +145,10 @@ std::vector<std::string> pareto_plot(const grid& g, const std::vector<const nloh
   d << "# Pareto front\n";
   for (const design& x : front)
     d << x.energy / 1e3 << " " << 100 * x.accuracy << " p" << x.point << "/" << x.scheme << "\n";
-  write_atomically(dat, d.str());
+  out.write(dat, d.str());
   std::ostringstream o;
   o << "set terminal pngcairo size 1000,650 font 'sans,10'\n"
-    << "set output " << gnuplot_quoted(png + ".tmp") << "\n"
-    << "set title "
+    << gnuplot_output(png) << "set title "
     << gnuplot_quoted("Energy and accuracy at cell failure rate " + rate_text(rate) +
                       " (every point x scheme; Pareto front: lowest energy for its accuracy)")
     << " noenhanced\n"
@@ -169,10 +165,9 @@ std::vector<std::string> pareto_plot(const grid& g, const std::vector<const nloh
     << " using 1:2 with points pt 6 ps 2.6 lw 2 lc rgb 'black' notitle, " << gnuplot_quoted(dat)
     << " index " << g.protect.size()
     << " using 1:2:3 with labels left offset 1.2,0.6 font ',8' noenhanced notitle\n";
-  const std::string gp = out + "/energy_accuracy.gp";
-  write_atomically(gp, o.str());
+  const bool drawn = out.plot("energy_accuracy.gp", png, o.str());
   std::vector<std::string> wrote{"pareto.csv"};
-  if (render_gnuplot(gp, png)) wrote.push_back("energy_accuracy.png");
+  if (drawn) wrote.push_back("energy_accuracy.png");
   return wrote;
 }
 
@@ -198,7 +193,7 @@ std::vector<std::string> categories(const std::vector<const nlohmann::json*>& ok
 }
 
 std::string heat_plot(const grid& g, const std::vector<const nlohmann::json*>& ok,
-                      const std::string& out) {
+                      result_set& out) {
   const auto keys = g.swept_keys();
   for (const auto& k : {g.heat_x, g.heat_y})
     if (std::find(keys.begin(), keys.end(), k) == keys.end()) {
@@ -227,7 +222,7 @@ std::string heat_plot(const grid& g, const std::vector<const nlohmann::json*>& o
     int n = 0, nratio = 0;
     bool bound = false;  // some ratio is only a lower bound (the scheme never dropped)
   };
-  const std::string dat = out + "/heatmap.dat", png = out + "/heatmap.png";
+  const std::string dat = "heatmap.dat", png = "heatmap.png";
   std::ostringstream d;
   d.precision(6);
   int most = 0;
@@ -270,7 +265,7 @@ std::string heat_plot(const grid& g, const std::vector<const nlohmann::json*>& o
     }
     d << "\n\n";
   }
-  write_atomically(dat, d.str());
+  out.write(dat, d.str());
   auto tics = [](const std::vector<std::string>& v) {
     std::string t = "(";
     for (size_t i = 0; i < v.size(); ++i)
@@ -279,8 +274,7 @@ std::string heat_plot(const grid& g, const std::vector<const nlohmann::json*>& o
   };
   std::ostringstream o;
   o << "set terminal pngcairo size 1100," << 80 + 420 * prot.size() << " font 'sans,10'\n"
-    << "set output " << gnuplot_quoted(png + ".tmp") << "\n"
-    << "set multiplot layout " << prot.size() << ",2 title "
+    << gnuplot_output(png) << "set multiplot layout " << prot.size() << ",2 title "
     << gnuplot_quoted("Storage overhead and tolerance ratio over " + g.heat_x + " x " + g.heat_y +
                       (most > 1 ? " (mean over the points of a cell)" : ""))
     << " noenhanced\n"
@@ -306,9 +300,7 @@ std::string heat_plot(const grid& g, const std::vector<const nlohmann::json*>& o
       << " using 1:2:4 with labels font ',11'\n";
   }
   o << "unset multiplot\n";
-  const std::string gp = out + "/heatmap.gp";
-  write_atomically(gp, o.str());
-  return render_gnuplot(gp, png) ? "heatmap.png" : "";
+  return out.plot("heatmap.gp", png, o.str()) ? "heatmap.png" : "";
 }
 
 }  // namespace
@@ -331,16 +323,23 @@ double plot_rate(const grid& g) {
 }
 
 std::vector<std::string> write_plots(const grid& g, const std::vector<nlohmann::json>& points,
-                                     const std::string& out) {
+                                     const std::string& dir) {
   std::vector<const nlohmann::json*> ok;
   for (const auto& pt : points)
     if (pt.at("status") == "ok") ok.push_back(&pt);
   std::vector<std::string> wrote;
-  if (ok.empty()) return wrote;
-  if (auto w = accuracy_plot(g, ok, out); !w.empty()) wrote.push_back(w);
-  if (g.run)
-    for (auto& w : pareto_plot(g, ok, out)) wrote.push_back(w);
-  if (auto w = heat_plot(g, ok, out); !w.empty()) wrote.push_back(w);
+  // The pictures are one result: those not drawn this time do not stay from an earlier one.
+  result_set out(dir);
+  for (const char* base : {"accuracy_vs_rate", "energy_accuracy", "heatmap"})
+    for (const char* ext : {".dat", ".gp", ".png"}) out.drop(base + std::string(ext));
+  out.drop("pareto.csv");
+  if (!ok.empty()) {
+    if (auto w = accuracy_plot(g, ok, out); !w.empty()) wrote.push_back(w);
+    if (g.run)
+      for (auto& w : pareto_plot(g, ok, out)) wrote.push_back(w);
+    if (auto w = heat_plot(g, ok, out); !w.empty()) wrote.push_back(w);
+  }
+  out.commit();
   return wrote;
 }
 

@@ -1,14 +1,17 @@
 #include "sweep/sweep.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <boost/mpi/communicator.hpp>
 #include <boost/mpi/environment.hpp>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <deque>
 #include <filesystem>
@@ -24,10 +27,12 @@
 
 #include "core/error.h"
 #include "core/output.h"
+#include "core/text.h"
 #include "energy/ert.h"
 #include "mapping/mapping.h"
 #include "models/idx.h"
 #include "models/model.h"
+#include "models/network.h"
 #include "sweep/plots.h"
 #include "sweep/results.h"
 #include "sweep/tasks.h"
@@ -77,13 +82,6 @@ std::string point_text(const grid& g, size_t p) {
   s += " (";
   for (size_t i = 0; i < kv.size(); ++i) s += (i ? ", " : "") + kv[i].first + "=" + kv[i].second;
   return s + ")";
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
 }
 
 bool launched_by_mpirun() {
@@ -248,6 +246,9 @@ class local_worker {
 /// Rank 0: hands out tasks, gathers results, writes the sweep folder.
 class coordinator {
  public:
+  ~coordinator() {
+    if (timings_fd_ >= 0) ::close(timings_fd_);
+  }
   coordinator(const options& o, mpi::communicator* world) : o_(o), world_(world) {
     remote_ = world ? world->size() - 1 : 0;
   }
@@ -276,6 +277,8 @@ class coordinator {
   };
 
   void setup() {
+    // One sweep per folder at a time: a second one is refused before any work.
+    lock_ = std::make_unique<output_lock>(o_.out_dir);
     g_ = load_grid(o_.grid_file);
     components_ = preflight(g_);  // bad input ends here, before any file is written
     cols_ = columns(g_, components_);
@@ -284,12 +287,13 @@ class coordinator {
     nlohmann::json gj = g_.to_json();
     for (const char* k : {"model", "arch"})
       gj[k] = std::filesystem::weakly_canonical(gj[k].get<std::string>()).string();
-    const nlohmann::json id = {{"grid", gj}, {"arch_text", read_text(g_.arch)}, {"columns", cols_}};
+    const nlohmann::json id = {
+        {"grid", gj}, {"arch_text", read_file(g_.arch, "architecture file")}, {"columns", cols_}};
     const std::string idf = o_.out_dir + "/sweep.json";
     if (std::filesystem::exists(idf)) {
       nlohmann::json old;
       try {
-        old = nlohmann::json::parse(read_text(idf));
+        old = parse_json(read_file(idf, "sweep record"), idf);
       } catch (const std::exception&) {
       }
       if (old != id)
@@ -308,7 +312,7 @@ class coordinator {
       const std::string f = point_dir(o_.out_dir, p) + "/point.json";
       if (std::filesystem::exists(f)) {
         try {
-          nlohmann::json pt = nlohmann::json::parse(read_text(f));
+          nlohmann::json pt = parse_json(read_file(f, "point record"), f);
           if (pt.at("overrides") == nlohmann::json(g_.overrides(p)) &&
               (pt.at("status") == "ok" || !o_.retry_failed)) {
             record(p, std::move(pt), false);
@@ -330,10 +334,11 @@ class coordinator {
     std::cerr << "\n";
     session_ = std::to_string(std::time(nullptr));
     const std::string tf = o_.out_dir + "/timings.csv";
-    const bool fresh = !std::filesystem::exists(tf);
-    timings_.open(tf, std::ios::app);
-    if (!timings_) throw error(tf + ": cannot write");
-    if (fresh) timings_ << "session,point,task,rank,host,start_s,wall_s,status\n";
+    timings_fd_ = open_for_append(tf);  // a log across sessions: appended, never through a link
+    timings_path_ = tf;
+    struct stat st {};
+    if (fstat(timings_fd_, &st) == 0 && st.st_size == 0)
+      append_timing("session,point,task,rank,host,start_s,wall_s,status\n");
     write_results(true);
   }
 
@@ -405,9 +410,10 @@ class coordinator {
     const double wall = r.wall_s;
     running_.erase(key(t));
     const bool ok = !r.result.contains("error");
-    timings_ << session_ << "," << t.point << "," << t.label() << "," << r.rank << "," << r.host
-             << "," << number_text(seconds_since(t0_) - wall) << "," << number_text(wall) << ","
-             << (ok ? "ok" : "failed") << std::endl;
+    append_timing(session_ + "," + std::to_string(t.point) + "," + t.label() + "," +
+                  std::to_string(r.rank) + "," + r.host + "," +
+                  number_text(seconds_since(t0_) - wall) + "," + number_text(wall) + "," +
+                  (ok ? "ok" : "failed") + "\n");
     ++tasks_done_;
     auto& mean = mean_s_[int(t.what)];
     mean.first += wall;
@@ -449,11 +455,16 @@ class coordinator {
     s.failed = !s.finished;
     s.parts = point_parts();  // free the pieces
     if (write) {
+      // The point's files are one result: both of this run, or (interrupted) none.
       const std::string dir = point_dir(o_.out_dir, p);
-      std::error_code ec;
-      std::filesystem::create_directories(dir, ec);
-      if (pt.contains("eval")) write_atomically(dir + "/accuracy.json", pt["eval"].dump(2) + "\n");
-      write_atomically(dir + "/point.json", pt.dump(1) + "\n");
+      make_dir(dir);
+      result_set out(dir);
+      if (pt.contains("eval"))
+        out.write("accuracy.json", pt["eval"].dump(2) + "\n");
+      else
+        out.drop("accuracy.json");
+      out.write("point.json", pt.dump(1) + "\n");
+      out.commit();
     }
     rows_[p] = csv_line(row(g_, components_, pt));
     points_[p] = std::move(pt);
@@ -558,7 +569,19 @@ class coordinator {
   std::map<size_t, std::string> rows_;
   std::map<size_t, nlohmann::json> points_;
   std::unique_ptr<local_worker> local_;
-  std::ofstream timings_;
+  /// One line of timings.csv, written at once (a line is never split by an interruption).
+  void append_timing(const std::string& line) {
+    for (size_t done = 0; done < line.size();) {
+      const ssize_t n = ::write(timings_fd_, line.data() + done, line.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) throw error(timings_path_ + ": write failed: " + std::strerror(errno));
+      done += size_t(n);
+    }
+  }
+
+  std::unique_ptr<output_lock> lock_;
+  int timings_fd_ = -1;
+  std::string timings_path_;
   std::string session_;
   size_t tasks_total_ = 0, tasks_done_ = 0;
   bool dirty_ = false, tty_ = isatty(2), started_ = false;
@@ -570,25 +593,25 @@ class coordinator {
 std::vector<std::string> preflight(const grid& g) {
   models::model m = models::load_model(g.model);
   {
-    models::image_set d = models::load_dataset(g.data);
+    models::image_set d = models::load_dataset(g.data, g.origin + ": eval.data");
     models::bind_data(m, d);
+    models::network(m).check_data(d);
   }
   if (g.run) {
-    models::image_set d = models::load_dataset(g.run_data);
+    models::image_set d = models::load_dataset(g.run_data, g.origin + ": run.data");
     models::bind_data(m, d);
   }
   std::set<std::string> comps;
   std::map<std::string, energy::table> tables;
-  const size_t slash = g.arch.find_last_of('/');
-  const std::string arch_dir = slash == std::string::npos ? "." : g.arch.substr(0, slash);
   for (size_t p = 0; p < g.points(); ++p) {
     try {
-      const arch_spec a = arch_spec::load(g.arch, g.overrides(p));
+      const std::vector<std::string> o = g.overrides(p);
+      const arch_spec a = arch_spec::load(g.arch, o, std::vector<std::string>(o.size(), "grid"));
       if (p == 0) {
         bool ranges = false;
         for (const auto& s : g.protect) ranges |= parse_protection(s).range;
         if (a.input_scale == "calibrated" || ranges) {
-          models::image_set d = models::load_dataset(g.calib);
+          models::image_set d = models::load_dataset(g.calib, g.origin + ": eval.calib");
           models::bind_data(m, d);
         }
       }
@@ -599,7 +622,7 @@ std::vector<std::string> preflight(const grid& g) {
         if (!g.run) continue;
         int tiles = 0;
         sc::place_blocks(as, cm, tiles);
-        const std::string ert = arch_dir + "/" + as.energy_table;
+        const std::string ert = as.energy_table_path(g.arch);
         if (!tables.count(ert)) {
           tables.emplace(ert, energy::table::load(ert));
           for (const auto& [action, price] : tables.at(ert).actions())

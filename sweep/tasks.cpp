@@ -17,6 +17,8 @@
 #include <thread>
 
 #include "core/error.h"
+#include "core/output.h"
+#include "core/text.h"
 #include "engine/evaluate.h"
 
 namespace rramft::sweep {
@@ -88,7 +90,7 @@ worker::~worker() = default;
 void worker::load() {
   if (loaded_) return;
   model_ = models::load_model(g_.model);
-  data_ = models::load_dataset(g_.data);
+  data_ = models::load_dataset(g_.data, g_.origin + ": eval.data");
   models::bind_data(model_, data_);
   loaded_ = true;
 }
@@ -109,7 +111,7 @@ engine::experiment& worker::experiment_of(size_t p) {
   for (const auto& p : g_.protect) ranges |= parse_protection(p).range;
   if (cached_arch_.input_scale == "calibrated" || ranges) {
     if (calib_.n == 0) {
-      calib_ = models::load_dataset(g_.calib);
+      calib_ = models::load_dataset(g_.calib, g_.origin + ": eval.calib");
       models::bind_data(model_, calib_);
     }
     opt.calibration = &calib_;
@@ -171,10 +173,9 @@ nlohmann::json worker::chip(size_t p, const std::string& scheme) {
     argv.emplace_back(a);
   const std::string why = run_child(argv, run_dir + ".log", g_.run_timeout_s);
   if (!why.empty()) throw error("chip model (" + scheme + "): " + why);
-  std::ifstream f(run_dir + "/report.json");
   nlohmann::json rep;
   try {
-    f >> rep;
+    rep = parse_json(read_file(run_dir + "/report.json", "chip report"), run_dir + "/report.json");
   } catch (const std::exception&) {
     throw error("chip model (" + scheme + "): " + run_dir + "/report.json is unreadable");
   }
@@ -241,7 +242,7 @@ std::string run_child(const std::vector<std::string>& argv, const std::string& l
     // started it, so that a sweep killed with -9 leaves no chip run behind.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);
-    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0644);
     if (fd >= 0) {
       dup2(fd, 1);
       dup2(fd, 2);
@@ -250,6 +251,11 @@ std::string run_child(const std::vector<std::string>& argv, const std::string& l
     execv(args[0], args.data());
     _exit(127);
   }
+  watch_child(pid);  // an interrupted sweep stops its chip runs (they clean up after themselves)
+  struct forget {
+    pid_t p;
+    ~forget() { forget_child(p); }
+  } forget_on_return{pid};
   const auto t0 = std::chrono::steady_clock::now();
   int status = 0;
   for (;;) {

@@ -215,3 +215,70 @@ idx_case("eval_corrupt_gzip", bytes(corrupt), gzip.compress(idx_labels(2), mtime
 # A 16-byte header announcing 2^32 - 1 images of 4096 x 4096 pixels: refused from the estimate,
 # before any attempt to read or allocate them.
 idx_case("eval_idx_announces_petabytes", struct.pack(">IIII", 0x803, 0xFFFFFFFF, 4096, 4096), idx_labels(2))
+
+
+# --- Duplicates (issue 17): JSON that names a key twice. Python's json cannot write one, so the
+# second entry is spliced into the dumped text.
+def header_with_duplicate(header, name, entry, buf):
+    h = json.dumps(header, separators=(",", ":"))
+    h = h[:-1] + "," + json.dumps(name) + ":" + json.dumps(entry, separators=(",", ":")) + "}"
+    h = h.encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    return struct.pack("<Q", len(h)) + h + buf
+
+
+def dup_tensor_case(name, tensor, nested=None):
+    """mlp-pruned with a second entry for `tensor` (zeros appended to the buffer), or with the
+    key `nested` given twice inside its entry."""
+    d = os.path.join(DST, name, "model")
+    os.makedirs(d, exist_ok=True)
+    shutil.copy(os.path.join(SRC, "config.json"), os.path.join(d, "config.json"))
+    header, buf = read_st(os.path.join(SRC, "model.safetensors"))
+    if nested:
+        h = json.dumps(header, separators=(",", ":"))
+        key = json.dumps(tensor) + ":{"
+        at = h.index(key) + len(key)
+        h = h[:at] + json.dumps(nested) + ":" + json.dumps(header[tensor][nested]) + "," + h[at:]
+        h = h.encode()
+        h += b" " * ((8 - len(h) % 8) % 8)
+        data = struct.pack("<Q", len(h)) + h + buf
+    else:
+        e = dict(header[tensor])
+        n = e["data_offsets"][1] - e["data_offsets"][0]
+        e["data_offsets"] = [len(buf), len(buf) + n]
+        data = header_with_duplicate(header, tensor, e, buf + bytes(n))
+    open(os.path.join(d, "model.safetensors"), "wb").write(data)
+
+
+dup_tensor_case("dup_tensor", "fc3.weight")
+dup_tensor_case("dup_tensor_bias", "fc1.bias")
+dup_tensor_case("dup_tensor_dtype", "fc2.weight", nested="dtype")
+dup_tensor_case("dup_tensor_offsets", "fc2.bias", nested="data_offsets")
+tiny_case("dup_config_key", cfg='{"model_type": "mlp", "layer_sizes": [16, 8, 4],\n'
+          ' "activation": "relu",\n "layer_sizes": [16, 4, 4]}\n')
+tiny_case("dup_config_nested", raw=EMPTY_ST,
+          cfg='{"model_type": "vit", "hidden_size": 64, "num_hidden_layers": 2, '
+              '"num_attention_heads": 4, "intermediate_size": 128, "image_size": 28, '
+              '"patch_size": 4, "num_channels": 1,\n "id2label": {"0": "a", "1": "b", "0": "c"}}\n')
+
+# --- Values that parse but make no sense: every config.json key the engines read is range-checked.
+tiny_case("config_layer_norm_eps_negative", cfg=dict(TINY_CFG, layer_norm_eps=-1))
+tiny_case("config_layer_norm_eps_zero", cfg=dict(TINY_CFG, layer_norm_eps=0))
+tiny_case("config_input_std_zero", cfg=dict(TINY_CFG, input_std=0))
+tiny_case("config_input_mean_huge", cfg=dict(TINY_CFG, input_mean=1e300))
+tiny_case("config_hidden_act_unknown", cfg=dict(TINY_CFG, hidden_act="swish"))
+tiny_case("config_labels_disagree", raw=EMPTY_ST,
+          cfg={"model_type": "vit", "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4,
+               "intermediate_size": 128, "image_size": 28, "patch_size": 4, "num_channels": 1,
+               "num_labels": 10, "id2label": {"0": "a", "1": "b"}})
+
+# --- Tensors of layers that do not exist (a stray mask was refused; now every stray tensor is).
+tiny_case("stray_layer_tensor", with_tensor("fc3.weight", "F32", [4, 4], [0.5] * 16))
+tiny_case("stray_prefixed_tensor", with_tensor("model.fc1.bias", "F32", [8], [0.25] * 8))
+
+# --- Labels outside the model's classes (mlp-pruned has 10).
+idx_case("eval_label_outside_classes", idx_images(3, 28, 28),
+         struct.pack(">II", 0x801, 3) + bytes([1, 10, 2]))
+idx_case("eval_label_far_outside", idx_images(2, 28, 28), struct.pack(">II", 0x801, 2) + bytes([200, 3]))
+idx_case("eval_count_above_set", idx_images(2, 28, 28), idx_labels(2))
+idx_case("grid_data_count_above_set", idx_images(2, 28, 28), idx_labels(2))
