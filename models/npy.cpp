@@ -10,6 +10,7 @@
 #include <regex>
 
 #include "core/error.h"
+#include "core/memory.h"
 #include "models/idx.h"
 
 namespace rramft::models {
@@ -139,16 +140,21 @@ std::string npy_bytes(const std::vector<int64_t>& shape, const std::vector<float
 }
 
 std::vector<std::pair<std::string, npy_array>> load_npz(const std::string& path) {
-  int err = 0;
-  std::unique_ptr<zip_t, decltype(&zip_discard)> z(zip_open(path.c_str(), ZIP_RDONLY, &err),
-                                                   &zip_discard);
-  if (!z) {
-    zip_error_t ze;
-    zip_error_init_with_code(&ze, err);
+  // Read through read_data_file (a regular file, size checked before reading; FIFOs and
+  // devices refused), then opened from memory.
+  const std::string raw = read_data_file(path);
+  zip_error_t ze;
+  zip_error_init(&ze);
+  zip_source_t* src = zip_source_buffer_create(raw.data(), raw.size(), 0, &ze);
+  zip_t* opened = src ? zip_open_from_source(src, ZIP_RDONLY, &ze) : nullptr;
+  if (!opened) {
+    if (src) zip_source_free(src);
     const std::string msg = zip_error_strerror(&ze);
     zip_error_fini(&ze);
     throw error(path + ": not a readable .npz (zip) file: " + msg);
   }
+  zip_error_fini(&ze);
+  std::unique_ptr<zip_t, decltype(&zip_discard)> z(opened, &zip_discard);
   std::vector<std::pair<std::string, npy_array>> out;
   const zip_int64_t entries = zip_get_num_entries(z.get(), 0);
   for (zip_int64_t k = 0; k < entries; ++k) {
@@ -159,6 +165,11 @@ std::vector<std::pair<std::string, npy_array>> load_npz(const std::string& path)
     std::string name = st.name;
     if (st.size > (zip_uint64_t(1) << 36))
       throw error(path + ": entry '" + name + "' is too large");
+    {
+      memory_estimate need;  // an entry announcing more than the machine has is refused
+      need.add("entry '" + name + "'", double(st.size));
+      need.check(path + ": loading");
+    }
     std::unique_ptr<zip_file_t, decltype(&zip_fclose)> f(
         zip_fopen_index(z.get(), zip_uint64_t(k), 0), &zip_fclose);
     if (!f) throw error(path + ": entry '" + name + "' cannot be opened");
@@ -168,6 +179,9 @@ std::vector<std::pair<std::string, npy_array>> load_npz(const std::string& path)
       throw error(path + ": entry '" + name + "' is truncated or corrupt");
     if (name.size() > 4 && name.compare(name.size() - 4, 4, ".npy") == 0)
       name.resize(name.size() - 4);
+    for (const auto& [seen, a] : out)
+      if (seen == name)
+        throw error(path + ": array '" + name + "' appears twice (entries of the same name)");
     out.emplace_back(name, parse_npy(bytes, path + ":" + name));
   }
   return out;
