@@ -75,7 +75,7 @@ TEST_CASE("bad idx files get one line naming the file", "[idx][bad-input]") {
   lb2.push_back(2);
   CHECK_THROWS_WITH(load_idx(im, write("lb2", lb2, false)), Catch::Contains("holds 3 images but"));
   CHECK_THROWS_WITH(load_idx(dir() + "/nothing", lb),
-                    Catch::Contains("nothing: no such data file"));
+                    Catch::Contains("nothing: cannot open the data file: No such file"));
   // A gzip stream cut in the middle.
   auto big = header(0x803, {100, 28, 28});
   big.resize(16 + 100 * 784, 3);

@@ -264,7 +264,11 @@ TEST_CASE("model: num_labels comes from num_labels, else id2label, else 2", "[mo
   json cfg = bert_config();
   cfg["id2label"] = {{"0", "a"}, {"1", "b"}, {"2", "c"}};
   CHECK(load_model(write_model("labels3", cfg, bert_tensors("bert.", 3))).layers.back().cols == 3);
+  // Both given and disagreeing: refused in config.json, before any tensor is looked at.
   cfg["num_labels"] = 4;
+  CHECK_THAT(model_error("labels_disagree", cfg, bert_tensors("bert.", 4)),
+             Contains("config.json: key 'num_labels' is 4 but 'id2label' has 3 labels"));
+  cfg.erase("id2label");
   CHECK(load_model(write_model("labels4", cfg, bert_tensors("bert.", 4))).layers.back().cols == 4);
   const std::string msg = model_error("labels_bad", cfg, bert_tensors("bert.", 3));
   CHECK_THAT(msg, Contains("model.safetensors") && Contains("'classifier.weight'") &&

@@ -184,7 +184,8 @@ TEST_CASE("safetensors: malformed files are refused naming the file and the tens
     CHECK_THAT(load_error(dir, "absurd", le(~0ull, 8) + "{}"), Contains("absurdly large"));
   }
   SECTION("header not JSON") {
-    CHECK_THAT(load_error(dir, "notjson", image("{\"t\": [1,", "")), Contains("not valid JSON"));
+    CHECK_THAT(load_error(dir, "notjson", image("{\"t\": [1,", "")),
+               Contains("header: invalid JSON"));
   }
   SECTION("header not an object") {
     CHECK_THAT(load_error(dir, "array", image("[1,2]", "")), Contains("object"));
