@@ -221,9 +221,15 @@ void make_dir(const std::string& dir) {
 }
 
 output_lock::output_lock(const std::string& dir) : dir_(dir) {
-  struct stat st {};
-  created_ = ::lstat(dir.c_str(), &st) != 0;
-  make_dir(dir);
+  // created_ only when this run's own mkdir made the folder: two runs that both find it
+  // missing must not both think it theirs (the loser would remove the winner's folder).
+  created_ = ::mkdir(dir.c_str(), 0777) == 0;
+  if (!created_ && errno == ENOENT) {
+    const size_t slash = dir.find_last_of('/');
+    if (slash != std::string::npos && slash > 0) make_dir(dir.substr(0, slash));
+    created_ = ::mkdir(dir.c_str(), 0777) == 0;
+  }
+  if (!created_) make_dir(dir);  // an existing folder is fine; anything else: its one-line error
   if (created_) {
     std::lock_guard<std::mutex> g(reg().m);
     reg().created.insert(dir);
@@ -244,7 +250,12 @@ output_lock::output_lock(const std::string& dir) : dir_(dir) {
     const int e = errno;
     ::close(fd_);
     fd_ = -1;
-    undo();
+    // The folder is the lock holder's now (even if this run made it): leave it.
+    if (created_) {
+      std::lock_guard<std::mutex> g(reg().m);
+      reg().created.erase(dir);
+      created_ = false;
+    }
     if (e == EWOULDBLOCK)
       throw error(dir +
                   ": another rramft run is writing this folder; wait for it to end or use "
