@@ -333,15 +333,17 @@ class layer_error_probe : public models::linear_backend {
     std::vector<float> y0(size_t(n) * wl.cols);
     clean_.linear(layer, x, n, y0.data());
     for (size_t i = 0; i < y0.size(); ++i) {
-      const double d = double(y[i]) - y0[i];
-      const double b = wl.bias.empty() ? 0.0 : wl.bias[i % size_t(wl.cols)];
+      // long double (x87): no fused multiply-add contraction in any build type, so Debug and
+      // Release builds sum bit for bit alike.
+      const long double d = (long double)y[i] - y0[i];
+      const long double b = wl.bias.empty() ? 0.0L : (long double)wl.bias[i % size_t(wl.cols)];
       err2[layer] += d * d;
-      ref2[layer] += (double(y0[i]) - b) * (double(y0[i]) - b);
+      ref2[layer] += ((long double)y0[i] - b) * ((long double)y0[i] - b);
     }
   }
   models::linear_backend &faulty_, &clean_;
   const models::model& m_;
-  std::vector<double> err2, ref2;
+  std::vector<long double> err2, ref2;
 };
 }  // namespace
 
