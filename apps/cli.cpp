@@ -1,8 +1,8 @@
 #include "apps/cli.h"
 
 #include <iostream>
-#include <sstream>
 #include <map>
+#include <sstream>
 
 #include "core/error.h"
 

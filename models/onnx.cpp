@@ -627,7 +627,7 @@ model parse_onnx(const std::string& bytes, const std::string& origin) {
 
 model load_onnx(const std::string& path) {
   model m = parse_onnx(read_data_file(path), path);  // a regular file, size checked first
-  resolve_shapes(m);  // a dry run when the input's shape is fixed
+  resolve_shapes(m);                                 // a dry run when the input's shape is fixed
   return m;
 }
 
