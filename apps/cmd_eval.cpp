@@ -14,6 +14,7 @@
 #include "apps/cli.h"
 #include "core/error.h"
 #include "core/output.h"
+#include "core/settings.h"
 #include "engine/evaluate.h"
 #include "engine/footprint.h"
 #include "models/idx.h"
@@ -72,13 +73,7 @@ bool plot(const engine::eval_report& rep, const arch_spec& a, result_set& out) {
       << "set title "
       << gnuplot_quoted("Accuracy under stuck-at faults: " + rep.model + " (" +
                         std::to_string(rep.trials) + " chips per point, 95% CI)")
-      << " . \"\\n\" . "  // gnuplot: a newline between the single-quoted lines
-      << gnuplot_quoted(std::string("fault.scope ") + to_string(a.fault.scope) +
-                        ", protected planes " + std::to_string(a.protection.planes) +
-                        ", T = " + std::to_string(a.protection.candidates) +
-                        (a.protection.flip ? ", flipped" : ", not flipped") + ", " +
-                        std::to_string(a.weight_bits) + "-bit weights")
-      << " noenhanced\n"
+      << title_lines(settings_lines(a, {"protection.scheme", "fault.rate"})) << " noenhanced\n"
       << "set xlabel 'cell failure rate (%)'\nset ylabel 'accuracy (%)'\n"
       << "set logscale x\nset grid\nset key bottom left\nset yrange [0:100]\n"
       << "plot ";

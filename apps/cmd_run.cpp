@@ -21,6 +21,7 @@
 #include "apps/cli.h"
 #include "core/error.h"
 #include "core/output.h"
+#include "core/settings.h"
 #include "energy/ert.h"
 #include "engine/evaluate.h"
 #include "engine/footprint.h"
@@ -96,7 +97,7 @@ nlohmann::json rtl_summary(sc_core::sc_object& top, const arch_spec& a) {
 /// energy_layers.csv beside it): each step is charged the chip's static power over its own
 /// time, and the time between steps (the DMA of images and classes) has a bar of its own, so
 /// that the bars add up to the report's total energy.
-void plot_energy(const sc::run_report& rep, result_set& out) {
+void plot_energy(const sc::run_report& rep, const arch_spec& a, result_set& out) {
   std::vector<std::string> comps;
   for (const auto& [step, per] : rep.layer_component_pj)
     for (const auto& [c, e] : per)
@@ -126,7 +127,7 @@ void plot_energy(const sc::run_report& rep, result_set& out) {
       {"between steps (DMA)", {{"leakage", leak_mw * std::max(0.0, rep.latency_ns - steps_ns)}}});
   out.write("energy_layers.csv", [&](std::ostream& f) {
     f << "layer";
-    for (const auto& c : comps) f << "," << c;
+    for (const auto& c : comps) f << "," << c << "_nj";
     f << "\n";
     for (const auto& [name, per] : rows) {
       f << name;
@@ -140,13 +141,18 @@ void plot_energy(const sc::run_report& rep, result_set& out) {
       << gnuplot_output("energy.png")
       << "set datafile separator ','\nset style data histograms\nset style histogram rowstacked\n"
       << "set style fill solid 0.85 border -1\nset boxwidth 0.75\nset key outside right\n"
-      << "set ylabel 'energy (nJ, all images)'\nset title 'Energy by layer and component, dynamic "
-         "and leakage' noenhanced\n"
+      << "set ylabel 'energy (nJ, all images)'\nset title "
+      << gnuplot_quoted("Energy by layer and component, dynamic and leakage (scheme " +
+                        a.scheme_name() + ")")
+      << title_lines(settings_lines(a, {"protection.scheme"})) << " noenhanced\n"
       << "set xtics rotate by -45 noenhanced\nset grid ytics\n";
     for (int i = 0; i < plot_colour_count; ++i)
       f << "set linetype " << i + 1 << " lc rgb '" << plot_colours[i] << "'\n";
-    f << "plot for [i=2:" << comps.size() + 1 << "] " << gnuplot_quoted("energy_layers.csv")
-      << " using i:xtic(1) title columnheader(i) lt (i-1)\n";
+    std::string names;  // the legend: the components without the header's unit
+    for (const auto& c : comps) names += (names.empty() ? "" : " ") + c;
+    f << "names = " << gnuplot_quoted(names) << "\n"
+      << "plot for [i=2:" << comps.size() + 1 << "] " << gnuplot_quoted("energy_layers.csv")
+      << " every ::1 using i:xtic(1) title word(names, i-1) lt (i-1)\n";
   }
   out.plot("energy.gp", "energy.png", f.str());
 }
@@ -373,7 +379,7 @@ int cmd_run(int argc, char** argv) {
     out.write("energy.csv", [&](std::ostream& f) { traces::write_energy_csv(f, *bins); });
     wrote += ", energy.csv";
   }
-  plot_energy(rep, out);
+  plot_energy(rep, arch, out);
   out.commit();
 
   const auto& j = rep.json;

@@ -1,4 +1,4 @@
-# -DRRAMFT_SANITIZE=address,undefined builds everything with those sanitizers (README:
+# -DRRAMFT_SANITIZE=address,undefined builds everything with those sanitizers (docs/hardening.md:
 # Hardening). Every report aborts the process (no recovery), so a test that triggers one fails.
 set(RRAMFT_SANITIZE "" CACHE STRING "comma-separated -fsanitize= list (empty: none)")
 # Fuzzing (fuzz/, tools/fuzz.sh): everything is instrumented for libFuzzer's coverage feedback
@@ -13,8 +13,10 @@ if(RRAMFT_FUZZ)
   add_compile_options(-fsanitize=fuzzer-no-link)
 endif()
 if(RRAMFT_SANITIZE)
+  # -O1 (AddressSanitizer's recommendation): the suite runs about twice as fast as at -O0, and
+  # every check stays; debug information stays on with the Debug build's -g.
   add_compile_options(-fsanitize=${RRAMFT_SANITIZE} -fno-sanitize-recover=all
-                      -fno-omit-frame-pointer)
+                      -fno-omit-frame-pointer -O1)
   add_link_options(-fsanitize=${RRAMFT_SANITIZE} -fno-sanitize-recover=all)
   add_library(rramft_sanitizer_defaults OBJECT ${CMAKE_CURRENT_LIST_DIR}/sanitizer_defaults.cpp)
 endif()

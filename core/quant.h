@@ -1,6 +1,6 @@
 #pragma once
 /// @file quant.h
-/// @brief Quantization of weights (sign-magnitude, DESIGN.md §1) and activations
+/// @brief Quantization of weights (sign-magnitude, docs/design.md) and activations
 /// (two's complement or unsigned), and the bit slicing of both.
 #include <cstddef>
 #include <cstdint>

@@ -2,7 +2,7 @@
 // input slices and weight planes, sign inversion of flipped planes and of the negative array,
 // accumulated into signed partial sums. Synthesizable SystemVerilog (IEEE 1800-2017).
 //
-// Arithmetic (DESIGN.md §1-2, core/datapath.h opc_accumulate): every converted value v of a bit
+// Arithmetic (docs/design.md, core/datapath.h opc_accumulate): every converted value v of a bit
 // column enters with its place value 2^shift and a sign, where
 //   shift = k * dac.bits + slice * cell_bits            (input slice k, weight slice of the column)
 //   neg   = sign slice of a signed input XOR negative array XOR flipped plane

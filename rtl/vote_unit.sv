@@ -1,7 +1,7 @@
 // Voting unit of one tile: the median of T candidate partial sums of an output, added to the
 // output's plain (unvoted) partial sum. Synthesizable SystemVerilog (IEEE 1800-2017).
 //
-// Arithmetic (DESIGN.md §1, core/datapath.h vote_accumulate):
+// Arithmetic (docs/design.md, core/datapath.h vote_accumulate):
 //   sum_o = base_i + median(cand_i[0], ..., cand_i[T-1]),  all two's complement, W bits.
 // The sum saturates to [-2^(W-1), 2^(W-1)-1]; sat_o marks a result that did. A chip whose
 // partial sums fit in W bits never saturates, so sat_o high means W is too narrow.

@@ -5,23 +5,40 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
 #include <map>
 #include <sstream>
 
 #include "core/error.h"
 #include "core/output.h"
+#include "core/settings.h"
 #include "sweep/results.h"
 
 namespace rramft::sweep {
 
 namespace {
 
+/// A point's configuration, "key=value ..." over the swept keys (its number when none).
 std::string label_of(const nlohmann::json& pt) {
-  std::string s = "p" + std::to_string(pt.at("point").get<size_t>());
+  std::string s;
   for (const auto& kv : pt.at("keys"))
-    s += " " + kv.at(0).get<std::string>() + "=" + kv.at(1).get<std::string>();
-  return s;
+    s += (s.empty() ? "" : " ") + kv.at(0).get<std::string>() + "=" + kv.at(1).get<std::string>();
+  return s.empty() ? "point " + std::to_string(pt.at("point").get<size_t>()) : s;
+}
+
+/// The title lines naming what every point shares and differs from the defaults: the base
+/// architecture with the grid's `set:` overrides, less the keys swept or plotted.
+std::string settings_title(const grid& g) {
+  std::vector<std::string> sets;
+  for (const auto& [k, v] : g.fixed) sets.push_back(k + "=" + v);
+  std::vector<std::string> skip = g.swept_keys();
+  skip.insert(skip.end(), {"protection.scheme", "fault.rate"});
+  try {
+    return title_lines(settings_lines(arch_spec::load(g.arch, sets), skip));
+  } catch (const std::exception&) {
+    return "";  // the base architecture has changed since the sweep ran: no settings line
+  }
 }
 
 std::string value_of(const nlohmann::json& pt, const std::string& key) {
@@ -68,7 +85,7 @@ std::string accuracy_plot(const grid& g, const std::vector<const nlohmann::json*
     << ",0.12,0.9 spacing 0.07,0.1 title "
     << gnuplot_quoted("Accuracy under stuck-at faults, " + std::to_string(g.trials) +
                       " chips per point (mean)")
-    << " noenhanced\n"
+    << settings_title(g) << " noenhanced\n"
     << (all_positive(g.rates) ? "set logscale x\n" : "")
     << "set grid\nset xlabel 'cell failure rate'\nset ylabel 'accuracy (%)'\nset yrange [0:100]\n";
   for (size_t s = 0; s < S; ++s) {
@@ -87,8 +104,7 @@ std::string accuracy_plot(const grid& g, const std::vector<const nlohmann::json*
     if (!key)  // too many lines for a legend: name each line at its last rate
       for (size_t j = 0; j < ok.size(); ++j)
         o << ", " << gnuplot_quoted(dat) << " index " << s * ok.size() + j
-          << " every ::" << g.rates.size() - 1 << " using 1:2:("
-          << gnuplot_quoted("p" + std::to_string(ok[j]->at("point").get<size_t>()))
+          << " every ::" << g.rates.size() - 1 << " using 1:2:(" << gnuplot_quoted(label_of(*ok[j]))
           << ") with labels left offset 0.5,0 font ',8' notitle";
     o << "\n";
   }
@@ -137,21 +153,24 @@ std::vector<std::string> pareto_plot(const grid& g, const std::vector<const nloh
   std::ostringstream d;
   d.precision(10);
   for (const auto& s : g.protect) {
-    d << "# " << s << ": energy_nj_per_image accuracy_pct point\n";
+    d << "# " << s << ": energy_nj_per_image accuracy_pct configuration\n";
     for (const design& x : all)
-      if (x.scheme == s) d << x.energy / 1e3 << " " << 100 * x.accuracy << " p" << x.point << "\n";
+      if (x.scheme == s)
+        d << x.energy / 1e3 << " " << 100 * x.accuracy << " "
+          << std::quoted(label_of(*by_point.at(x.point))) << "\n";
     d << "\n\n";
   }
   d << "# Pareto front\n";
   for (const design& x : front)
-    d << x.energy / 1e3 << " " << 100 * x.accuracy << " p" << x.point << "/" << x.scheme << "\n";
+    d << x.energy / 1e3 << " " << 100 * x.accuracy << " "
+      << std::quoted(label_of(*by_point.at(x.point)) + " " + x.scheme) << "\n";
   out.write(dat, d.str());
   std::ostringstream o;
   o << "set terminal pngcairo size 1000,650 font 'sans,10'\n"
     << gnuplot_output(png) << "set title "
     << gnuplot_quoted("Energy and accuracy at cell failure rate " + rate_text(rate) +
                       " (every point x scheme; Pareto front: lowest energy for its accuracy)")
-    << " noenhanced\n"
+    << settings_title(g) << " noenhanced\n"
     << "set xlabel 'energy per image (nJ)'\nset ylabel 'mean accuracy (%)'\nset grid\n"
     << "set key bottom right noenhanced\n"
     << "plot ";
@@ -277,7 +296,7 @@ std::string heat_plot(const grid& g, const std::vector<const nlohmann::json*>& o
     << gnuplot_output(png) << "set multiplot layout " << prot.size() << ",2 title "
     << gnuplot_quoted("Storage overhead and tolerance ratio over " + g.heat_x + " x " + g.heat_y +
                       (most > 1 ? " (mean over the points of a cell)" : ""))
-    << " noenhanced\n"
+    << settings_title(g) << " noenhanced\n"
     << "set xtics " << tics(xs) << "\nset ytics " << tics(ys) << "\n"
     << "set xrange [-0.5:" << xs.size() - 0.5 << "]\nset yrange [-0.5:" << ys.size() - 0.5 << "]\n"
     << "set xlabel " << gnuplot_quoted(g.heat_x) << " noenhanced\nset ylabel "

@@ -118,6 +118,10 @@ void accelerator::b_transport(tlm::tlm_generic_payload& p, sc_time& delay) {
       s_irq.write(false);
       start_.notify(delay);
     } else if (addr != CTRL) {
+      if (regs_[STATUS / 4] & 1) {  // the running job keeps its descriptor
+        p.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+        return;
+      }
       r = v;
     }
   }

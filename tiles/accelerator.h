@@ -4,15 +4,8 @@
 /// (control and status registers) and a TLM-2.0 initiator through which it reads input images
 /// from system memory and writes the predicted classes back.
 ///
-/// Register map (32-bit registers, byte offsets from the base):
-///   0x00 CTRL         write 1: start
-///   0x04 STATUS       bit 0 busy, bit 1 done, bit 2 error (read-only; a start clears done)
-///   0x08 INPUT_ADDR   system address of the first image (C x H x W bytes each)
-///   0x0C OUTPUT_ADDR  system address where one 32-bit class index per image is written
-///   0x10 COUNT        number of images
-///   0x14 IMAGE_BYTES  bytes per image (read-only)
-///   0x18 CLASSES      number of classes (read-only)
-///   0x1C DONE_COUNT   images finished so far (read-only)
+/// The registers (enum reg), their reset values and access rules, and the DMA: docs/chip.md,
+/// "Register map" (tests/systemc/test_registers.cpp checks that table against this model).
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 

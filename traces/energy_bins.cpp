@@ -84,8 +84,8 @@ energy_bins bin_energy(const std::vector<sc::step_record>& steps, const energy::
 
 void write_energy_csv(std::ostream& o, const energy_bins& b) {
   o << "t_start_ns,t_end_ns";
-  for (const auto& c : b.components) o << "," << c;
-  o << ",leakage\n";
+  for (const auto& c : b.components) o << "," << c << "_pj";
+  o << ",leakage_pj\n";
   char buf[40];
   auto num = [&](double v) {
     std::snprintf(buf, sizeof buf, "%.12g", v);

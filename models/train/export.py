@@ -233,7 +233,7 @@ def sparsity_report(cfg, t):
             "column_sparsity": round(pruned_total / cols_total, 6)}
 
 def quantize_np(w, bits, per_channel=False):
-    """The C++ engine's weight quantization (core/quant.cpp, DESIGN.md §1) in numpy double:
+    """The C++ engine's weight quantization (core/quant.cpp, docs/design.md) in numpy double:
     (integer magnitudes with sign, scales). One scale per layer, or per output row."""
     mmax = 2 ** (bits - 1) - 1
     rows = np.asarray(w, dtype=np.float64).reshape(w.shape[0], -1)

@@ -1,4 +1,4 @@
-"""Differentiable structured pruning, Stage 1 of arXiv 2401.11664 (DESIGN.md §1), for any
+"""Differentiable structured pruning, Stage 1 of arXiv 2401.11664 (docs/design.md), for any
 PyTorch model. Self-contained (torch only): copy this file into another project and use it.
 
 Every prunable weight W (out x in [x kh x kw]) gets a learnable gate per OUTPUT (a PyTorch

@@ -4,7 +4,7 @@ only): copy this file into another project and use it.
 
 Three pieces, each usable alone:
 
-- Fake quantization (DESIGN.md §1): every nn.Linear / nn.Conv1/2/3d weight and every
+- Fake quantization (docs/design.md): every nn.Linear / nn.Conv1/2/3d weight and every
   nn.MultiheadAttention in_proj_weight (its q, k and v thirds separately, as the C++ engine
   maps them) is read as Q(W): symmetric sign-magnitude with n bits, one scale per layer
   s = max|W| / (2^(n-1) - 1) (or per output row), m = round(|w| / s) half away from zero,
@@ -43,7 +43,7 @@ __all__ = ["quantize", "QuantSTE", "FakeQuant", "attach", "quantizers", "bake", 
 
 
 def quantize(w, bits, groups=1, per_channel=False):
-    """Q(w): the dequantized n-bit sign-magnitude values (DESIGN.md §1), same dtype as w.
+    """Q(w): the dequantized n-bit sign-magnitude values (docs/design.md), same dtype as w.
 
     groups > 1: the rows are that many layers stacked (in_proj: q, k, v), each with its own
     scale; per_channel: one scale per row. Arithmetic in double, like core/quant.cpp."""

@@ -61,7 +61,7 @@ def parse_args(argv):
     p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=False,
                    help="random +-2 pixel shifts and horizontal flips")
     # pruning
-    p.add_argument("--prune", action="store_true", help="learn output gates (rramft_prune, DESIGN.md §1 stage 1)")
+    p.add_argument("--prune", action="store_true", help="learn output gates (rramft_prune, docs/design.md stage 1)")
     p.add_argument("--mu", type=float, default=1.0, help="weight of the sparsity loss")
     p.add_argument("--normalize", choices=["layer", "size", "none"], default="layer",
                    help="sparsity loss: mean of per-layer kept fractions | sum|M| / gates | sum|M|")

@@ -6,7 +6,7 @@
 
 using namespace rramft;
 
-TEST_CASE("sign-magnitude weight quantization follows DESIGN.md", "[quant]") {
+TEST_CASE("sign-magnitude weight quantization follows docs/design.md", "[quant]") {
   // max |w| = 1.27 -> q = 0.01 with 8 bits; round half away from zero.
   const float w[6] = {1.27f, -1.27f, 0.004f, 0.005001f, -0.635f, 0.0f};
   auto m = quantize_weights(w, 2, 3, 8, false);

@@ -188,7 +188,7 @@ TEST_CASE("flipped storage makes SA1 on a zero MSB harmless; unflipped it is not
 }
 
 TEST_CASE("lossy ADC path equals a brute-force slice-by-slice oracle", "[mvm][adc]") {
-  // Column by column, slice by slice, straight from the definitions in DESIGN.md §2.
+  // Column by column, slice by slice, straight from the definitions in docs/design.md.
   for (int bits : {3, 5})  // 32-row crossbars: 5 bits (31 codes) is already lossy
     for (double range : {0.0, 12.0}) {
       arch_spec a = small_chip();

@@ -384,7 +384,7 @@ void network_latency_is_closed_form(const std::vector<std::string>& sets) {
         Approx(rep.json.at("energy_pj").at("leakage").get<double>()).epsilon(1e-12));
   // Programming: every kept weight occupies 2 (n - 1) bit columns (magnitude planes in the
   // positive and negative arrays), plus 2 (T - 1) per protected plane for the voting copies
-  // (DESIGN.md §1), over all its kept rows; each cell gets verify_iterations write pulses.
+  // (docs/design.md), over all its kept rows; each cell gets verify_iterations write pulses.
   const arch_spec& a = f.arch;
   const int bitcols =
       2 * (a.weight_bits - 1) + (a.copies() - 1) * 2 * (a.copies() > 1 ? a.protection.planes : 0);

@@ -22,7 +22,7 @@ def tiny_vit():
 
 
 def np_quant(w, bits):
-    """DESIGN.md §1 written out element by element with Python floats (double), as an
+    """docs/design.md written out element by element with Python floats (double), as an
     oracle independent of both rramft_sam.quantize and export.quantize_np."""
     mmax = 2 ** (bits - 1) - 1
     flat = [float(v) for v in np.asarray(w, dtype=np.float64).ravel()]
