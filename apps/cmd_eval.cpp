@@ -161,6 +161,7 @@ int cmd_eval(int argc, char** argv) {
   models::model m = models::load_model(model_dir);
   models::image_set data = models::load_dataset(data_spec);
   models::bind_data(m, data);
+  models::network(m).check_data(data);  // labels, one class per sample: before any work
   models::image_set calib;
   if (arch.input_scale == "calibrated" || ranges) {
     if (!vm.count("calib") && models::is_array_spec(data_spec)) {

@@ -222,11 +222,8 @@ int cmd_run(int argc, char** argv) {
   models::model m = models::load_model(o.model_dir);
   models::image_set data = models::load_dataset(o.data_spec);
   models::bind_data(m, data);
-  if (m.network_graph && m.positions != 1)
-    throw error(o.model_dir + ": gives " + std::to_string(m.positions) +
-                " outputs per sample; rramft run classifies (one class per sample)");
   const models::network net(m);
-  net.check_data(data);
+  net.check_data(data);  // labels; one class per sample (a per-token model is refused)
   // Calibration and range profiles: the training images for idx data, else the data itself.
   const auto calibration = [&] {
     if (models::is_array_spec(o.data_spec)) return data;

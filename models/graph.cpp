@@ -117,13 +117,30 @@ int64_t norm_axis(int64_t a, size_t rank, const char* what = "axis") {
   return a < 0 ? a + r : a;
 }
 
+/// The most elements one tensor of the graph may hold (2^32: 16 GiB of floats). A shape beyond
+/// it (ConstantOfShape, Expand, Pad or Range of absurd sizes in a malformed file) is refused
+/// with the node's name instead of failing the allocation.
+constexpr int64_t max_elements = int64_t(1) << 32;
+
+void check_size(const shape_t& s) {
+  int64_t n = 1;
+  for (int64_t d : s) {
+    if (d < 0) throw error("negative dimension in shape " + shape_str(s));
+    if (d > 0 && n > max_elements / d)
+      throw error("a tensor of shape " + shape_str(s) + " is too large (more than 2^32 elements)");
+    n *= d;
+  }
+}
+
 gtensor make_float(shape_t s) {
+  check_size(s);
   gtensor t;
   t.shape = std::move(s);
   t.f.resize(size_t(numel_of(t.shape)));
   return t;
 }
 gtensor make_int(shape_t s) {
+  check_size(s);
   gtensor t;
   t.integer = true;
   t.shape = std::move(s);
@@ -146,6 +163,7 @@ shape_t broadcast(const shape_t& a, const shape_t& b) {
 
 /// Offsets into a tensor of shape @p s broadcast to @p out, one per output element.
 std::vector<int64_t> broadcast_index(const shape_t& s, const shape_t& out) {
+  check_size(out);
   const size_t r = out.size();
   shape_t st(r, 0);
   const shape_t own = strides_of(s);
@@ -531,7 +549,12 @@ void exec(const graph& g, const model* m, const gnode& nd, std::vector<const gte
     else if (op == "Div") {
       if (a.integer && b.integer)
         for (int64_t v : b.i)
-          if (v == 0) throw error("integer division by zero");
+          if (v == 0 || v == -1) {
+            if (v == 0) throw error("integer division by zero");
+            for (int64_t u : a.i)  // the one quotient int64 cannot hold
+              if (u == std::numeric_limits<int64_t>::min())
+                throw error("integer division overflows (INT64_MIN / -1)");
+          }
       o = binary(
           a, b, [](float x, float y) { return x / y; }, [](int64_t x, int64_t y) { return x / y; });
     } else if (op == "Max")
@@ -959,6 +982,9 @@ void exec(const graph& g, const model* m, const gnode& nd, std::vector<const gte
     else
       parts = attr_ints(nd, "split", {});
     const int64_t len = x.shape[size_t(ax)], k = int64_t(nd.out.size());
+    if (k < 1) throw error("no outputs");
+    for (int64_t p : parts)
+      if (p < 0) throw error("split size " + std::to_string(p) + " is negative");
     if (parts.empty()) {
       const int64_t each = (len + k - 1) / k;
       for (int64_t i = 0; i < k; ++i) parts.push_back(std::min(each, len - i * each));
@@ -1141,16 +1167,18 @@ void exec(const graph& g, const model* m, const gnode& nd, std::vector<const gte
     if (s.integer) {
       const int64_t a = s.i.at(0), b = l.i.at(0), st = d.i.at(0);
       if (st == 0) throw error("delta 0");
+      if (!(std::ceil((double(b) - double(a)) / double(st)) < double(int64_t(1) << 31)))
+        throw error("range too long");
       const int64_t n = std::max<int64_t>(0, (b - a + st + (st > 0 ? -1 : 1)) / st);
-      if (n > (int64_t(1) << 31)) throw error("range too long");
       gtensor o = make_int({n});
       for (int64_t k = 0; k < n; ++k) o.i[size_t(k)] = a + k * st;
       set(0, std::move(o));
     } else {
       const float a = s.f.at(0), b = l.f.at(0), st = d.f.at(0);
       if (st == 0) throw error("delta 0");
-      const int64_t n = std::max<int64_t>(0, int64_t(std::ceil((b - a) / st)));
-      if (n > (int64_t(1) << 31)) throw error("range too long");
+      const double len = std::ceil((double(b) - double(a)) / double(st));
+      if (!(len < double(int64_t(1) << 31))) throw error("range too long");
+      const int64_t n = std::max<int64_t>(0, int64_t(len));
       gtensor o = make_float({n});
       for (int64_t k = 0; k < n; ++k) o.f[size_t(k)] = a + float(k) * st;
       set(0, std::move(o));
@@ -1171,7 +1199,9 @@ gtensor run_graph(const graph& g, const model& m, gtensor x, linear_backend& be)
   for (const gnode& nd : g.nodes) {
     try {
       exec(g, &m, nd, ptr, vals, &be);
-    } catch (const error& e) {
+    } catch (const std::bad_alloc&) {
+      throw;
+    } catch (const std::exception& e) {  // rramft::error, and std::out_of_range of a malformed file
       throw error(g.origin + ": node '" + nd.name + "' (" + nd.op + "): " + e.what());
     }
     for (int v : nd.last_use)
@@ -1200,7 +1230,9 @@ void fold_constants(graph& g) {
     }
     try {
       exec(g, nullptr, nd, ptr, vals, nullptr);
-    } catch (const error& e) {
+    } catch (const std::bad_alloc&) {
+      throw;
+    } catch (const std::exception& e) {
       throw error(g.origin + ": node '" + nd.name + "' (" + nd.op + "): " + e.what());
     }
     for (int v : nd.out)

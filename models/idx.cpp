@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -169,10 +170,20 @@ image_set from_arrays(const npy_array& x, const npy_array* y, const std::string&
   const size_t per = s.sample_values();
   s.cols = int(std::min<size_t>(per, INT32_MAX));
   s.pixels.resize(size_t(s.n) * s.image_bytes());
-  if (x.integer)
+  if (limit > total)
+    throw error(xn + ": asks for " + std::to_string(limit) + " samples, but the set holds " +
+                std::to_string(total));
+  if (x.integer) {
     std::memcpy(s.pixels.data(), x.i.data(), s.pixels.size());
-  else
+  } else {
+    // A NaN or infinite input has no class: refused, not scored as a wrong answer.
+    for (size_t e = 0; e < size_t(s.n) * per; ++e)
+      if (!std::isfinite(x.f[e]))
+        throw error(xn + ": sample " + std::to_string(e / per) + " holds " +
+                    (std::isnan(x.f[e]) ? "NaN" : "inf") + " (value " + std::to_string(e % per) +
+                    ")");
     std::memcpy(s.pixels.data(), x.f.data(), s.pixels.size());
+  }
   if (y) {
     if (!y->integer) throw error(yn + ": labels must be integers (class indices)");
     if (y->shape.size() != 1 || y->shape[0] != total)
@@ -231,7 +242,12 @@ image_set load_arrays(const std::string& what, int limit) {
     if (name == "x" || name == "inputs" || name == "input_ids") x = &a, xn = name;
     if (name == "y" || name == "labels") y = &a, yn = name;
   }
-  if (!x) throw error(what + ": holds no array 'x' (or 'inputs', 'input_ids')");
+  if (!x) {
+    std::string held;
+    for (const auto& [name, a] : arrays) held += (held.empty() ? "" : ", ") + name;
+    throw error(what + ": holds no array 'x' (or 'inputs', 'input_ids'); it holds " +
+                (held.empty() ? "no arrays" : held));
+  }
   return from_arrays(*x, y, what + ":" + xn, what + ":" + yn, limit);
 }
 

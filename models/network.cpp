@@ -265,6 +265,11 @@ void network::check_data(const image_set& data, bool need_labels) const {
     throw error(data.name + ": samples are " + dims_str(have) + ", the model " + m_.dir +
                 " expects " + dims_str(want));
   if (!need_labels && data.labels.empty()) return;
+  if (need_labels && m_.network_graph && m_.positions != 1)
+    throw error(m_.dir + ": gives " + std::to_string(m_.positions) +
+                " outputs per sample (logits of shape batch x " + std::to_string(m_.positions) +
+                " x " + std::to_string(m_.classes) +
+                "); eval and run score one class per sample (rramft infer writes the logits)");
   if (data.labels.size() != size_t(data.n))
     throw error(data.name + ": holds no labels (one class index per sample is needed)");
   for (size_t i = 0; i < data.labels.size(); ++i)

@@ -175,8 +175,11 @@ std::vector<std::pair<std::string, npy_array>> load_npz(const std::string& path)
     if (!f) throw error(path + ": entry '" + name + "' cannot be opened");
     std::string bytes(size_t(st.size), '\0');
     const zip_int64_t got = zip_fread(f.get(), bytes.data(), st.size);
-    if (got < 0 || zip_uint64_t(got) != st.size)
-      throw error(path + ": entry '" + name + "' is truncated or corrupt");
+    // One more read must find the end: libzip checks the entry's CRC-32 only there.
+    char past = 0;
+    if (got < 0 || zip_uint64_t(got) != st.size || zip_fread(f.get(), &past, 1) != 0)
+      throw error(path + ": entry '" + name + "' is truncated or corrupt (" +
+                  zip_file_strerror(f.get()) + ")");
     if (name.size() > 4 && name.compare(name.size() - 4, 4, ".npy") == 0)
       name.resize(name.size() - 4);
     for (const auto& [seen, a] : out)

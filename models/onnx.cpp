@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -36,10 +37,16 @@ std::string dir_of(const std::string& path) {
   return p == std::string::npos ? "." : path.substr(0, p);
 }
 
+/// External data files already read, by path (a model's tensors usually share one file).
+using file_cache = std::map<std::string, std::string>;
+
 /// Bytes [offset, offset+length) of an external data file (length -1: to the end).
 std::string read_external(const std::string& path, int64_t offset, int64_t length,
-                          const std::string& tensor) {
-  const std::string bytes = read_data_file(path);  // a regular file, size checked first
+                          const std::string& tensor, file_cache& files) {
+  auto it = files.find(path);
+  if (it == files.end())  // a regular file, size checked first
+    it = files.emplace(path, read_data_file(path)).first;
+  const std::string& bytes = it->second;
   const int64_t size = int64_t(bytes.size());
   if (length < 0) length = size - offset;
   if (offset < 0 || length < 0 || offset > size || size - offset < length)
@@ -62,7 +69,8 @@ int64_t parse_int(const std::string& s, const std::string& what) {
 }
 
 /// A TensorProto as a graph tensor (floats or integers); @p where names it in messages.
-gtensor convert(const onnx::TensorProto& t, const std::string& origin, const std::string& where) {
+gtensor convert(const onnx::TensorProto& t, const std::string& origin, const std::string& where,
+                file_cache& files) {
   const std::string name = where + " '" + t.name() + "'";
   gtensor o;
   int64_t n = 1;
@@ -142,7 +150,21 @@ gtensor convert(const onnx::TensorProto& t, const std::string& origin, const std
     if (location[0] == '/' || location.find("..") != std::string::npos)
       throw error(origin + ": " + name + " external location '" + location +
                   "' must be a file beside the model");
-    raw = read_external(dir_of(origin) + "/" + location, offset, length, t.name());
+    // The file must lie in the model's folder or below it: a location that is a symlink out
+    // of it (or into /proc, /dev) is refused like "../" and absolute paths.
+    const std::string file = dir_of(origin) + "/" + location;
+    {
+      std::error_code ec1, ec2;
+      const std::filesystem::path base = std::filesystem::canonical(dir_of(origin), ec1);
+      const std::filesystem::path real = std::filesystem::weakly_canonical(file, ec2);
+      if (!ec1 && !ec2) {
+        const std::string b = base.string() + (base.string().back() == '/' ? "" : "/");
+        if (real.string().compare(0, b.size(), b) != 0)
+          throw error(origin + ": " + name + " external location '" + location +
+                      "' leads outside the model's folder (to " + real.string() + ")");
+      }
+    }
+    raw = read_external(file, offset, length, t.name(), files);
     have_raw = true;
   } else if (t.has_raw_data()) {
     raw = t.raw_data();
@@ -491,6 +513,7 @@ model parse_onnx(const std::string& bytes, const std::string& origin) {
     }
   }
 
+  file_cache files;
   std::map<std::string, int> id;
   auto value = [&](const std::string& name) {
     auto it = id.find(name);
@@ -512,7 +535,7 @@ model parse_onnx(const std::string& bytes, const std::string& origin) {
     if (t.name().empty()) throw error(origin + ": an initializer has no name");
     const int v = value(t.name());
     if (is_defined(v)) throw error(origin + ": initializer '" + t.name() + "' is defined twice");
-    g->constants[size_t(v)] = std::make_shared<gtensor>(convert(t, origin, "initializer"));
+    g->constants[size_t(v)] = std::make_shared<gtensor>(convert(t, origin, "initializer", files));
     define(v);
   }
   // The data input: the graph input that no initializer defines.
@@ -596,7 +619,7 @@ model parse_onnx(const std::string& bytes, const std::string& origin) {
           break;
         case onnx::AttributeProto::TENSOR:
           at.t = std::make_shared<gtensor>(
-              convert(a.t(), origin, "attribute tensor of node '" + nd.name + "'"));
+              convert(a.t(), origin, "attribute tensor of node '" + nd.name + "'", files));
           break;
         default:
           throw error(origin + ": node '" + nd.name + "' (" + nd.op + "): attribute '" + a.name() +
@@ -611,6 +634,19 @@ model parse_onnx(const std::string& bytes, const std::string& origin) {
   g->output = id.at(g->output_name);
 
   fold_constants(*g);
+  // A batch norm's constant variance must be >= 0 (sqrt(var + eps) of a negative one is NaN,
+  // folded or not).
+  for (const gnode& nd : g->nodes)
+    if (nd.op == "BatchNormalization" && nd.in.size() >= 5 && nd.in[4] >= 0)
+      if (const gtensor* var = g->constants[size_t(nd.in[4])].get(); var && !var->integer)
+        for (size_t k = 0; k < var->f.size(); ++k)
+          if (var->f[k] < 0) {
+            std::ostringstream v;
+            v << var->f[k];
+            throw error(origin + ": node '" + nd.name + "' (BatchNormalization): variance '" +
+                        g->names[size_t(nd.in[4])] + "' is negative (" + v.str() + " at index " +
+                        std::to_string(k) + ")");
+          }
   model m;
   m.dir = origin;
   m.family = "onnx";

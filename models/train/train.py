@@ -1,5 +1,6 @@
 """Train (and optionally prune) an mlp, lenet5 or vit on Fashion-MNIST and export it in the
-Hugging Face layout the C++ loader reads. Run from the repository root:
+Hugging Face layout the C++ loader reads (config.json + model.safetensors), and the same network
+as model.onnx (models/train/onnx_export.py). Run from the repository root:
 
   /usr/bin/python3 -m models.train.train --model lenet5 --epochs 15 --seed 1 --out models/zoo/lenet5-dense
   /usr/bin/python3 -m models.train.train --model lenet5 --init models/zoo/lenet5-dense --prune \\
@@ -32,7 +33,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-from . import data, export, nets  # noqa: E402
+from . import data, export, nets, onnx_export  # noqa: E402
 from . import rramft_prune as rp  # noqa: E402
 from . import rramft_sam as rs  # noqa: E402
 
@@ -349,6 +350,11 @@ def main(argv=None):
     cfg["training"]["test_accuracy"] = round(acc, 6)
     cfg["training"]["seconds"] = round(time.time() - t_start, 1)
     export.write_config(a.out, cfg)
+    try:  # the same network as an ONNX file (weights: external data in model.safetensors)
+        onnx_export.write_onnx(a.out)
+    except Exception as ex:  # the folder stays usable; onnx_export redoes it
+        log(f"warning: ONNX export failed ({type(ex).__name__}: {ex}); "
+            f"run /usr/bin/python3 -m models.train.onnx_export {a.out}")
     sp = cfg["training"]["sparsity"]
     log(f"exported {a.out}: test accuracy {100 * acc:.2f}% (trained model {100 * acc_mem:.2f}%), "
         f"round-trip max |diff| {diff:.2e}, column sparsity {100 * sp['column_sparsity']:.1f}% overall")

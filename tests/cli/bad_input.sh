@@ -6,15 +6,16 @@
 # or changed (nothing half-written, no temporary or staging folder left behind, the previous
 # results a `setup` put there intact).
 # A case folder holds:
-#   expect   the text the one-line error must contain (required)
+#   expect   the text the one-line error must contain (required); @CASE@ is the case folder
 #   args     rramft's arguments (default: map --model @CASE@/model --arch default.yaml --out @OUT@);
 #            @CASE@ is the case folder, @SRC@ the source tree, @OUT@ the output folder
 #   env      optional: VAR=value lines exported for the run
 #   setup    optional: bash run first with OUT, CASE and SRC set (e.g. to put a file in the way)
 #   teardown optional: bash run last, with the same variables (e.g. to end what setup started)
 #   limits   optional: ulimit options for the run, e.g. "-f 2" (a file size limit: a full disk)
-#   status   optional: the exit status expected instead of 1..127 (e.g. 143 for SIGTERM); the
-#            line on stderr must then start "rramft: " (an interruption is not an error)
+#   status   optional: the exit status expected instead of 1..127: 2 for bad input, or e.g. 143
+#            for SIGTERM, when the line on stderr must start "rramft: " (an interruption is not
+#            an error)
 #   progress optional: a grep -E pattern; stderr lines before the last one that match it are
 #            progress reports of a run that failed late (eval), not part of the error
 #   anything else the arguments name (model/, data/, arch.yaml, ...)
@@ -32,6 +33,7 @@ args=${args//@CASE@/$case_dir}
 args=${args//@SRC@/$src}
 args=${args//@OUT@/$out}
 expect=$(cat "$case_dir/expect")
+expect=${expect//@CASE@/$case_dir}
 teardown() {
   if [ -f "$case_dir/teardown" ]; then OUT=$out CASE=$case_dir SRC=$src bash "$case_dir/teardown"; fi
 }
@@ -70,6 +72,7 @@ want=""
 if [ -n "$want" ]; then
   [ "$rc" -eq "$want" ] || fail "exit status $rc, expected $want"
   prefix="rramft: "
+  [ "$want" -ge 128 ] || prefix="rramft: error: "
 else
   [ "$rc" -ne 0 ] || fail "exit status 0"
   [ "$rc" -lt 128 ] || fail "exit status $rc (crash or signal)"
