@@ -362,6 +362,10 @@ arch_spec parse_from(const YAML::Node& node, const std::string& origin,
 
 bool is_arch_key(const std::string& key) { return schema_keys().count(key) > 0; }
 
+std::string arch_key_hint(const std::string& key) {
+  return error::did_you_mean(key, {schema_keys().begin(), schema_keys().end()});
+}
+
 arch_spec arch_spec::parse(const YAML::Node& node, const std::string& origin) {
   return parse_from(node, origin, {});
 }
@@ -385,7 +389,7 @@ void apply_override(YAML::Node& root, const std::string& assignment, const std::
   std::string value = assignment.substr(eq + 1);
   if (!schema_keys().count(key))
     throw error(source + ": unknown key '" + one_line(key) + "'" +
-                error::did_you_mean(key, {schema_keys().begin(), schema_keys().end()}));
+                arch_key_hint(key));
   YAML::Node parsed;
   try {
     parsed = YAML::Load(value);
@@ -435,7 +439,7 @@ std::vector<std::string> overrides_from_text(const std::string& text, const std:
     } else if (n.IsScalar()) {
       if (!schema_keys().count(prefix))
         throw error(path + ": unknown key '" + one_line(prefix) + "'" +
-                    error::did_you_mean(prefix, {schema_keys().begin(), schema_keys().end()}));
+                    arch_key_hint(prefix));
       out.push_back(prefix + "=" + n.Scalar());
     } else if (!n.IsNull()) {
       throw error(path + ": key '" + one_line(prefix) + "': expected a single value");

@@ -108,15 +108,24 @@ models::npy_array to_npy(const py::handle& h, const std::string& name) {
   return r;
 }
 
-/// Samples from arrays @p x (first dimension: samples) and labels @p y (or None).
+/// Samples from arrays @p x (first dimension: samples) and labels @p y (or None), named
+/// @p name in errors and results. uint8 inputs stay 8-bit pixels, as idx images are (the zoo's
+/// image models read those); other integers are int64 (token ids), the rest float32.
 models::image_set to_data(const py::handle& x, const py::handle& y, const std::string& name) {
-  const models::npy_array xa = to_npy(x, "x");
+  const py::array xa = py::module_::import("numpy").attr("asarray")(x);
+  const bool pixels = xa.dtype().kind() == 'u' && xa.dtype().itemsize() == 1;
+  const models::npy_array xn = to_npy(xa, name);
   models::image_set s;
   if (y.is_none()) {
-    s = models::from_arrays(xa, nullptr, "x", "");
+    s = models::from_arrays(xn, nullptr, name, "");
   } else {
-    const models::npy_array ya = to_npy(y, "y");
-    s = models::from_arrays(xa, &ya, "x", "y");
+    const models::npy_array yn = to_npy(y, "y");
+    s = models::from_arrays(xn, &yn, name, "y");
+  }
+  if (pixels) {
+    s.type = models::sample_type::u8;
+    s.pixels.resize(size_t(s.n) * s.image_bytes());
+    for (size_t k = 0; k < s.pixels.size(); ++k) s.pixels[k] = uint8_t(xn.i[k]);
   }
   s.name = name;
   return s;
@@ -180,7 +189,7 @@ py::object evaluate(const model_handle& mh, const arch_handle& ah, const py::obj
   models::bind_data(m, data);
   models::image_set calib;
   if (!calib_x.is_none()) {
-    calib = to_data(calib_x, calib_y, "calib");
+    calib = to_data(calib_x, calib_y, "calib_x");
     models::bind_data(m, calib);
   }
   const engine::eval_report rep = unlocked([&] {
@@ -217,7 +226,7 @@ py::dict infer(const model_handle& mh, const arch_handle& ah, const py::object& 
   models::bind_data(m, data);
   models::image_set calib;
   if (!calib_x.is_none()) {
-    calib = to_data(calib_x, calib_y, "calib");
+    calib = to_data(calib_x, calib_y, "calib_x");
     models::bind_data(m, calib);
   }
   const engine::infer_result r = unlocked([&] {
@@ -335,17 +344,17 @@ PYBIND11_MODULE(rramft, mod) {
           py::arg("protect") = std::vector<std::string>{"none", "vote"}, py::arg("trials") = 10,
           py::arg("seed") = py::none(), py::arg("batch") = 500, py::arg("calib_x") = py::none(),
           py::arg("calib_y") = py::none(), py::arg("layer_error_images") = 100,
-          py::arg("threads") = 0, py::arg("split") = "chips", py::arg("data_name") = "numpy",
+          py::arg("threads") = 0, py::arg("split") = "chips", py::arg("data_name") = "x",
           "Accuracy under stuck-at faults on inputs x and labels y, per scheme and rate "
           "(accuracy.json, as rramft eval).");
   mod.def("infer", &infer, py::arg("model"), py::arg("arch"), py::arg("x"),
           py::arg("y") = py::none(), py::kw_only(), py::arg("protect") = "none",
           py::arg("rate") = 1e-3, py::arg("trial") = 0, py::arg("seed") = py::none(),
           py::arg("batch") = 500, py::arg("calib_x") = py::none(), py::arg("calib_y") = py::none(),
-          py::arg("data_name") = "numpy",
+          py::arg("data_name") = "x",
           "Logits in float, on the fault-free mapped chip and on a faulty chip, as numpy "
           "arrays (rramft infer): {'float', 'mapped', 'faulty', 'info'}.");
   mod.def("run", &run, py::arg("model"), py::arg("arch"), py::arg("x"), py::arg("y"), py::kw_only(),
-          py::arg("data_name") = "numpy",
+          py::arg("data_name") = "x",
           "Runs the SystemC chip model on inputs x (labels y); returns report.json as a dict.");
 }
