@@ -26,7 +26,13 @@ void print_help(const po::options_description& opts, std::ostream& os) {
   }
   width = std::min<size_t>(width + 2, 32);
   const size_t line = 100;
-  os << opts.caption() << ":\n";
+  {
+    // The caption line, as Boost prints it (the class has no accessor for it).
+    std::ostringstream boost_help;
+    boost_help << opts;
+    const std::string h = boost_help.str();
+    os << h.substr(0, h.find('\n') + 1);
+  }
   for (const auto& [name, text] : rows) {
     os << name;
     size_t col = name.size();
