@@ -50,8 +50,8 @@ struct arch_handle {
 /// A result as Python objects: the JSON text the command writes, parsed by Python's json
 /// module, so the dict equals json.load() of the command's file.
 py::object to_py(const nlohmann::json& j) {
-  static py::object loads = py::module_::import("json").attr("loads");
-  return loads(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  return py::module_::import("json").attr("loads")(
+      j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 /// "key=value" of one override; bools as true/false, floats as Python's shortest repr.
@@ -188,14 +188,15 @@ py::object evaluate(const model_handle& mh, const arch_handle& ah, const py::obj
   models::image_set data = to_data(x, y, data_name);
   models::bind_data(m, data);
   models::image_set calib;
-  if (!calib_x.is_none()) {
+  const bool own_calib = !calib_x.is_none();
+  if (own_calib) {
     calib = to_data(calib_x, calib_y, "calib_x");
     models::bind_data(m, calib);
   }
   const engine::eval_report rep = unlocked([&] {
     models::image_set first;
     engine::prepare_calibration(m, arch, opt.protect, data, "", first, opt);
-    if (opt.calibration && !calib_x.is_none()) opt.calibration = &calib;
+    if (opt.calibration && own_calib) opt.calibration = &calib;
     engine::check_eval_footprint(m, arch, data, opt, "rramft.evaluate");
     return engine::evaluate(m, arch, data, opt);
   });
@@ -225,7 +226,8 @@ py::dict infer(const model_handle& mh, const arch_handle& ah, const py::object& 
   models::image_set data = to_data(x, y, data_name);
   models::bind_data(m, data);
   models::image_set calib;
-  if (!calib_x.is_none()) {
+  const bool own_calib = !calib_x.is_none();
+  if (own_calib) {
     calib = to_data(calib_x, calib_y, "calib_x");
     models::bind_data(m, calib);
   }
@@ -233,7 +235,7 @@ py::dict infer(const model_handle& mh, const arch_handle& ah, const py::object& 
     engine::eval_options opt;
     models::image_set first;
     engine::prepare_calibration(m, arch, {protect}, data, "", first, opt);
-    if (opt.calibration && !calib_x.is_none()) opt.calibration = &calib;
+    if (opt.calibration && own_calib) opt.calibration = &calib;
     return engine::infer(m, arch, data, io, opt.calibration, mh.path);
   });
   py::dict d;
