@@ -25,8 +25,9 @@
 #include "testbenches/report.h"
 
 /// libsystemc's main() calls sc_main; the module never runs that main, but the symbol must
-/// resolve when Python loads the module (RTLD_NOW).
-int sc_main(int, char**) { return 0; }
+/// resolve when Python loads the module (RTLD_NOW), so it is exported (pybind11 hides the
+/// module's symbols by default).
+__attribute__((visibility("default"))) int sc_main(int, char**) { return 0; }
 
 namespace py = pybind11;
 
