@@ -1,5 +1,6 @@
 #include "apps/cli.h"
 
+#include <algorithm>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -8,15 +9,81 @@
 
 namespace rramft::app {
 
+namespace {
+
+/// The help of @p opts as Boost.Program_options prints it, with "(required)" before the
+/// description of every option that must be given.
+void print_help(const po::options_description& opts, std::ostream& os) {
+  std::vector<std::pair<std::string, std::string>> rows;
+  size_t width = 0;
+  for (const auto& o : opts.options()) {
+    std::string name = "  " + o->format_name() + " " + o->format_parameter();
+    while (!name.empty() && name.back() == ' ') name.pop_back();
+    std::string text = o->description();
+    if (o->semantic()->is_required()) text = "(required) " + text;
+    width = std::max(width, name.size());
+    rows.emplace_back(std::move(name), std::move(text));
+  }
+  width = std::min<size_t>(width + 2, 32);
+  const size_t line = 100;
+  {
+    // The caption line, as Boost prints it (the class has no accessor for it).
+    std::ostringstream boost_help;
+    boost_help << opts;
+    const std::string h = boost_help.str();
+    os << h.substr(0, h.find('\n') + 1);
+  }
+  for (const auto& [name, text] : rows) {
+    os << name;
+    size_t col = name.size();
+    if (col >= width) {
+      os << "\n";
+      col = 0;
+    }
+    // The description word-wrapped into the column after the names.
+    std::istringstream words(text);
+    bool first = true;
+    for (std::string w; words >> w;) {
+      if (!first && col + 1 + w.size() > line) {
+        os << "\n";
+        col = 0;
+      }
+      if (col < width) {
+        os << std::string(width - col, ' ');
+        col = width;
+      } else {
+        os << ' ';
+        ++col;
+      }
+      os << w;
+      col += w.size();
+      first = false;
+    }
+    os << "\n";
+  }
+}
+
+}  // namespace
+
 bool parse_command(const std::string& command, int argc, char** argv,
                    const po::options_description& opts, po::variables_map& vm) {
   try {
-    po::store(po::parse_command_line(argc, argv, opts), vm);
+    // No guessing: "--rate" is not taken for "--rates" (it is refused, naming --rates).
+    const int style =
+        po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+    po::store(po::command_line_parser(argc, argv).options(opts).style(style).run(), vm);
     if (vm.count("help")) {
-      std::cout << opts;
+      print_help(opts, std::cout);
       return false;
     }
     po::notify(vm);
+  } catch (const po::unknown_option& e) {
+    std::vector<std::string> names;
+    for (const auto& o : opts.options()) names.push_back("--" + o->long_name());
+    const std::string given = e.get_option_name();
+    std::string hint = error::did_you_mean(given.substr(0, given.find('=')), names);
+    if (hint.empty()) hint = " (rramft " + command + " --help lists them)";
+    throw error(command + ": unknown option '" + given + "'" + hint);
   } catch (const po::error& e) {
     throw error(command + ": " + e.what());
   }

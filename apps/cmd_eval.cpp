@@ -1,6 +1,5 @@
 /// `rramft eval`: accuracy under stuck-at faults, Monte Carlo over chips, for every
 /// (protection scheme, failure rate) pair; writes accuracy.json, accuracy.csv, accuracy.png.
-#include <omp.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,7 +15,6 @@
 #include "core/output.h"
 #include "core/settings.h"
 #include "engine/evaluate.h"
-#include "engine/footprint.h"
 #include "models/idx.h"
 #include "models/model.h"
 #include "models/network.h"
@@ -128,71 +126,29 @@ int cmd_eval(int argc, char** argv) {
   po::variables_map vm;
   if (!parse_command("eval", argc, argv, opts, vm)) return 0;
   const output_lock lock(out_dir);  // one run per folder; a second one is refused now
-  if (trials < 1 || trials > 100000)
-    throw error("--trials: " + std::to_string(trials) + " is not in 1..100000");
-  if (batch < 1) throw error("--batch must be positive");
-  if (threads < 0 || threads > 4096)
-    throw error("--threads: " + std::to_string(threads) + " is not in 1..4096");
-  if (split_s != "chips" && split_s != "batches")
-    throw error("--split: '" + split_s + "' is not one of chips, batches");
-  if (layer_error_images < 0 || layer_error_images > 100000)
-    throw error("--layer-error-images: " + std::to_string(layer_error_images) +
-                " is not in 0..100000");
-  const arch_spec arch = arch_a.load();
   engine::eval_options opt;
-  opt.rates = parse_rates(rates_s);
-  opt.protect = split(protect_s, "--protect");
-  bool ranges = false;
-  std::vector<std::string> canonical;
-  for (const auto& p : opt.protect) {
-    arch_spec probe = arch;
-    apply_scheme(probe, p);  // validates the name before any work
-    ranges |= probe.protection.range;
-    const std::string c = probe.scheme_name();
-    if (std::find(canonical.begin(), canonical.end(), c) != canonical.end())
-      throw error("--protect: '" + p + "' names scheme '" + c + "' a second time");
-    canonical.push_back(c);
-  }
   opt.trials = trials;
   opt.batch = batch;
   opt.threads = threads;
-  opt.split = split_s == "chips" ? engine::eval_split::chips : engine::eval_split::batches;
   opt.layer_error_images = layer_error_images;
+  opt.check();
+  if (split_s != "chips" && split_s != "batches")
+    throw error("--split: '" + split_s + "' is not one of chips, batches");
+  const arch_spec arch = arch_a.load();
+  opt.rates = parse_rates(rates_s);
+  opt.protect = split(protect_s, "--protect");
+  engine::check_schemes(arch, opt.protect);  // before any work
+  opt.split = split_s == "chips" ? engine::eval_split::chips : engine::eval_split::batches;
   models::model m = models::load_model(model_dir);
   models::image_set data = models::load_dataset(data_spec);
   models::bind_data(m, data);
   models::network(m).check_data(data);  // labels, one class per sample: before any work
   models::image_set calib;
-  if (arch.input_scale == "calibrated" || ranges) {
-    if (!vm.count("calib") && models::is_array_spec(data_spec)) {
-      calib = models::first_samples(data, 1000);
-    } else {
-      calib = models::load_dataset(calib_spec);
-      models::bind_data(m, calib);
-    }
-    opt.calibration = &calib;
-  }
-  {
-    // Refused up front when the batch buffers and fault lists would not fit the machine.
-    int copies = 1;
-    for (const auto& p : opt.protect) {
-      arch_spec probe = arch;
-      apply_scheme(probe, p);
-      copies = std::max(copies, probe.copies());
-    }
-    double rate = 0;
-    for (double r : opt.rates) rate = std::max(rate, r);
-    // With --split chips, at most one chip per job runs at once: every scheme's reference
-    // and every (scheme, rate, trial).
-    const bool chips = opt.split == engine::eval_split::chips;
-    const double jobs = double(opt.protect.size()) * (1.0 + double(opt.rates.size()) * trials);
-    const int parallel = threads > 0 ? threads : omp_get_max_threads();
-    engine::eval_footprint(m, arch, data, batch,
-                           chips ? int(std::min<double>(parallel, jobs)) : parallel, copies,
-                           rate + arch.fault.transient_rate, chips)
-        .check("rramft eval", "lower --batch (" + std::to_string(batch) +
-                                  "), --threads, the crossbar size or the number of images");
-  }
+  engine::prepare_calibration(
+      m, arch, opt.protect, data,
+      !vm.count("calib") && models::is_array_spec(data_spec) ? "" : calib_spec, calib, opt);
+  // Refused up front when the batch buffers and fault lists would not fit the machine.
+  engine::check_eval_footprint(m, arch, data, opt, "rramft eval");
   const bool tty = isatty(2);
   opt.progress = [tty](const std::string& line) {
     if (tty)

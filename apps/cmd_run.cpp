@@ -28,6 +28,7 @@
 #include "engine/mapped_backend.h"
 #include "mapping/mapping.h"
 #include "models/idx.h"
+#include "rramft/chip.h"
 #include "testbenches/platform.h"
 #include "testbenches/report.h"
 #include "testbenches/simulate.h"
@@ -219,62 +220,10 @@ int cmd_run(int argc, char** argv) {
   if (o.rtl_vcd) rtl::enable_tracing();  // before the verilated models exist
 #endif
   const energy::table ert = energy::table::load(arch.energy_table_path(o.arch.file));
-  models::model m = models::load_model(o.model_dir);
   models::image_set data = models::load_dataset(o.data_spec);
-  models::bind_data(m, data);
-  const models::network net(m);
-  net.check_data(data);  // labels; one class per sample (a per-token model is refused)
-  // Calibration and range profiles: the training images for idx data, else the data itself.
-  const auto calibration = [&] {
-    if (models::is_array_spec(o.data_spec)) return data;
-    models::image_set c = models::load_dataset("fashion-mnist-train:1000");
-    models::bind_data(m, c);
-    return c;
-  };
-  mapping::chip_mapping cm = mapping::map_model(m, arch);
-  const fault_map chip(arch.fault, arch.seed, arch.cell_bits);
-  std::vector<std::vector<cell_error>> errors;
-  for (const auto& l : cm.layers) errors.push_back(read_errors(l, chip, 0));
-  std::vector<double> scales;
-  if (arch.input_scale == "calibrated") {
-    engine::calibrating_backend cb(m);
-    engine::accuracy(net, cb, calibration());
-    scales = cb.scales(arch);
-  }
-  if (arch.protection.range)  // SAVE: the SFU's bounds, profiled on the fault-free chip
-    engine::profile_ranges(cm, m, calibration(), scales);
-  // The same chip (seed, fault map) once more without protection, in the same elaboration, so
-  // that the report can state what the protection costs.
-  arch_spec base = arch;
-  base.protection.scheme = scheme::none;
-  base.protection.range = base.protection.clip = false;
-  base.rtl = {};  // the baseline runs on the TLM models (co-simulation checks the chip under test)
-  if (arch.protection.clip) base.quant.clip = clip_mode::none;
-  const bool compare =
-      base.scheme_name() != arch.scheme_name() || base.quant.clip != arch.quant.clip;
-  const mapping::chip_mapping cm_none =
-      compare ? mapping::map_model(m, base) : mapping::chip_mapping{};
-  std::vector<std::vector<cell_error>> errors_none;
-  for (const auto& l : cm_none.layers) errors_none.push_back(read_errors(l, chip, 0));
-  {
-    // Refused up front when the programmed crossbars would not fit the machine.
-    double faulty = 0;
-    for (const auto* lists : {&errors, &errors_none})
-      for (const auto& list : *lists) faulty += double(list.size());
-    std::vector<const mapping::chip_mapping*> chips{&cm};
-    if (compare) chips.push_back(&cm_none);
-    engine::run_footprint(chips, faulty, data)
-        .check("rramft run", "lower crossbar.cols / crossbar.rows or run fewer images");
-  }
-
-  sc::platform top("top", arch, cm, m, errors, scales, data.pixels.data(), data.n,
-                   data.image_bytes());
-  std::unique_ptr<sc::platform> top_none;
-  if (compare)
-    top_none = std::make_unique<sc::platform>("top_none", base, cm_none, m, errors_none, scales,
-                                              data.pixels.data(), data.n, data.image_bytes());
-  sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO,
-                                          sc_core::SC_DO_NOTHING);
+  const std::unique_ptr<chip_setup> setup = prepare_chip(o.model_dir, arch, data, o.data_spec);
+  sc::chip_run chip_run(setup->chip, setup->model, data);
+  sc::platform& top = chip_run.top();
   // Traces of the protected chip, attached from outside; none of them exists unless asked for.
   std::unique_ptr<traces::span_recorder> spans;
   if (o.trace) spans = std::make_unique<traces::span_recorder>(*top.i_acc);
@@ -298,40 +247,15 @@ int cmd_run(int argc, char** argv) {
   // After every check of the input, so that a bad input still gets its one-line error alone.
   if (const std::string n = adc_notice(arch); !n.empty()) std::cerr << n << "\n";
   const auto wall0 = std::chrono::steady_clock::now();
-  sc::simulate();
+  chip_run.simulate();
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
 
-  sc::run_report rep = sc::make_report(arch, ert, cm, top, data);
-  rep.json["model"] = o.model_dir;
+  sc::run_report rep = chip_run.report(ert, o.model_dir);
   // No wall time in report.json: the same seed gives the same file, bit for bit (stdout has it).
 #ifdef RRAMFT_HAVE_RTL
   if (arch.rtl.vote || arch.rtl.opc) rep.json["rtl"] = rtl_summary(*top.i_acc, arch);
 #endif
-  if (compare) {
-    const sc::run_report none = sc::make_report(base, ert, cm_none, *top_none, data);
-    rep.json["baseline_none"] = {{"energy_pj", none.total_pj},
-                                 {"latency_ns", none.latency_ns},
-                                 {"area_mm2", none.area_mm2},
-                                 {"crossbar_area_mm2", none.crossbar_area_mm2},
-                                 {"programming", none.json["programming"]},
-                                 {"crossbars_used", cm_none.crossbars_used()},
-                                 {"accuracy", none.json["accuracy"]},
-                                 {"error_rate", none.json["error_rate"]},
-                                 {"accurate_latency_ns", none.json["accurate_latency_ns"]}};
-    rep.json["overhead_vs_none_pct"] = {
-        {"energy", 100 * (rep.total_pj / none.total_pj - 1)},
-        {"latency", 100 * (rep.latency_ns / none.latency_ns - 1)},
-        {"area", 100 * (rep.area_mm2 / none.area_mm2 - 1)},
-        {"crossbar_area", 100 * (rep.crossbar_area_mm2 / none.crossbar_area_mm2 - 1)},
-        {"programming_energy", 100 * (rep.json["programming"]["energy_pj"].get<double>() /
-                                          none.json["programming"]["energy_pj"].get<double>() -
-                                      1)},
-        {"crossbars", 100.0 * (double(cm.crossbars_used()) / cm_none.crossbars_used() - 1)},
-        {"definition",
-         "area: tiles in use (whole tiles, voting units only in schemes that vote) and the "
-         "global buffer; crossbar_area: the crossbar arrays the mapping uses"}};
-  }
   // The traces are computed before anything is written, so that a bad --bin-ns leaves nothing.
   std::unique_ptr<traces::energy_bins> bins;
   if (o.energy_csv) {
@@ -409,7 +333,7 @@ int cmd_run(int argc, char** argv) {
       j["efficiency"]["tops_per_mm2"].get<double>());
   for (const auto& [c, e] : j["energy_pj"]["by_component"].items())
     std::printf("  %-8s %12.3f nJ\n", c.c_str(), e.get<double>() / 1e3);
-  if (compare)
+  if (setup->chip.compare)
     std::printf(
         "%s vs none on the same chip: energy %+.2f%%, latency %+.2f%%, area of tiles in use "
         "%+.3f%%, crossbar-array area %+.2f%% (crossbars %+.2f%%)\n",

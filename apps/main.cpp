@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "core/output.h"
+#include "rramft_version.h"
 
 namespace rramft::app {
 int cmd_map(int argc, char** argv);
@@ -30,7 +31,8 @@ const char* usage =
     "  run    the SystemC/TLM-2.0 chip model: cycles, energy, area, traces\n"
     "  rtl-timing  latency and II of the verilated RTL (OPC, voting unit) as timing keys\n"
     "  sweep  design-space sweep over a grid of keys (map, eval, run per point; MPI)\n"
-    "run 'rramft <command> --help' for the options of a command\n";
+    "run 'rramft <command> --help' for the options of a command, 'rramft --version' for the "
+    "version\n";
 
 }  // namespace
 
@@ -44,6 +46,13 @@ int main(int argc, char** argv) {
   }
   // Engines allocate and free activation buffers of megabytes per layer: keep them in the heap
   // instead of fresh zero pages from mmap each time (glibc; saves the page faults).
+  if (!std::strcmp(argv[1], "--version")) {
+    // The project version of CMake's project(); the git commit when configure time knew it.
+    std::cout << "rramft " << RRAMFT_VERSION
+              << (*RRAMFT_GIT_COMMIT ? std::string(" (git ") + RRAMFT_GIT_COMMIT + ")" : "")
+              << "\n";
+    return 0;
+  }
   mallopt(M_MMAP_THRESHOLD, 1 << 30);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   const std::string cmd = argv[1];

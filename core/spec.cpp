@@ -202,7 +202,8 @@ class reader {
   void walk(const YAML::Node& n, const std::string& prefix) const {
     if (!n.IsMap()) {
       if (!prefix.empty() && !seen_.count(prefix))
-        throw error(origin_ + ": unknown key '" + prefix + "'");
+        throw error(origin_ + ": unknown key '" + prefix + "'" +
+                    error::did_you_mean(prefix, {seen_.begin(), seen_.end()}));
       return;
     }
     for (auto it = n.begin(); it != n.end(); ++it) {
@@ -361,6 +362,10 @@ arch_spec parse_from(const YAML::Node& node, const std::string& origin,
 
 bool is_arch_key(const std::string& key) { return schema_keys().count(key) > 0; }
 
+std::string arch_key_hint(const std::string& key) {
+  return error::did_you_mean(key, {schema_keys().begin(), schema_keys().end()});
+}
+
 arch_spec arch_spec::parse(const YAML::Node& node, const std::string& origin) {
   return parse_from(node, origin, {});
 }
@@ -382,7 +387,9 @@ void apply_override(YAML::Node& root, const std::string& assignment, const std::
     throw error(source + " '" + one_line(assignment) + "': expected key=value");
   std::string key = assignment.substr(0, eq);
   std::string value = assignment.substr(eq + 1);
-  if (!schema_keys().count(key)) throw error(source + ": unknown key '" + one_line(key) + "'");
+  if (!schema_keys().count(key))
+    throw error(source + ": unknown key '" + one_line(key) + "'" +
+                arch_key_hint(key));
   YAML::Node parsed;
   try {
     parsed = YAML::Load(value);
@@ -431,7 +438,8 @@ std::vector<std::string> overrides_from_text(const std::string& text, const std:
       todo.insert(todo.end(), kids.rbegin(), kids.rend());
     } else if (n.IsScalar()) {
       if (!schema_keys().count(prefix))
-        throw error(path + ": unknown key '" + one_line(prefix) + "'");
+        throw error(path + ": unknown key '" + one_line(prefix) + "'" +
+                    arch_key_hint(prefix));
       out.push_back(prefix + "=" + n.Scalar());
     } else if (!n.IsNull()) {
       throw error(path + ": key '" + one_line(prefix) + "': expected a single value");

@@ -192,6 +192,10 @@ void apply_scheme(arch_spec& a, const std::string& name);
 /// @brief True if @p key ("a.b") is a key of the architecture schema.
 bool is_arch_key(const std::string& key);
 
+/// @brief " (did you mean crossbar.rows?)": the schema key nearest to the unknown @p key
+/// (error::did_you_mean), or "" when none is near.
+std::string arch_key_hint(const std::string& key);
+
 /// @brief Sets "a.b=value" in @p root; the key must exist in the schema. @p source names the
 /// assignment in errors ("--set", a fragment's file name).
 void apply_override(YAML::Node& root, const std::string& assignment,

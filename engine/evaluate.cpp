@@ -8,6 +8,7 @@
 #include <cmath>
 #include <exception>
 #include <limits>
+#include <memory>
 #include <sstream>
 
 #ifdef _OPENMP
@@ -16,6 +17,7 @@
 
 #include "core/error.h"
 #include "core/faults.h"
+#include "engine/footprint.h"
 #include "engine/mapped_backend.h"
 #include "mapping/mapping.h"
 
@@ -516,6 +518,186 @@ eval_report evaluate(const models::model& m, const arch_spec& base, const models
   rep.layer_error_images =
       opt.layer_error_images > 0 ? std::min(opt.layer_error_images, data.n) : 0;
   return rep;
+}
+
+void eval_options::check() const {
+  if (trials < 1 || trials > 100000)
+    throw error("--trials: " + std::to_string(trials) + " is not in 1..100000");
+  if (batch < 1) throw error("--batch must be positive");
+  if (threads < 0 || threads > 4096)
+    throw error("--threads: " + std::to_string(threads) + " is not in 1..4096");
+  if (layer_error_images < 0 || layer_error_images > 100000)
+    throw error("--layer-error-images: " + std::to_string(layer_error_images) +
+                " is not in 0..100000");
+}
+
+bool check_schemes(const arch_spec& a, const std::vector<std::string>& protect) {
+  bool ranges = false;
+  std::vector<std::string> canonical;
+  for (const auto& p : protect) {
+    arch_spec probe = a;
+    apply_scheme(probe, p);  // validates the name before any work
+    ranges |= probe.protection.range;
+    const std::string c = probe.scheme_name();
+    if (std::find(canonical.begin(), canonical.end(), c) != canonical.end())
+      throw error("--protect: '" + p + "' names scheme '" + c + "' a second time");
+    canonical.push_back(c);
+  }
+  return ranges;
+}
+
+bool prepare_calibration(models::model& m, const arch_spec& a,
+                         const std::vector<std::string>& protect, const models::image_set& data,
+                         const std::string& calib_spec, models::image_set& calib,
+                         eval_options& opt) {
+  const bool ranges = check_schemes(a, protect);
+  if (a.input_scale == "calibrated" || ranges) {
+    if (calib_spec.empty()) {
+      calib = models::first_samples(data, 1000);
+    } else {
+      calib = models::load_dataset(calib_spec, "--calib");
+      models::bind_data(m, calib);
+    }
+    opt.calibration = &calib;
+  }
+  return ranges;
+}
+
+void check_eval_footprint(const models::model& m, const arch_spec& a, const models::image_set& data,
+                          const eval_options& opt, const std::string& who) {
+  int copies = 1;
+  for (const auto& p : opt.protect) {
+    arch_spec probe = a;
+    apply_scheme(probe, p);
+    copies = std::max(copies, probe.copies());
+  }
+  double rate = 0;
+  for (double r : opt.rates) rate = std::max(rate, r);
+  // With --split chips, at most one chip per job runs at once: every scheme's reference
+  // and every (scheme, rate, trial).
+  const bool chips = opt.split == eval_split::chips;
+  const double jobs = double(opt.protect.size()) * (1.0 + double(opt.rates.size()) * opt.trials);
+#ifdef _OPENMP
+  const int parallel = opt.threads > 0 ? opt.threads : omp_get_max_threads();
+#else
+  const int parallel = 1;
+#endif
+  eval_footprint(m, a, data, opt.batch, chips ? int(std::min<double>(parallel, jobs)) : parallel,
+                 copies, rate + a.fault.transient_rate, chips)
+      .check(who, "lower --batch (" + std::to_string(opt.batch) +
+                      "), --threads, the crossbar size or the number of images");
+}
+
+namespace {
+
+double share_correct(const std::vector<float>& logits, const models::image_set& d, int classes) {
+  int64_t c = 0;
+  for (int i = 0; i < d.n; ++i) {
+    const float* l = &logits[size_t(i) * size_t(classes)];
+    c += int(std::max_element(l, l + classes) - l) == d.labels[size_t(i)];
+  }
+  return double(c) / double(std::max(1, d.n));
+}
+
+}  // namespace
+
+void infer_options::check() const {
+  if (!(rate >= 0 && rate <= 1))
+    throw error("--rate: " + std::to_string(rate) + " is not a probability");
+  if (trial < 0 || trial > 100000)
+    throw error("--trial: " + std::to_string(trial) + " is not in 0..100000");
+  if (batch < 1) throw error("--batch must be positive");
+}
+
+infer_result infer(const models::model& m, const arch_spec& a, const models::image_set& data,
+                   const infer_options& o, const models::image_set* calibration,
+                   const std::string& model) {
+  o.check();
+  arch_spec probe = a;
+  apply_scheme(probe, o.protect);
+  eval_options opt;
+  opt.protect = {o.protect};
+  opt.rates = {o.rate};
+  opt.trials = o.trial + 1;
+  opt.batch = o.batch;
+  opt.calibration = calibration;
+  const experiment ex(m, a, data, opt);
+  infer_result r;
+  r.float_logits = ex.float_logits();
+  r.mapped_logits = ex.reference_logits(0);
+  r.faulty_logits = ex.trial_logits(0, 0, o.trial);
+  const models::network net(m);
+  const int classes = net.num_classes();
+  const int positions = m.network_graph ? m.positions : 1;
+  r.shape = {data.n};
+  if (positions != 1) r.shape.push_back(positions);
+  r.shape.push_back(classes);
+  r.json = {{"model", model},
+            {"data", data.name},
+            {"samples", data.n},
+            {"crossbar_layers", m.layers.size()},
+            {"logits_shape", r.shape},
+            {"protect", probe.scheme_name()},
+            {"rate", o.rate},
+            {"trial", o.trial},
+            {"seed", a.seed},
+            {"chip_seed", trial_seed(a.seed, o.trial)},
+            {"files", {"float.npy", "mapped.npy", "faulty.npy"}}};
+  if (!data.labels.empty() && positions == 1) {
+    r.json["float_accuracy"] = share_correct(r.float_logits, data, classes);
+    r.json["mapped_accuracy"] = share_correct(r.mapped_logits, data, classes);
+    r.json["faulty_accuracy"] = share_correct(r.faulty_logits, data, classes);
+  }
+  return r;
+}
+
+chip_setup prepare_chip(const models::model& m, const arch_spec& a, const models::image_set& data,
+                        const std::function<models::image_set()>& calibration,
+                        const std::string& model_name, const std::string& who) {
+  if (m.network_graph && m.positions != 1)
+    throw error(model_name + ": gives " + std::to_string(m.positions) +
+                " outputs per sample; rramft run classifies (one class per sample)");
+  const models::network net(m);
+  net.check_data(data);
+  std::unique_ptr<models::image_set> calib;
+  const auto calibration_set = [&]() -> const models::image_set& {
+    if (!calib) calib = std::make_unique<models::image_set>(calibration());
+    return *calib;
+  };
+  chip_setup s;
+  s.arch = a;
+  s.cm = mapping::map_model(m, a);
+  const fault_map chip(a.fault, a.seed, a.cell_bits);
+  for (const auto& l : s.cm.layers) s.errors.push_back(read_errors(l, chip, 0));
+  if (a.input_scale == "calibrated") {
+    calibrating_backend cb(m);
+    accuracy(net, cb, calibration_set());
+    s.scales = cb.scales(a);
+  }
+  if (a.protection.range)  // SAVE: the SFU's bounds, profiled on the fault-free chip
+    profile_ranges(s.cm, m, calibration_set(), s.scales);
+  // The same chip (seed, fault map) once more without protection, in the same elaboration, so
+  // that the report can state what the protection costs.
+  s.base = a;
+  s.base.protection.scheme = scheme::none;
+  s.base.protection.range = s.base.protection.clip = false;
+  s.base
+      .rtl = {};  // the baseline runs on the TLM models (co-simulation checks the chip under test)
+  if (a.protection.clip) s.base.quant.clip = clip_mode::none;
+  s.compare = s.base.scheme_name() != a.scheme_name() || s.base.quant.clip != a.quant.clip;
+  if (s.compare) s.cm_none = mapping::map_model(m, s.base);
+  for (const auto& l : s.cm_none.layers) s.errors_none.push_back(read_errors(l, chip, 0));
+  {
+    // Refused up front when the programmed crossbars would not fit the machine.
+    double faulty = 0;
+    for (const auto* lists : {&s.errors, &s.errors_none})
+      for (const auto& list : *lists) faulty += double(list.size());
+    std::vector<const mapping::chip_mapping*> chips{&s.cm};
+    if (s.compare) chips.push_back(&s.cm_none);
+    run_footprint(chips, faulty, data)
+        .check(who, "lower crossbar.cols / crossbar.rows or run fewer images");
+  }
+  return s;
 }
 
 }  // namespace rramft::engine

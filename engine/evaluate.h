@@ -54,6 +54,8 @@ struct eval_options {
   /// the fault-free mapped chip, in one batch (so the sums are in a fixed order); 0: none.
   int layer_error_images = 100;
   std::function<void(const std::string&)> progress;  ///< called after every trial
+  /// @brief rramft::error naming the option ("--trials: ...") of a count out of range.
+  void check() const;
 };
 
 struct eval_point {
@@ -152,6 +154,68 @@ eval_report assemble(
 /// @brief Runs the whole experiment; @p base gives everything but scheme, rate and seed.
 eval_report evaluate(const models::model& m, const arch_spec& base, const models::image_set& data,
                      const eval_options& opt);
+
+/// @brief Every name of @p protect must be a scheme and none may name a scheme twice
+/// ("--protect: ..."); rramft::error otherwise. @return true when some scheme has range checks.
+bool check_schemes(const arch_spec& a, const std::vector<std::string>& protect);
+
+/// @brief What `rramft eval` and `rramft infer` (and the Python bindings) check and prepare
+/// before an experiment: check_schemes(@p a, @p protect), then, when input_scale is calibrated or a
+/// scheme has range checks, the calibration data is loaded into @p calib and opt->calibration
+/// points at it: @p calib_spec (a data spec, bound to @p m), or, when @p calib_spec is empty, the
+/// first 1000 samples of
+/// @p data. @return true when some scheme of @p protect has range checks.
+bool prepare_calibration(models::model& m, const arch_spec& a,
+                         const std::vector<std::string>& protect, const models::image_set& data,
+                         const std::string& calib_spec, models::image_set& calib,
+                         eval_options& opt);
+
+/// @brief `rramft eval`'s check before any work: refuses (one line naming @p who) when the
+/// batch buffers and fault lists of @p opt would not fit the machine.
+void check_eval_footprint(const models::model& m, const arch_spec& a, const models::image_set& data,
+                          const eval_options& opt, const std::string& who);
+
+/// @brief `rramft infer`: the logits of one scheme's float pass, fault-free mapped chip and
+/// faulty chip (Monte Carlo trial @p trial of eval at rate @p rate).
+struct infer_options {
+  std::string protect = "none";
+  double rate = 1e-3;
+  int trial = 0;
+  int batch = 500;
+  /// @brief rramft::error naming the option ("--rate: ...") of a value out of range.
+  void check() const;
+};
+struct infer_result {
+  std::vector<int64_t> shape;  ///< samples [x positions] x classes
+  std::vector<float> float_logits, mapped_logits, faulty_logits;
+  nlohmann::json json;  ///< infer.json
+};
+/// @brief Checks @p o (infer_options::check) and computes the three logits;
+/// @p calibration as eval_options::calibration (see prepare_calibration), @p model names the
+/// model in infer.json.
+infer_result infer(const models::model& m, const arch_spec& a, const models::image_set& data,
+                   const infer_options& o, const models::image_set* calibration,
+                   const std::string& model);
+
+/// @brief What `rramft run` programs into the chip model before it elaborates (shared with the
+/// Python bindings): the mapping of the architecture (calibration scales, range profiles), the
+/// fault lists of its chip (seed, fault map), and the same chip once more without protection,
+/// the baseline the report compares against, when the scheme is not none.
+struct chip_setup {
+  arch_spec arch;        ///< the chip under test
+  arch_spec base;        ///< the same chip without protection (TLM models only)
+  bool compare = false;  ///< base differs from arch (the baseline is simulated too)
+  mapping::chip_mapping cm, cm_none;
+  std::vector<std::vector<cell_error>> errors, errors_none;  ///< per weight layer
+  std::vector<double> scales;  ///< input_scale: calibrated, else empty
+};
+/// @brief Checks that @p m classifies @p data (one class per sample), maps it onto @p a and
+/// the baseline, reads the chip's faults, calibrates and profiles ranges on @p calibration()
+/// (called only when needed, at most once), and refuses (one line naming @p who) a chip that
+/// would not fit the machine's memory.
+chip_setup prepare_chip(const models::model& m, const arch_spec& a, const models::image_set& data,
+                        const std::function<models::image_set()>& calibration,
+                        const std::string& model_name, const std::string& who);
 
 /// @brief Mean, sample standard deviation, the chip-to-chip Student-t 95% interval (clipped to
 /// [0, 1]) and the test-set binomial 95% interval for @p images images (0: none) of p.acc.

@@ -153,9 +153,6 @@ image_set load_idx(const std::string& images, const std::string& labels, int lim
   return parse_idx(read_data_file(images), read_data_file(labels), images, labels, limit);
 }
 
-namespace {
-
-/// Samples from numpy arrays: @p x's first dimension counts them; @p y (if any) one class each.
 image_set from_arrays(const npy_array& x, const npy_array* y, const std::string& xn,
                       const std::string& yn, int limit) {
   if (x.shape.empty() || x.shape[0] < 1)
@@ -205,8 +202,6 @@ image_set from_arrays(const npy_array& x, const npy_array* y, const std::string&
   }
   return s;
 }
-
-}  // namespace
 
 bool is_array_spec(const std::string& spec) {
   return spec.find(".npy") != std::string::npos || spec.find(".npz") != std::string::npos;

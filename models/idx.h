@@ -40,6 +40,12 @@ struct npy_array {
   std::vector<int64_t> i;
 };
 
+/// @brief Samples from numpy arrays (the .npy/.npz readers and the Python bindings): @p x's
+/// first dimension counts them; @p y (if given) holds one class index each; @p xn and @p yn
+/// name them in errors; at most @p limit samples (0 = all).
+image_set from_arrays(const npy_array& x, const npy_array* y, const std::string& xn,
+                      const std::string& yn, int limit = 0);
+
 /// @brief Parses the bytes of a .npy file; @p origin names it in errors. Little-endian
 /// float16/32/64, signed and unsigned integers and bool; C order only.
 npy_array parse_npy(const std::string& bytes, const std::string& origin);

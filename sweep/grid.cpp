@@ -174,7 +174,7 @@ class parser {
   /// An architecture key: known to the schema, given once in the whole grid, and not one that
   /// the sweep sets itself (schemes and rates are listed under eval).
   void arch_key(const std::string& k) {
-    if (!is_arch_key(k)) fail("unknown architecture key '" + k + "'");
+    if (!is_arch_key(k)) fail("unknown architecture key '" + k + "'" + arch_key_hint(k));
     if (k == "protection.scheme")
       fail(
           "key 'protection.scheme': list the schemes under eval.protect (every point "
@@ -315,7 +315,8 @@ class parser {
         const auto keys = list(x, key);
         if (keys.size() != 2) fail("key '" + key + "': expected two keys [x, y]");
         for (const auto& hk : keys)
-          if (!is_arch_key(hk)) fail("key '" + key + "': unknown architecture key '" + hk + "'");
+          if (!is_arch_key(hk))
+            fail("key '" + key + "': unknown architecture key '" + hk + "'" + arch_key_hint(hk));
         g.heat_x = keys[0];
         g.heat_y = keys[1];
       } else {

@@ -4,11 +4,13 @@
 /// (action counts priced by the energy reference table, plus leakage over the run), area by
 /// component, utilisation and the predicted classes.
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "energy/ert.h"
+#include "engine/evaluate.h"
 #include "models/idx.h"
 #include "testbenches/platform.h"
 
@@ -29,5 +31,25 @@ struct run_report {
 run_report make_report(const arch_spec& a, const energy::table& ert,
                        const mapping::chip_mapping& cm, const platform& top,
                        const models::image_set& data);
+
+/// @brief `rramft run`'s chip model (shared with the Python bindings): the platform "top" of
+/// @p s's chip under test and, when s.compare, the unprotected baseline "top_none" beside it in
+/// the same elaboration, over @p data. @p s, @p m and @p data must outlive it.
+class chip_run {
+ public:
+  chip_run(const engine::chip_setup& s, const models::model& m, const models::image_set& data);
+  ~chip_run();
+  platform& top() { return *top_; }
+  /// @brief sc_start() to the end (sc::simulate).
+  void simulate();
+  /// @brief report.json after simulate(): make_report of the chip under test, "model" set to
+  /// @p model, and, when s.compare, the baseline's figures and the overheads against it.
+  run_report report(const energy::table& ert, const std::string& model) const;
+
+ private:
+  const engine::chip_setup& s_;
+  const models::image_set& data_;
+  std::unique_ptr<platform> top_, top_none_;
+};
 
 }  // namespace rramft::sc

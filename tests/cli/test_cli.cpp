@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdlib>
@@ -344,4 +345,48 @@ TEST_CASE("map, eval and run say in one line when the ADC is lossy", "[cli][adc]
       run_cli("map --model " + src + "/models/zoo/mlp-pruned" + arch + " --out " + out + "/quiet",
               out + "/quiet.log") == 0);
   CHECK(slurp(out + "/quiet.log").find("lossy ADC") == std::string::npos);
+}
+
+TEST_CASE("rramft --version prints the project version and the commit", "[cli][version]") {
+  const std::string out = rramft::test::fresh_dir("cli", "version");
+  REQUIRE(run_cli("--version", out + "/version.log") == 0);
+  const std::string got = slurp(out + "/version.log");
+  // The version as the top-level CMakeLists.txt declares it, read here from the file.
+  const std::string cml = slurp(src + "/CMakeLists.txt");
+  const size_t at = cml.find("VERSION ", cml.find("project(rramft"));
+  REQUIRE(at != std::string::npos);
+  const std::string version = cml.substr(at + 8, cml.find_first_of(" )", at + 8) - at - 8);
+  INFO(got);
+  CHECK(got.rfind("rramft " + version, 0) == 0);
+  CHECK(std::count(got.begin(), got.end(), '\n') == 1);
+  const size_t git = got.find(" (git ");
+  if (git != std::string::npos) {
+    // 12 hex digits, "-dirty" when the tree differed from the commit at configure time.
+    const std::string id = got.substr(git + 6, got.find(')', git) - git - 6);
+    CHECK((id.size() == 12 || id == id.substr(0, 12) + "-dirty"));
+    CHECK(id.find_first_not_of("0123456789abcdef") >= 12);
+  }
+}
+
+TEST_CASE("every command's --help marks its required options", "[cli][help]") {
+  const std::string out = rramft::test::fresh_dir("cli", "help");
+  const std::map<std::string, std::vector<std::string>> required = {
+      {"map", {"--model", "--arch", "--out"}},
+      {"eval", {"--model", "--arch", "--rates", "--out"}},
+      {"infer", {"--model", "--arch", "--data", "--out"}},
+      {"run", {"--model", "--arch", "--out"}}};
+  for (const auto& [cmd, names] : required) {
+    REQUIRE(run_cli(cmd + " --help", out + "/" + cmd + ".log") == 0);
+    std::istringstream help(slurp(out + "/" + cmd + ".log"));
+    int marked = 0;
+    for (std::string line; std::getline(help, line);) {
+      if (line.rfind("  --", 0) != 0) continue;
+      const std::string name = line.substr(2, line.find(' ', 2) - 2);
+      const bool must = std::find(names.begin(), names.end(), name) != names.end();
+      INFO(cmd << ": " << line);
+      CHECK((line.find("(required)") != std::string::npos) == must);
+      marked += must;
+    }
+    CHECK(marked == int(names.size()));
+  }
 }

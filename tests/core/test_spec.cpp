@@ -59,13 +59,16 @@ TEST_CASE("bad architecture input gets one line naming the key", "[spec][bad-inp
   fails({"protection.scheme=ecc"}, "'ecc' is not one of none | vote | tmr");
   fails({"fault.rate=1.5"}, "'fault.rate'");
   fails({"fault.sa0_to_sa1=1:x"}, "'fault.sa0_to_sa1'");
-  fails({"adc.bitz=3"}, "--set: unknown key 'adc.bitz'");
+  fails({"adc.bitz=3"}, "--set: unknown key 'adc.bitz' (did you mean adc.bits?)");
+  fails({"crossbar.row=3"}, "(did you mean crossbar.rows?)");
+  fails({"rows=3"}, "--set: unknown key 'rows' (did you mean crossbar.rows?)");
   fails({"adc.bits"}, "expected key=value");
   fails({"crossbar.cols=8"}, "'crossbar.cols': 8 columns cannot hold");
 
   const std::string typo = write_tmp("typo.yaml", "crossbar:\n  rowz: 64\n");
   CHECK_THROWS_WITH(arch_spec::load(typo),
-                    Catch::Contains("typo.yaml: unknown key 'crossbar.rowz'"));
+                    Catch::Contains("typo.yaml: unknown key 'crossbar.rowz' (did you mean "
+                                    "crossbar.rows?)"));
   const std::string wrong = write_tmp("wrong.yaml", "crossbar: 7\n");
   CHECK_THROWS_WITH(arch_spec::load(wrong), Catch::Contains("wrong.yaml: unknown key 'crossbar'"));
   const std::string broken = write_tmp("broken.yaml", "crossbar: [1, 2\n");
@@ -98,4 +101,17 @@ TEST_CASE("text checks name the first byte that is not UTF-8 or a forbidden cont
   CHECK(control_char_at("ab\x7f") == 2);
   CHECK_THROWS_WITH(require_text(std::string("ab\0c", 4), "f.yaml"),
                     "f.yaml: not text (byte 2 is the control character 0x00)");
+}
+
+TEST_CASE("did you mean: the nearest name within a third of the word's edits", "[spec][hint]") {
+  const std::vector<std::string> opts{"--rates", "--trials", "--protect", "--set", "--set-from"};
+  CHECK(rramft::error::did_you_mean("--rate", opts) == " (did you mean --rates?)");
+  CHECK(rramft::error::did_you_mean("--trails", opts) == " (did you mean --trials?)");  // swap
+  CHECK(rramft::error::did_you_mean("--prot", opts) == " (did you mean --protect?)");   // prefix
+  CHECK(rramft::error::did_you_mean("--sets", opts) == " (did you mean --set?)");
+  CHECK(rramft::error::did_you_mean("--colour", opts).empty());
+  CHECK(rramft::error::did_you_mean("--rates", opts).empty());  // not unknown
+  CHECK(rramft::arch_key_hint("adc.bit") == " (did you mean adc.bits?)");
+  CHECK(rramft::arch_key_hint("weight_bit") == " (did you mean weight_bits?)");
+  CHECK(rramft::arch_key_hint("frobnicate").empty());
 }

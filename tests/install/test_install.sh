@@ -40,7 +40,7 @@ int sc_main(int argc, char** argv) {
   const auto a = rramft::arch_spec::load(argv[1]);
   auto data = rramft::models::load_dataset("fashion-mnist:2");
   const auto s = rramft::prepare_chip(argv[2], a, data, "fashion-mnist:2");
-  std::cout << s->mapping.crossbars_used() << "\n";
+  std::cout << s->chip.cm.crossbars_used() << "\n";
   return 0;
 }
 CPP

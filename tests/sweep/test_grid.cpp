@@ -79,7 +79,8 @@ TEST_CASE("bad grids are refused with one line naming the file and key", "[sweep
     CAPTURE(text);
     CHECK_THROWS_WITH(sweep::parse_grid(text, "g.yaml"), Contains("g.yaml: ") && Contains(msg));
   };
-  bad(head + "sweep: {adc.bitz: [1]}", "unknown architecture key 'adc.bitz'");
+  bad(head + "sweep: {adc.bitz: [1]}",
+      "unknown architecture key 'adc.bitz' (did you mean adc.bits?)");
   bad(head + "sweep: {adc.bits: []}", "key 'sweep.adc.bits': empty value list");
   bad(head + "sweep: {adc.bits: [6, [7]]}", "every value must be a single value");
   bad(head + "sweep: {adc.bits: [6]}\nset: {adc.bits: 7}", "'adc.bits' is given twice");
