@@ -192,8 +192,8 @@ int cmd_eval(int argc, char** argv) {
     const double jobs = double(opt.protect.size()) * (1.0 + double(opt.rates.size()) * trials);
     const int parallel = threads > 0 ? threads : omp_get_max_threads();
     engine::eval_footprint(m, arch, data, batch,
-                           chips ? int(std::min<double>(parallel, jobs)) : parallel, copies,
-                           rate + arch.fault.transient_rate, chips)
+                           chips ? int(std::min<double>(parallel, jobs)) : parallel, copies, rate,
+                           chips)
         .check("rramft eval", "lower --batch (" + std::to_string(batch) +
                                   "), --threads, the crossbar size or the number of images");
   }

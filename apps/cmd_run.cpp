@@ -231,7 +231,7 @@ int cmd_run(int argc, char** argv) {
   mapping::chip_mapping cm = mapping::map_model(m, arch);
   const fault_map chip(arch.fault, arch.seed, arch.cell_bits);
   std::vector<std::vector<cell_error>> errors;
-  for (const auto& l : cm.layers) errors.push_back(read_errors(l, chip, 0));
+  for (const auto& l : cm.layers) errors.push_back(read_errors(l, chip));
   std::vector<double> scales;
   if (arch.input_scale == "calibrated") {
     engine::calibrating_backend cb(m);
@@ -252,7 +252,7 @@ int cmd_run(int argc, char** argv) {
   const mapping::chip_mapping cm_none =
       compare ? mapping::map_model(m, base) : mapping::chip_mapping{};
   std::vector<std::vector<cell_error>> errors_none;
-  for (const auto& l : cm_none.layers) errors_none.push_back(read_errors(l, chip, 0));
+  for (const auto& l : cm_none.layers) errors_none.push_back(read_errors(l, chip));
   {
     // Refused up front when the programmed crossbars would not fit the machine.
     double faulty = 0;
@@ -264,11 +264,11 @@ int cmd_run(int argc, char** argv) {
         .check("rramft run", "lower crossbar.cols / crossbar.rows or run fewer images");
   }
 
-  sc::platform top("top", arch, cm, m, errors, scales, data.pixels.data(), data.n,
+  sc::platform top("top", arch, cm, m, chip, scales, data.pixels.data(), data.n,
                    data.image_bytes());
   std::unique_ptr<sc::platform> top_none;
   if (compare)
-    top_none = std::make_unique<sc::platform>("top_none", base, cm_none, m, errors_none, scales,
+    top_none = std::make_unique<sc::platform>("top_none", base, cm_none, m, chip, scales,
                                               data.pixels.data(), data.n, data.image_bytes());
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO,
                                           sc_core::SC_DO_NOTHING);

@@ -39,6 +39,7 @@ void run_batches(const models::network& net, models::linear_backend& be,
     try {
       const int s = bi * batch, n = std::min(batch, data.n - s);
       std::vector<float> logits(size_t(n) * per);
+      const input_scope inputs(uint64_t(s), n);  // transient faults are drawn per input
       net.forward_images(&data.pixels[size_t(s) * data.image_bytes()], n, be, logits.data());
       use(s, n, logits.data());
     } catch (...) {
@@ -221,7 +222,7 @@ void profile_ranges(mapping::chip_mapping& cm, const models::model& m,
   a.fault.rate = 0;
   a.fault.transient_rate = 0;
   const fault_map clean(a.fault, a.seed, a.cell_bits);
-  mapped_backend mb(probe, m, clean, 0, scales);
+  mapped_backend mb(probe, m, clean, scales);
   range_recorder rec(mb, m);
   logits(models::network(m), rec, calib, batch);
   const std::vector<output_range> r =
@@ -270,14 +271,14 @@ template <class F>
 auto experiment::with_chip(size_t s, size_t r, int k, F use) const {
   if (r == size_t(-1)) {
     const fault_map clean(arch_[s].fault, arch_[s].seed, arch_[s].cell_bits);
-    mapped_backend mb(mapped_[s], m_, clean, 0, scales_);
+    mapped_backend mb(mapped_[s], m_, clean, scales_);
     return use(mb);
   }
   arch_spec ar = arch_.at(s);
   ar.fault.rate = rates_.at(r);
   ar.fault.transient_rate = base_.fault.transient_rate;
   const fault_map chip(ar.fault, trial_seed(base_.seed, k), ar.cell_bits);
-  mapped_backend mb(mapped_[s], m_, chip, uint64_t(k), scales_);
+  mapped_backend mb(mapped_[s], m_, chip, scales_);
   return use(mb);
 }
 
@@ -353,6 +354,7 @@ std::vector<double> experiment::layer_error(size_t s, size_t r, int k) const {
       layer_error_probe probe(faulty, ideal, m_);
       const int n = std::min(opt_.layer_error_images, data_.n);
       std::vector<float> logits(size_t(n) * net_.num_classes());
+      const input_scope inputs(0, n);
       net_.forward_images(data_.pixels.data(), n, probe, logits.data());  // one batch: fixed order
       std::vector<double> rel(m_.layers.size(), 0.0);
       for (size_t l = 0; l < rel.size(); ++l)
