@@ -109,7 +109,7 @@ int main(int argc, char** argv) {
     const double map_s = std::chrono::duration<double>(clk::now() - t0).count();
     const fault_map chip(a.fault, a.seed, a.cell_bits);
     const auto t1 = clk::now();
-    engine::mapped_backend mb(cm, m, chip, 0);
+    engine::mapped_backend mb(cm, m, chip);
     const double prep_s = std::chrono::duration<double>(clk::now() - t1).count();
     size_t errors = 0;
     for (const auto& e : mb.errors()) errors += e.size();

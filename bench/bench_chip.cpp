@@ -37,10 +37,7 @@ int sc_main(int argc, char** argv) {
   const models::image_set data = models::load_dataset("fashion-mnist:" + std::to_string(n));
   const mapping::chip_mapping cm = mapping::map_model(m, a);
   const fault_map chip(a.fault, a.seed, a.cell_bits);
-  std::vector<std::vector<cell_error>> errors;
-  for (const auto& l : cm.layers) errors.push_back(read_errors(l, chip, 0));
-
-  sc::platform top("top", a, cm, m, errors, {}, data.pixels.data(), n, data.image_bytes());
+  sc::platform top("top", a, cm, m, chip, {}, data.pixels.data(), n, data.image_bytes());
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO,
                                           sc_core::SC_DO_NOTHING);
   auto t0 = std::chrono::steady_clock::now();
@@ -52,7 +49,7 @@ int sc_main(int argc, char** argv) {
 
   // The same arithmetic, image by image, without SystemC.
   const models::network net(m);
-  engine::mapped_backend mb(cm, m, chip, 0, {}, mvm_path::bit_serial);
+  engine::mapped_backend mb(cm, m, chip, {}, mvm_path::bit_serial);
   std::vector<float> logits(size_t(net.num_classes()));
   t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < n; ++i)

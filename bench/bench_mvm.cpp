@@ -103,7 +103,7 @@ void finish(workload& w, const std::vector<float>& weights, int in, int out) {
   w.layer = rramft::mapping::map_layer(wl, w.arch, 0, w.report);
   rramft::fault_map chip(w.arch.fault, w.arch.seed, w.arch.cell_bits);
   const auto t0 = clk::now();
-  w.errs = rramft::read_errors(w.layer, chip, /*epoch*/ 0);
+  w.errs = rramft::read_errors(w.layer, chip);
   w.read_errors_s = std::chrono::duration<double>(clk::now() - t0).count();
 }
 
@@ -266,7 +266,7 @@ void bm_read_errors(benchmark::State& state, std::string key) {
   size_t count = 0;
   for (auto _ : state) {
     rramft::fault_map chip(w.arch.fault, w.arch.seed, w.arch.cell_bits);
-    auto errs = rramft::read_errors(w.layer, chip, 0);
+    auto errs = rramft::read_errors(w.layer, chip);
     count = errs.size();
     benchmark::DoNotOptimize(errs.data());
   }

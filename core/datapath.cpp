@@ -33,6 +33,19 @@ void crossbar_levels(const mapped_layer& l, const std::vector<cell_error>& error
     out[size_t(it->row) * C + (it->column - x * C)] += float(it->delta);
 }
 
+void transient_sums(const mapped_layer& l, const transient_reads& t, int b, int x,
+                    const float* digits, int n, float* sums) {
+  if (!t.on()) return;
+  const int rows = l.block_rows(b), C = l.C();
+  thread_local std::vector<cell_error> errs;
+  for (int i = 0; i < n; ++i) {
+    errs.clear();
+    transient_errors(l, t, b, x, i, errs);
+    for (const cell_error& e : errs)
+      sums[size_t(i) * C + (e.column - x * C)] += float(e.delta) * digits[size_t(i) * rows + e.row];
+  }
+}
+
 int64_t adc_convert(const mapped_layer& l, const adc_model& adc, int x, const float* sums, int n,
                     int64_t* converted) {
   const int C = l.C();

@@ -21,6 +21,12 @@ void dac_levels(const mapped_layer& l, const int32_t* xk, int n, int b, int k, f
 void crossbar_levels(const mapped_layer& l, const std::vector<cell_error>& errors, int b, int x,
                      float* out);
 
+/// @brief Transient flips during the reads of crossbar (@p b, @p x): adds delta x DAC level of
+/// the flipped cell's row to its column's sum, for each of the @p n vectors (its read in @p t).
+/// @param digits n x block_rows(b) DAC levels of one slice; @param sums n x C column sums
+void transient_sums(const mapped_layer& l, const transient_reads& t, int b, int x,
+                    const float* digits, int n, float* sums);
+
 /// @brief ADC: converts the used columns of crossbar @p x (n x C sums) to integers; free
 /// columns are left at 0. Returns the number of conversions done.
 int64_t adc_convert(const mapped_layer& l, const adc_model& adc, int x, const float* sums, int n,

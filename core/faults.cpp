@@ -16,6 +16,9 @@ fault_map::fault_map(const arch_spec::fault_spec& f, uint64_t seed, int cell_bit
       stuck_thr_(probability_threshold(f.rate)),
       sa0_thr_(probability_threshold(f.sa0_fraction())),
       flip_thr_(probability_threshold(f.transient_rate)),
+      every_cell_flips_(f.transient_rate >= 1),
+      inv_log_keep_(
+          f.transient_rate > 0 && f.transient_rate < 1 ? 1.0 / std::log1p(-f.transient_rate) : 0.0),
       cell_bits_(cell_bits),
       max_level_((1 << cell_bits) - 1) {}
 

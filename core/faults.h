@@ -5,6 +5,12 @@
 /// reused across mappings and the same seed always gives the same cells. A cell is stuck
 /// when a 64-bit hash of its address falls below rate * 2^64; the faulty set at a lower rate
 /// is therefore a subset of the set at a higher rate (curves over rates are monotone per chip).
+/// Transient faults are drawn per read: which cells of a crossbar read one bit flipped is a
+/// pure function of (seed, crossbar id, input index, read index within the input), so every
+/// image, every output position of a convolution and every token sees its own flips, and the
+/// accuracy engine and the chip model, which both call for_each_flip with the same keys, see
+/// the same ones.
+#include <cmath>
 #include <cstdint>
 
 #include "core/spec.h"
@@ -24,7 +30,7 @@ inline uint64_t mix64(uint64_t z) {
 /// @brief Converts a probability to a 64-bit threshold: an event happens when hash < threshold.
 uint64_t probability_threshold(double p);
 
-/// @brief The stuck-at and transient fault map of one chip.
+/// @brief The stuck-at fault map of one chip and its transient flips per read.
 class fault_map {
  public:
   /// @brief @p seed identifies the chip; rates and the SA0:SA1 ratio come from @p f.
@@ -39,35 +45,53 @@ class fault_map {
     if (h >= stuck_thr_ && stuck_thr_ != ~0ull) return stuck::none;
     return mix64(h ^ 0x5a5a5a5a5a5a5a5aull) < sa0_thr_ ? stuck::sa0 : stuck::sa1;
   }
-  /// @brief Key of crossbar @p xkey during evaluation @p epoch, for transient flips.
-  uint64_t epoch_key(uint64_t xkey, uint64_t epoch) const {
-    return mix64(xkey ^ 0x7472616e7369656eull ^ mix64(epoch));
+  /// @brief Key of one read: input vector @p read of input @p input (an image or a token
+  /// sequence; see read_window) through the crossbar with key @p xkey.
+  uint64_t read_key(uint64_t xkey, uint64_t input, uint64_t read) const {
+    return mix64(xkey ^ 0x7472616e7369656eull ^ mix64(mix64(input) + read));
   }
-  /// @brief Bit of cell (row, col) read flipped in the epoch with key @p ekey, or -1.
-  int transient_bit(uint64_t ekey, int row, int col) const {
-    if (flip_thr_ == 0) return -1;
-    const uint64_t h = mix64(ekey ^ ((uint64_t(row) << 32) | uint32_t(col)));
-    if (h >= flip_thr_ && flip_thr_ != ~0ull) return -1;
-    return int(mix64(h) % uint64_t(cell_bits_));
+  /// @brief Calls @p flip(row, col, bit) for every cell of rows 0..rows-1 of a crossbar of
+  /// @p cols columns that reads bit @p bit of its level flipped during the read with key
+  /// @p rkey, in row-major order. Each cell flips independently with probability
+  /// transient_rate, its bit uniform over the cell's bits. The flipped cells are drawn as
+  /// geometric gaps over the row-major cell index (P(gap >= k) = (1 - rate)^k, from one hash
+  /// per flip), so a read costs O(flips), not O(cells); the cells of rows 0..rows-1 are those
+  /// of the whole crossbar restricted to them.
+  template <class F>
+  void for_each_flip(uint64_t rkey, int rows, int cols, F flip) const {
+    if (flip_thr_ == 0 || rows <= 0 || cols <= 0) return;
+    const uint64_t total = uint64_t(rows) * uint64_t(cols);
+    uint64_t j = 0, s = rkey;
+    for (;;) {
+      s = mix64(s);
+      if (!every_cell_flips_) {
+        // u uniform in (0, 1]; gap = floor(log u / log(1 - rate)).
+        const double u = double((s >> 11) + 1) * 0x1p-53;
+        const double g = std::log(u) * inv_log_keep_;
+        if (!(g < double(total - j))) return;
+        j += uint64_t(g);
+      }
+      flip(int(j / uint64_t(cols)), int(j % uint64_t(cols)),
+           int(mix64(s ^ 0x626974626974ull) % uint64_t(cell_bits_)));
+      if (++j >= total) return;
+    }
   }
-  /// @brief The level a cell programmed to @p programmed reads, given its faults.
+  /// @brief The level a cell programmed to @p programmed reads, given its stuck state and the
+  /// bit flipped during this read (-1: none).
   int apply(int programmed, stuck s, int flip_bit) const {
     int v = s == stuck::sa0 ? 0 : s == stuck::sa1 ? max_level_ : programmed;
     if (flip_bit >= 0) v ^= 1 << flip_bit;
     return v;
   }
-  /// @brief The level cell (row, col) reads in evaluation @p epoch.
-  int read(int programmed, uint64_t xkey, uint64_t epoch, int row, int col) const {
-    return apply(programmed, stuck_at(xkey, row, col),
-                 transient_bit(epoch_key(xkey, epoch), row, col));
-  }
-  bool any() const { return stuck_thr_ != 0 || flip_thr_ != 0; }
+  bool has_stuck() const { return stuck_thr_ != 0; }
   bool has_transients() const { return flip_thr_ != 0; }
   uint64_t seed() const { return seed_; }
 
  private:
   uint64_t seed_, seed_key_;
   uint64_t stuck_thr_, sa0_thr_, flip_thr_;
+  bool every_cell_flips_;  ///< transient_rate 1
+  double inv_log_keep_;    ///< 1 / log(1 - transient_rate), when below 1
   int cell_bits_, max_level_;
 };
 

@@ -65,9 +65,37 @@ struct cell_error {
   int32_t delta;   ///< read level - programmed level
 };
 
-/// @brief Every cell of @p l that reads wrong on chip @p f during evaluation @p epoch (stuck-at
-/// faults are the same for every epoch; transient flips differ). Cells outside the fault scope,
-/// in free columns or in unused rows are skipped. Sorted by (block, column, row).
-std::vector<cell_error> read_errors(const mapped_layer& l, const fault_map& f, uint64_t epoch);
+/// @brief Every cell of @p l that reads wrong on chip @p f at every read: its stuck-at faults.
+/// Cells outside the fault scope, in free columns or in unused rows are skipped. Sorted by
+/// (block, column, row). Transient flips are per read (transient_errors).
+std::vector<cell_error> read_errors(const mapped_layer& l, const fault_map& f);
+
+/// @brief Which reads the input vectors of one call are: vector v is read v % per_input of
+/// input first + v / per_input. An input is one image or token sequence; a layer reads its
+/// crossbars once per vector, so once per output position of a convolution and once per
+/// token (the engine passes batches input-major, as the network passes them).
+struct read_window {
+  uint64_t first = 0;  ///< index of the call's first input in the data
+  int per_input = 1;   ///< vectors of one input in this call
+};
+
+/// @brief The transient faults of one call: the chip that draws them (null, or a transient
+/// rate of 0: none) and the reads its vectors are.
+struct transient_reads {
+  const fault_map* chip = nullptr;
+  read_window window;
+  bool on() const { return chip && chip->has_transients(); }
+  uint64_t input(int v) const { return window.first + uint64_t(v / window.per_input); }
+  uint64_t read(int v) const { return uint64_t(v % window.per_input); }
+};
+
+/// @brief Appends to @p out the cells of crossbar (@p b, @p x) of @p l whose level differs,
+/// during vector @p v's read (@p t), from what they read at every read (read_errors): delta =
+/// the level with the flip - the level without (a stuck cell flips its stuck level). Cells
+/// outside the fault scope, in free columns or in unused rows are skipped; row-major order.
+/// The one place that turns a chip's per-read flips into errors: the engine's paths and the
+/// chip model's crossbar bank all call it.
+void transient_errors(const mapped_layer& l, const transient_reads& t, int b, int x, int v,
+                      std::vector<cell_error>& out);
 
 }  // namespace rramft

@@ -21,7 +21,8 @@ using matd = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMaj
 
 /// Slice by slice, crossbar by crossbar, as the hardware computes it (core/datapath.h).
 void mvm_bit_serial(const mapped_layer& l, const std::vector<cell_error>& errors,
-                    const std::vector<int32_t>& xk, int n, std::vector<int64_t>& yk) {
+                    const std::vector<int32_t>& xk, int n, std::vector<int64_t>& yk,
+                    const transient_reads& t) {
   const int C = l.C();
   const int nslices =
       input_slicing{l.arch.input_bits, l.arch.dac.bits, l.arch.input_signed}.count();
@@ -39,6 +40,7 @@ void mvm_bit_serial(const mapped_layer& l, const std::vector<cell_error>& errors
       crossbar_levels(l, errors, b, x, levels.data());
       for (int k = 0; k < nslices; ++k) {
         column_sums(dig[k].data(), n, rows, levels.data(), C, sums.data());
+        transient_sums(l, t, b, x, dig[k].data(), n, sums.data());
         adc_convert(l, adc, x, sums.data(), n, converted.data());
         opc_accumulate(l, x, k, converted.data(), n, part);
       }
@@ -50,7 +52,11 @@ void mvm_bit_serial(const mapped_layer& l, const std::vector<cell_error>& errors
 }  // namespace
 
 fast_product::fast_product(const mapped_layer& l, const std::vector<cell_error>& errors)
-    : name_(l.name), K_(int(l.kept_rows.size())), O_(int(l.kept_cols.size())), T_(l.copies()) {
+    : l_(&l),
+      name_(l.name),
+      K_(int(l.kept_rows.size())),
+      O_(int(l.kept_cols.size())),
+      T_(l.copies()) {
   const int R = l.R();
   // The effective integer weights: programmed, plus every unvoted error.
   std::vector<int64_t> w(l.w.q.begin(), l.w.q.end());
@@ -91,7 +97,7 @@ fast_product::fast_product(const mapped_layer& l, const std::vector<cell_error>&
   }
 }
 
-void fast_product::run(const int32_t* xk, int n, int64_t* yk) const {
+void fast_product::run(const int32_t* xk, int n, int64_t* yk, const transient_reads& t) const {
   const int K = K_, O = O_;
   using imat = Eigen::Matrix<int32_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   Eigen::Map<const imat> X(xk, n, K);
@@ -166,18 +172,68 @@ void fast_product::run(const int32_t* xk, int n, int64_t* yk) const {
     Y.noalias() = Xd * Eigen::Map<const matd>(wd_.data(), O, K).transpose();
     for (size_t i = 0; i < size_t(n) * O; ++i) yk[i] = int64_t(yd[i]);
   }
-  if (groups_.empty()) return;
+  if (!groups_.empty()) {
     // Vector by vector, so that x and y rows stay in cache; vectors are independent, so
     // splitting them over threads cannot change a result.
 #pragma omp parallel for schedule(static)
+    for (int i = 0; i < n; ++i) {
+      const int32_t* xi = xk + size_t(i) * K;
+      int64_t* yi = yk + size_t(i) * O;
+      int64_t d[16];
+      for (const auto& [b, e] : groups_) {
+        std::fill(d, d + T_, 0);
+        for (size_t k = b; k < e; ++k) d[voted_[k].cand] += voted_[k].coef * xi[voted_[k].row];
+        yi[voted_[b].out] += median(d, T_);
+      }
+    }
+  }
+  if (t.on()) add_transients(xk, n, yk, t);
+}
+
+void fast_product::add_transients(const int32_t* xk, int n, int64_t* yk,
+                                  const transient_reads& t) const {
+  const mapped_layer& l = *l_;
+  const int K = K_, O = O_, R = l.R();
+  auto by_group = [](const voted_error& a, const voted_error& b) {
+    return a.block != b.block ? a.block < b.block : a.out < b.out;
+  };
+  // Vectors are independent (each its own reads and its own row of yk), so splitting them over
+  // threads cannot change a result.
+#pragma omp parallel for schedule(static)
   for (int i = 0; i < n; ++i) {
+    thread_local std::vector<cell_error> errs;
+    thread_local std::vector<voted_error> voted;
+    errs.clear();
+    voted.clear();
+    for (int b = 0; b < l.row_blocks; ++b)
+      for (int x = 0; x < l.xbars_per_block; ++x) transient_errors(l, t, b, x, i, errs);
     const int32_t* xi = xk + size_t(i) * K;
     int64_t* yi = yk + size_t(i) * O;
-    int64_t d[16];
-    for (const auto& [b, e] : groups_) {
+    for (const cell_error& e : errs) {
+      const column_content& cc = l.columns[size_t(e.column)];
+      const int kr = e.block * R + e.row;
+      const int64_t coef = l.column_weight(cc) * e.delta;
+      if (T_ > 1 && l.is_protected(cc.slice))
+        voted.push_back({e.block, cc.out, cc.cand, kr, coef});
+      else
+        yi[cc.out] += coef * xi[kr];
+    }
+    // A voted flip moves its candidate's sum: the median of the group (row block, output) is
+    // taken again with it, over the static errors of the group as well, and replaces the one
+    // run() added (0 where the static errors left a majority of candidates untouched).
+    std::sort(voted.begin(), voted.end(), by_group);
+    for (size_t g = 0; g < voted.size();) {
+      size_t e = g;
+      while (e < voted.size() && !by_group(voted[g], voted[e])) ++e;
+      int64_t d[16], before[16];
       std::fill(d, d + T_, 0);
-      for (size_t k = b; k < e; ++k) d[voted_[k].cand] += voted_[k].coef * xi[voted_[k].row];
-      yi[voted_[b].out] += median(d, T_);
+      const auto [lo, hi] = std::equal_range(voted_.begin(), voted_.end(), voted[g], by_group);
+      for (auto k = lo; k != hi; ++k) d[k->cand] += k->coef * xi[k->row];
+      std::copy(d, d + T_, before);
+      const int64_t old = median(before, T_);
+      for (size_t k = g; k < e; ++k) d[voted[k].cand] += voted[k].coef * xi[voted[k].row];
+      yi[voted[g].out] += median(d, T_) - old;
+      g = e;
     }
   }
 }
@@ -278,11 +334,13 @@ struct serial_product::impl {
   std::vector<int64_t> adc;  ///< adc_model::convert for sums 0..full_scale (<= 2^16)
   std::unique_ptr<adc_model> converter;  ///< the ADC itself, for larger sums
   std::vector<block> blocks;
+  const mapped_layer* layer = nullptr;  ///< for the transient flips of each read
+  std::vector<int32_t> col_of;          ///< per layout column: its index in every block's cols
 
   /// One pass over kLanes vectors: U holds column sums, W the ADC values and the sums over one
   /// input slice, A the sums over slices.
   template <class U, class W, class A>
-  void chunk(const int32_t* xk, int i0, int nv, int64_t* yk) const;
+  void chunk(const int32_t* xk, int i0, int nv, int64_t* yk, const transient_reads& t) const;
 };
 
 serial_product::~serial_product() = default;
@@ -359,6 +417,9 @@ serial_product::serial_product(const mapped_layer& l, const std::vector<cell_err
   std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
     return l.columns[size_t(a)].out < l.columns[size_t(b)].out;
   });
+  m.layer = &l;
+  m.col_of.assign(l.columns.size(), -1);
+  for (size_t i = 0; i < order.size(); ++i) m.col_of[size_t(order[i])] = int32_t(i);
   double bound = 0;  // largest |partial sum| of one output, slot and block
   std::vector<int32_t> levels(size_t(m.R));
   m.blocks.resize(size_t(l.row_blocks));
@@ -416,11 +477,18 @@ serial_product::serial_product(const mapped_layer& l, const std::vector<cell_err
 }
 
 template <class U, class W, class A>
-void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk) const {
+void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
+                                 const transient_reads& t) const {
   // Scratch per thread (and per lane type): chunks run in parallel.
   thread_local std::vector<U> table_buf, dig_buf;
   thread_local std::vector<uint8_t> xbits_buf;
   thread_local std::vector<A> acc_buf;
+  /// A transient flip of one lane's read: column (index into a block's cols), lane, row, delta.
+  struct lane_flip {
+    int32_t col, lane, row, delta;
+  };
+  thread_local std::vector<lane_flip> flips;
+  thread_local std::vector<cell_error> terrs;
   const int rows_alloc = ngroups * kGroup;
   if (table_buf.size() < size_t(ngroups) * kPatterns * kLanes)
     table_buf.resize(size_t(ngroups) * kPatterns * kLanes);
@@ -437,6 +505,20 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk)
     const block& bl = blocks[size_t(b)];
     const int rows = std::min(R, K - b * R);
     std::fill(acc, acc + size_t(O) * slots * kLanes, A(0));
+    // This block's transient flips for every lane's read, by column (the order the columns
+    // are visited in below).
+    flips.clear();
+    if (t.on()) {
+      for (int v = 0; v < nv; ++v) {
+        terrs.clear();
+        for (int x = 0; x < layer->xbars_per_block; ++x)
+          transient_errors(*layer, t, b, x, i0 + v, terrs);
+        for (const cell_error& e : terrs)
+          flips.push_back({col_of[size_t(e.column)], v, e.row, e.delta});
+      }
+      std::sort(flips.begin(), flips.end(),
+                [](const lane_flip& a, const lane_flip& c) { return a.col < c.col; });
+    }
     // 1-bit digits of every slice at once, [row][lane] (absent rows and vectors 0), so that
     // the digits of one slice are a shift and a mask of whole words.
     const bool bits = sizeof(U) == 1 && !digit_bits.empty();
@@ -484,6 +566,7 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk)
         }
       }
       const A wk = A(slice_weight[size_t(k)]);
+      size_t next_flip = 0;
       for (const output& ou : bl.outs) {
         alignas(64) W inner[16 + 1][kLanes];
         for (int s = 0; s < slots; ++s) std::fill(inner[s], inner[s] + kLanes, W(0));
@@ -509,6 +592,13 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk)
           }
           alignas(64) U sum[kLanes];
           store_lanes(sum, sumv);
+          // Transient flips of this column: delta x DAC level, before the ADC (the sum stays in
+          // 0..full_scale, so the lanes' modular arithmetic is exact).
+          for (; next_flip < flips.size() && flips[next_flip].col == int32_t(c); ++next_flip) {
+            const lane_flip& f = flips[next_flip];
+            sum[f.lane] = U(int64_t(sum[f.lane]) +
+                            int64_t(f.delta) * int64_t(dig[size_t(f.row) * kLanes + f.lane]));
+          }
           // ADC and OPC.
           if constexpr (sizeof(W) == 2) {
             // 8-bit sums: the ADC in uint16 and the OPC in int16, 16 lanes per native vector
@@ -582,7 +672,7 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk)
   }
 }
 
-void serial_product::run(const int32_t* xk, int n, int64_t* yk) const {
+void serial_product::run(const int32_t* xk, int n, int64_t* yk, const transient_reads& t) const {
   const impl& m = *p_;
   std::fill(yk, yk + size_t(n) * m.O, 0);
   const int chunks = (n + kLanes - 1) / kLanes;
@@ -591,17 +681,17 @@ void serial_product::run(const int32_t* xk, int n, int64_t* yk) const {
   for (int c = 0; c < chunks; ++c) {
     const int i0 = c * kLanes, nv = std::min(kLanes, n - i0);
     if (m.narrow)
-      m.acc32 ? m.chunk<uint8_t, int16_t, int32_t>(xk, i0, nv, yk)
-              : m.chunk<uint8_t, int16_t, int64_t>(xk, i0, nv, yk);
+      m.acc32 ? m.chunk<uint8_t, int16_t, int32_t>(xk, i0, nv, yk, t)
+              : m.chunk<uint8_t, int16_t, int64_t>(xk, i0, nv, yk, t);
     else if (m.full_scale <= 0xff)
-      m.acc32 ? m.chunk<uint8_t, int32_t, int32_t>(xk, i0, nv, yk)
-              : m.chunk<uint8_t, int64_t, int64_t>(xk, i0, nv, yk);
+      m.acc32 ? m.chunk<uint8_t, int32_t, int32_t>(xk, i0, nv, yk, t)
+              : m.chunk<uint8_t, int64_t, int64_t>(xk, i0, nv, yk, t);
     else if (m.full_scale <= 0xffff)
-      m.acc32 ? m.chunk<uint16_t, int32_t, int32_t>(xk, i0, nv, yk)
-              : m.chunk<uint16_t, int64_t, int64_t>(xk, i0, nv, yk);
+      m.acc32 ? m.chunk<uint16_t, int32_t, int32_t>(xk, i0, nv, yk, t)
+              : m.chunk<uint16_t, int64_t, int64_t>(xk, i0, nv, yk, t);
     else
-      m.acc32 ? m.chunk<uint32_t, int32_t, int32_t>(xk, i0, nv, yk)
-              : m.chunk<uint32_t, int64_t, int64_t>(xk, i0, nv, yk);
+      m.acc32 ? m.chunk<uint32_t, int32_t, int32_t>(xk, i0, nv, yk, t)
+              : m.chunk<uint32_t, int64_t, int64_t>(xk, i0, nv, yk, t);
   }
 }
 
@@ -699,7 +789,7 @@ void column_sums(const float* digits, int n, int rows, const float* levels, int 
 }
 
 void mvm(const mapped_layer& l, const std::vector<cell_error>& errors, const int32_t* x, int n,
-         int64_t* y, mvm_path path) {
+         int64_t* y, mvm_path path, const transient_reads& t) {
   auto by_place = [](const cell_error& a, const cell_error& b) {
     return a.block != b.block     ? a.block < b.block
            : a.column != b.column ? a.column < b.column
@@ -708,7 +798,7 @@ void mvm(const mapped_layer& l, const std::vector<cell_error>& errors, const int
   if (!std::is_sorted(errors.begin(), errors.end(), by_place)) {  // hand-made lists: sort a copy
     std::vector<cell_error> sorted = errors;
     std::sort(sorted.begin(), sorted.end(), by_place);
-    mvm(l, sorted, x, n, y, path);
+    mvm(l, sorted, x, n, y, path, t);
     return;
   }
   std::vector<int32_t> xk = kept_inputs(l, x, n);
@@ -718,11 +808,11 @@ void mvm(const mapped_layer& l, const std::vector<cell_error>& errors, const int
     throw error("layer '" + l.name + "': the fast path needs a lossless ADC (adc.bits " +
                 std::to_string(l.arch.adc.bits) + " is too few for the column sums)");
   if (path == mvm_path::fast || (path == mvm_path::automatic && lossless))
-    fast_product(l, errors).run(xk.data(), n, yk.data());
+    fast_product(l, errors).run(xk.data(), n, yk.data(), t);
   else if (path == mvm_path::automatic)
-    serial_product(l, errors).run(xk.data(), n, yk.data());
+    serial_product(l, errors).run(xk.data(), n, yk.data(), t);
   else
-    mvm_bit_serial(l, errors, xk, n, yk);
+    mvm_bit_serial(l, errors, xk, n, yk, t);
   scatter_outputs(l, yk.data(), n, y);
 }
 

@@ -26,31 +26,38 @@ enum class mvm_path {
 /// @param errors the cells that read wrong (read_errors), sorted as read_errors returns them
 /// @param y n x l.cols integer outputs in units of (weight scale x activation scale);
 ///          pruned outputs are 0
+/// @param t the transient flips of the vectors' reads (none by default)
 void mvm(const mapped_layer& l, const std::vector<cell_error>& errors, const int32_t* x, int n,
-         int64_t* y, mvm_path path = mvm_path::automatic);
+         int64_t* y, mvm_path path = mvm_path::automatic, const transient_reads& t = {});
 
 /// @brief The fast path of one mapped layer on one chip (lossless ADC): the effective weights
 /// the cells hold (programmed values plus every error outside the voted planes, which is
 /// linear) and the (row block, output) groups whose voted errors can move a median, since
 /// median(a + d_t) = a + median(d_t). Building it is part of programming the chip, done once;
 /// run() is then an exact dense product plus the voted corrections, for any batch, from any
-/// number of threads at once. mvm() builds one per call.
+/// number of threads at once. mvm() builds one per call. Transient flips, which change with
+/// every read, are corrections run() adds per vector (none when the transient rate is 0).
 class fast_product {
  public:
-  /// @param errors the cells that read wrong (read_errors)
+  /// @param l the layer, which must outlive the product
+  /// @param errors the cells that read wrong at every read (read_errors)
   fast_product(const mapped_layer& l, const std::vector<cell_error>& errors);
   /// @brief yk (n x kept_cols) = the integer products of the kept inputs xk (n x kept_rows),
   /// bit-identical to the bit-serial path with a lossless ADC. float32 GEMMs over chunks of
   /// the inputs whose every partial sum is provably an integer below 2^24 (per vector:
   /// sum |x| x max |w|), added up in int64; float64 only when one product can reach 2^24.
+  /// Vector v's transient flips (@p t) add column weight x delta x input to its output, through
+  /// the vote where the column is voted.
   /// @throws rramft::error if the partial sums could exceed 2^53
-  void run(const int32_t* xk, int n, int64_t* yk) const;
+  void run(const int32_t* xk, int n, int64_t* yk, const transient_reads& t = {}) const;
 
  private:
   struct voted_error {
     int32_t block, out, cand, row;
     int64_t coef;
   };
+  void add_transients(const int32_t* xk, int n, int64_t* yk, const transient_reads& t) const;
+  const mapped_layer* l_;
   std::string name_;
   int K_, O_, T_;
   std::vector<float> wf_;   ///< kept_cols x kept_rows effective weights, when exact in float
@@ -68,16 +75,20 @@ class fast_product {
 /// column's sum is one table entry per group of its bit pattern (the complement when the
 /// column is mostly ones, as flipped planes are). Every column sum then goes through the
 /// ADC (adc_model::convert, tabulated), the OPC weights and the vote exactly as in
-/// core/datapath.h; only the order of integer additions differs.
+/// core/datapath.h; only the order of integer additions differs. Transient flips of a read
+/// (transient_errors) add delta x DAC level to their column's sum before the ADC, as
+/// transient_sums does.
 class serial_product {
  public:
-  /// @param errors the cells that read wrong (read_errors), in any order
+  /// @param l the layer, which must outlive the product
+  /// @param errors the cells that read wrong at every read (read_errors), in any order
   serial_product(const mapped_layer& l, const std::vector<cell_error>& errors);
   ~serial_product();
   serial_product(const serial_product&) = delete;
   serial_product& operator=(const serial_product&) = delete;
-  /// @brief yk (n x kept_cols) = the outputs of the kept inputs xk (n x kept_rows).
-  void run(const int32_t* xk, int n, int64_t* yk) const;
+  /// @brief yk (n x kept_cols) = the outputs of the kept inputs xk (n x kept_rows), with the
+  /// transient flips of their reads @p t.
+  void run(const int32_t* xk, int n, int64_t* yk, const transient_reads& t = {}) const;
 
  private:
   struct impl;

@@ -68,8 +68,9 @@ struct arch_spec {
     double rate = 0;                       ///< probability that a cell is stuck (SA0 or SA1), 0..1
     double sa0 = 1.75, sa1 = 9.04;         ///< SA0:SA1 ratio (only the ratio matters)
     fault_scope scope = fault_scope::all;  ///< all cells, or only protected-plane cells and copies
-    double transient_rate =
-        0;  ///< probability that a cell reads one bit flipped during one evaluation, 0..1
+    /// probability that a cell reads one bit flipped during one read (one input vector through
+    /// its crossbar: every image, convolution position and token draws its own flips), 0..1
+    double transient_rate = 0;
     double sa0_fraction() const { return sa0 / (sa0 + sa1); }
   } fault;
   struct quant_spec {

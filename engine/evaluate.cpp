@@ -41,6 +41,7 @@ void run_batches(const models::network& net, models::linear_backend& be,
     try {
       const int s = bi * batch, n = std::min(batch, data.n - s);
       std::vector<float> logits(size_t(n) * per);
+      const input_scope inputs(uint64_t(s), n);  // transient faults are drawn per input
       net.forward_images(&data.pixels[size_t(s) * data.image_bytes()], n, be, logits.data());
       use(s, n, logits.data());
     } catch (...) {
@@ -223,7 +224,7 @@ void profile_ranges(mapping::chip_mapping& cm, const models::model& m,
   a.fault.rate = 0;
   a.fault.transient_rate = 0;
   const fault_map clean(a.fault, a.seed, a.cell_bits);
-  mapped_backend mb(probe, m, clean, 0, scales);
+  mapped_backend mb(probe, m, clean, scales);
   range_recorder rec(mb, m);
   logits(models::network(m), rec, calib, batch);
   const std::vector<output_range> r =
@@ -272,14 +273,14 @@ template <class F>
 auto experiment::with_chip(size_t s, size_t r, int k, F use) const {
   if (r == size_t(-1)) {
     const fault_map clean(arch_[s].fault, arch_[s].seed, arch_[s].cell_bits);
-    mapped_backend mb(mapped_[s], m_, clean, 0, scales_);
+    mapped_backend mb(mapped_[s], m_, clean, scales_);
     return use(mb);
   }
   arch_spec ar = arch_.at(s);
   ar.fault.rate = rates_.at(r);
   ar.fault.transient_rate = base_.fault.transient_rate;
   const fault_map chip(ar.fault, trial_seed(base_.seed, k), ar.cell_bits);
-  mapped_backend mb(mapped_[s], m_, chip, uint64_t(k), scales_);
+  mapped_backend mb(mapped_[s], m_, chip, scales_);
   return use(mb);
 }
 
@@ -355,6 +356,7 @@ std::vector<double> experiment::layer_error(size_t s, size_t r, int k) const {
       layer_error_probe probe(faulty, ideal, m_);
       const int n = std::min(opt_.layer_error_images, data_.n);
       std::vector<float> logits(size_t(n) * net_.num_classes());
+      const input_scope inputs(0, n);
       net_.forward_images(data_.pixels.data(), n, probe, logits.data());  // one batch: fixed order
       std::vector<double> rel(m_.layers.size(), 0.0);
       for (size_t l = 0; l < rel.size(); ++l)
@@ -583,7 +585,7 @@ void check_eval_footprint(const models::model& m, const arch_spec& a, const mode
   const int parallel = 1;
 #endif
   eval_footprint(m, a, data, opt.batch, chips ? int(std::min<double>(parallel, jobs)) : parallel,
-                 copies, rate + a.fault.transient_rate, chips)
+                 copies, rate, chips)
       .check(who, "lower --batch (" + std::to_string(opt.batch) +
                       "), --threads, the crossbar size or the number of images");
 }
@@ -667,8 +669,7 @@ chip_setup prepare_chip(const models::model& m, const arch_spec& a, const models
   chip_setup s;
   s.arch = a;
   s.cm = mapping::map_model(m, a);
-  const fault_map chip(a.fault, a.seed, a.cell_bits);
-  for (const auto& l : s.cm.layers) s.errors.push_back(read_errors(l, chip, 0));
+  const fault_map chip = s.faults();
   if (a.input_scale == "calibrated") {
     calibrating_backend cb(m);
     accuracy(net, cb, calibration_set());
@@ -686,12 +687,11 @@ chip_setup prepare_chip(const models::model& m, const arch_spec& a, const models
   if (a.protection.clip) s.base.quant.clip = clip_mode::none;
   s.compare = s.base.scheme_name() != a.scheme_name() || s.base.quant.clip != a.quant.clip;
   if (s.compare) s.cm_none = mapping::map_model(m, s.base);
-  for (const auto& l : s.cm_none.layers) s.errors_none.push_back(read_errors(l, chip, 0));
   {
     // Refused up front when the programmed crossbars would not fit the machine.
     double faulty = 0;
-    for (const auto* lists : {&s.errors, &s.errors_none})
-      for (const auto& list : *lists) faulty += double(list.size());
+    for (const auto* cm : {&s.cm, &s.cm_none})
+      for (const auto& l : cm->layers) faulty += double(read_errors(l, chip).size());
     std::vector<const mapping::chip_mapping*> chips{&s.cm};
     if (s.compare) chips.push_back(&s.cm_none);
     run_footprint(chips, faulty, data)

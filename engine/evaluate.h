@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/faults.h"
 #include "core/spec.h"
 #include "mapping/mapping.h"
 #include "models/idx.h"
@@ -206,8 +207,9 @@ struct chip_setup {
   arch_spec base;        ///< the same chip without protection (TLM models only)
   bool compare = false;  ///< base differs from arch (the baseline is simulated too)
   mapping::chip_mapping cm, cm_none;
-  std::vector<std::vector<cell_error>> errors, errors_none;  ///< per weight layer
   std::vector<double> scales;  ///< input_scale: calibrated, else empty
+  /// @brief The chip's fault map (arch's seed and fault keys; the baseline is the same chip).
+  fault_map faults() const { return fault_map(arch.fault, arch.seed, arch.cell_bits); }
 };
 /// @brief Checks that @p m classifies @p data (one class per sample), maps it onto @p a and
 /// the baseline, reads the chip's faults, calibrates and profiles ranges on @p calibration()

@@ -27,9 +27,9 @@ image_shape shape_of_one_image(const models::network& net);
 /// @brief `rramft eval` on @p data with batches of @p batch images on @p threads threads (0: as
 /// many as OpenMP will use),
 /// schemes @p copies (candidates per protected plane, 1 for none), up to failure rate @p rate
-/// (stuck plus transient): the data, the batch buffers of every thread, the mapped weights, and
-/// the fault lists and prepared products of one chip (@p chips_in_parallel: of one chip per
-/// thread).
+/// (stuck-at; transient flips are drawn per read and not stored): the data, the batch buffers of
+/// every thread, the mapped weights, and the fault lists and prepared products of one chip (@p
+/// chips_in_parallel: of one chip per thread).
 memory_estimate eval_footprint(const models::model& m, const arch_spec& a,
                                const models::image_set& data, int batch, int threads,
                                int max_copies, double rate, bool chips_in_parallel = false);

@@ -68,10 +68,26 @@ std::vector<double> calibrating_backend::scales(const arch_spec& a) const {
   return s;
 }
 
+namespace {
+/// The inputs of this thread's forward pass (input_scope); count 0: none set.
+thread_local uint64_t scope_first = 0;
+thread_local int scope_count = 0;
+}  // namespace
+
+input_scope::input_scope(uint64_t first, int count)
+    : saved_first_(scope_first), saved_count_(scope_count) {
+  scope_first = first;
+  scope_count = count;
+}
+
+input_scope::~input_scope() {
+  scope_first = saved_first_;
+  scope_count = saved_count_;
+}
+
 mapped_backend::mapped_backend(const mapping::chip_mapping& cm, const models::model& m,
-                               const fault_map& chip, uint64_t epoch, std::vector<double> scales,
-                               mvm_path path)
-    : cm_(cm), m_(m), scales_(std::move(scales)), path_(path) {
+                               const fault_map& chip, std::vector<double> scales, mvm_path path)
+    : cm_(cm), m_(m), chip_(chip), scales_(std::move(scales)), path_(path) {
   if (cm.layers.size() != m.layers.size())
     throw error(m.dir + ": the mapping holds " + std::to_string(cm.layers.size()) +
                 " layers, the model " + std::to_string(m.layers.size()));
@@ -82,7 +98,7 @@ mapped_backend::mapped_backend(const mapping::chip_mapping& cm, const models::mo
       throw error("layer '" + l.name + "': scheme '" + l.arch.scheme_name() +
                   "' checks output ranges, but none was profiled (engine::profile_ranges)");
   errors_.reserve(cm.layers.size());
-  for (const mapped_layer& l : cm.layers) errors_.push_back(read_errors(l, chip, epoch));
+  for (const mapped_layer& l : cm.layers) errors_.push_back(read_errors(l, chip));
   // Programming the chip for the prepared paths: once per chip, not once per batch. A forced
   // path (fast on a lossy ADC, bit_serial) stays with mvm(), which refuses or follows it.
   for (size_t i = 0; i < cm.layers.size(); ++i) {
@@ -117,20 +133,30 @@ void mapped_backend::linear(size_t layer, const float* x, int n, float* y) {
   const float* bias = wl.bias.empty() ? nullptr : wl.bias.data();
   const fast_product* fp = fast_[layer].get();
   const serial_product* sp = serial_[layer].get();
+  transient_reads t;
+  if (chip_.has_transients()) {
+    if (scope_count <= 0)
+      throw error("layer '" + l.name +
+                  "': transient faults are drawn per input, but no input_scope names the inputs");
+    if (n % scope_count != 0)
+      throw error("layer '" + l.name + "': " + std::to_string(n) + " vectors for " +
+                  std::to_string(scope_count) + " inputs: transient faults need whole inputs");
+    t = {&chip_, {scope_first, n / scope_count}};
+  }
   if (fp || sp) {
     int32_t* xk = scratch(x_buf, size_t(n) * l.kept_rows.size());
     int64_t* yk = scratch(y_buf, size_t(n) * l.kept_cols.size());
     quantize_kept_inputs(l, x, n, fixed, xk, sx);
     if (fp)
-      fp->run(xk, n, yk);
+      fp->run(xk, n, yk, t);
     else
-      sp->run(xk, n, yk);
+      sp->run(xk, n, yk, t);
     dequantize_kept_outputs(l, yk, n, sx, bias, y);
   } else {
     int32_t* xq = scratch(x_buf, size_t(n) * size_t(l.rows));
     int64_t* yq = scratch(y_buf, size_t(n) * size_t(l.cols));
     quantize_inputs(l, x, n, fixed, xq, sx);
-    mvm(l, errors_[layer], xq, n, yq, path_);
+    mvm(l, errors_[layer], xq, n, yq, path_, t);
     dequantize_outputs(l, yq, n, sx, bias, y);
   }
   if (l.arch.protection.range)

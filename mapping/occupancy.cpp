@@ -243,8 +243,8 @@ double draw_layer(std::ostream& o, const mapped_layer& l, const layer_report& re
           << num(g.width()) << "\" height=\"" << num((R - used_rows) * g.row_h) << "\"/>";
       o << "\n";
 
-      const bool scan = chip.any() && st.cells_scanned + int64_t(R) * C <= kMaxCellsScanned;
-      if (chip.any() && !scan) ++st.xbars_unscanned;
+      const bool scan = chip.has_stuck() && st.cells_scanned + int64_t(R) * C <= kMaxCellsScanned;
+      if (chip.has_stuck() && !scan) ++st.xbars_unscanned;
       if (scan) {
         mark_paths mp;
         const double mw = std::max(g.col_w, 2.0), mh = 2.0;  // mark size, px
@@ -379,7 +379,7 @@ std::string occupancy_svg(const chip_mapping& cm, const fault_map& chip) {
     t << "faults: stuck-at rate " << a.fault.rate << " (SA0:SA1 = " << a.fault.sa0 << ":"
       << a.fault.sa1 << "), scope " << to_string(a.fault.scope) << ", transient rate "
       << a.fault.transient_rate;
-    if (chip.any())
+    if (chip.has_stuck())
       t << "  |  in drawn crossbars: " << st.sa0 << " SA0 (" << st.sa0_live << " on weight bits), "
         << st.sa1 << " SA1 (" << st.sa1_live << " on weight bits) in " << st.cells_scanned
         << " cells";
@@ -428,7 +428,7 @@ std::string occupancy_svg(const chip_mapping& cm, const fault_map& chip) {
     if (st.marks_skipped > 0)
       t << " <tspan class=\"warn\">Fault marks capped at " << kMaxMarks << ": " << st.marks_skipped
         << " stuck cells not marked.</tspan>";
-    else if (!chip.any())
+    else if (!chip.has_stuck())
       t << " No faults on this chip (fault.rate = 0).";
     if (st.xbars_unscanned > 0)
       t << " <tspan class=\"warn\">Fault scan capped at " << kMaxCellsScanned

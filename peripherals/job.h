@@ -15,6 +15,7 @@ struct block_job {
   // Request.
   const mapped_layer* layer = nullptr;
   const std::vector<cell_error>* errors = nullptr;
+  transient_reads transients;  ///< the flips of the vectors' reads (the input being run)
   size_t layer_index = 0;
   int block = 0;
   const int32_t* xk = nullptr;  ///< n x kept_rows integer activations

@@ -22,7 +22,7 @@ std::unique_ptr<chip_setup> prepare_chip(const std::string& model_path, const ar
 
 std::unique_ptr<sc::accelerator> make_accelerator(sc_core::sc_module_name name,
                                                   const chip_setup& s) {
-  return std::make_unique<sc::accelerator>(name, s.chip.arch, s.chip.cm, s.model, s.chip.errors,
+  return std::make_unique<sc::accelerator>(name, s.chip.arch, s.chip.cm, s.model, s.chip.faults(),
                                            s.chip.scales);
 }
 

@@ -73,9 +73,8 @@ void cpu_driver::run() {
 }
 
 platform::platform(sc_core::sc_module_name name, const arch_spec& a,
-                   const mapping::chip_mapping& cm, const models::model& m,
-                   std::vector<std::vector<cell_error>> errors, std::vector<double> scales,
-                   const uint8_t* images, int n, size_t image_bytes)
+                   const mapping::chip_mapping& cm, const models::model& m, const fault_map& chip,
+                   std::vector<double> scales, const uint8_t* images, int n, size_t image_bytes)
     : sc_module(name),
       i_mem("i_mem", input_base + size_t(n) * image_bytes + size_t(n) * 4 + 64, memory_latency_ns),
       output_base_(uint32_t(input_base + size_t(n) * image_bytes + 15) & ~15u),
@@ -96,7 +95,7 @@ platform::platform(sc_core::sc_module_name name, const arch_spec& a,
                   std::to_string(global_need) + " bytes)");
   }
   std::memcpy(&i_mem.data[input_base], images, size_t(n) * image_bytes);
-  i_acc = std::make_unique<accelerator>("i_acc", a, cm, m, std::move(errors), std::move(scales));
+  i_acc = std::make_unique<accelerator>("i_acc", a, cm, m, chip, std::move(scales));
   i_cpu = std::make_unique<cpu_driver>("i_cpu", input_base, output_base_, uint32_t(n));
   i_cpu->cpu2acc.bind(i_acc->cpu2acc);
   i_cpu->irq_i.bind(i_acc->s_irq);

@@ -184,12 +184,11 @@ run_report make_report(const arch_spec& a, const energy::table& ert,
 chip_run::chip_run(const engine::chip_setup& s, const models::model& m,
                    const models::image_set& data)
     : s_(s), data_(data) {
-  top_ = std::make_unique<platform>("top", s.arch, s.cm, m, s.errors, s.scales, data.pixels.data(),
-                                    data.n, data.image_bytes());
+  top_ = std::make_unique<platform>("top", s.arch, s.cm, m, s.faults(), s.scales,
+                                    data.pixels.data(), data.n, data.image_bytes());
   if (s.compare)
-    top_none_ =
-        std::make_unique<platform>("top_none", s.base, s.cm_none, m, s.errors_none, s.scales,
-                                   data.pixels.data(), data.n, data.image_bytes());
+    top_none_ = std::make_unique<platform>("top_none", s.base, s.cm_none, m, s.faults(), s.scales,
+                                           data.pixels.data(), data.n, data.image_bytes());
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO,
                                           sc_core::SC_DO_NOTHING);
 }

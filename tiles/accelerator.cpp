@@ -39,8 +39,9 @@ std::vector<std::vector<int>> place_blocks(const arch_spec& a, const mapping::ch
 
 accelerator::accelerator(sc_core::sc_module_name name, const arch_spec& a,
                          const mapping::chip_mapping& cm, const models::model& m,
-                         std::vector<std::vector<cell_error>> errors, std::vector<double> scales)
-    : sc_module(name), a_(a), m_(m), errors_(std::move(errors)) {
+                         const fault_map& chip, std::vector<double> scales)
+    : sc_module(name), a_(a), m_(m), chip_(chip) {
+  for (const mapped_layer& l : cm.layers) errors_.push_back(read_errors(l, chip_));
   std::vector<std::vector<int>> where = place_blocks(a, cm, tiles_used_);
   i_noc = std::make_unique<noc>("i_noc", a, std::max(1, tiles_used_));
   i_sfu = std::make_unique<sfu>("i_sfu", a);
@@ -53,7 +54,7 @@ accelerator::accelerator(sc_core::sc_module_name name, const arch_spec& a,
     for (int b = 0; b < cm.layers[li].row_blocks; ++b)
       for (int x = 0; x < cm.layers[li].xbars_per_block; ++x)
         i_tiles[size_t(where[li][size_t(b)])]->i_xbar.program(li, cm.layers[li], b, x, errors_[li]);
-  i_ctrl = std::make_unique<controller>("i_ctrl", a, cm, m, std::move(where), errors_,
+  i_ctrl = std::make_unique<controller>("i_ctrl", a, cm, m, std::move(where), errors_, chip_,
                                         std::move(scales));
   i_ctrl->counters = [this] { return counters(); };
   i_ctrl->ctrl2noc.bind(i_noc->ctrl2noc);
@@ -152,7 +153,7 @@ void accelerator::run() {
       if (!ok) break;
       st.dma_reads += bytes;
       sc_core::wait(d);
-      i_ctrl->infer_image(image.data(), logits.data());
+      i_ctrl->infer_image(image.data(), logits.data(), inputs_run_++);
       logits_.push_back(logits);
       uint32_t cls = 0;
       for (uint32_t c = 1; c < classes; ++c)

@@ -44,11 +44,12 @@ class accelerator : public sc_core::sc_module {
   sc_core::sc_signal<bool, sc_core::SC_MANY_WRITERS> s_irq{
       "s_irq"};  ///< raised when a run completes, cleared by the next start
 
-  /// @param errors per layer, the cells that read wrong on this chip (read_errors)
+  /// @param chip the chip's faults: the stuck-at cells are programmed into the crossbars
+  /// (read_errors), transient flips are drawn per read, keyed by the input's index among all
+  /// the inputs this accelerator has run (0, 1, ... over every start)
   /// @param scales per-layer activation scales (input_scale: calibrated), or empty
   accelerator(sc_core::sc_module_name name, const arch_spec& a, const mapping::chip_mapping& cm,
-              const models::model& m, std::vector<std::vector<cell_error>> errors,
-              std::vector<double> scales);
+              const models::model& m, const fault_map& chip, std::vector<double> scales);
 
   controller& ctrl() { return *i_ctrl; }
   const std::vector<std::unique_ptr<tile>>& tiles() const { return i_tiles; }
@@ -64,6 +65,8 @@ class accelerator : public sc_core::sc_module {
   double latency_ns() const { return (done_at_ - started_at_).to_seconds() * 1e9; }
   /// @brief Simulation time of the last run's start, ns.
   double started_ns() const { return started_at_.to_seconds() * 1e9; }
+  /// @brief Cells that read wrong at every read, per layer (read_errors of the chip).
+  const std::vector<std::vector<cell_error>>& errors() const { return errors_; }
   /// @brief Logits of every image run, in order.
   const std::vector<std::vector<float>>& logits() const { return logits_; }
 
@@ -72,7 +75,9 @@ class accelerator : public sc_core::sc_module {
   void run();
   arch_spec a_;
   const models::model& m_;
+  fault_map chip_;
   std::vector<std::vector<cell_error>> errors_;
+  uint64_t inputs_run_ = 0;  ///< inputs run so far, over every start
   std::vector<std::unique_ptr<tile>> i_tiles;
   std::unique_ptr<noc> i_noc;
   std::unique_ptr<sfu> i_sfu;

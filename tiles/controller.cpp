@@ -15,7 +15,7 @@ using sc_core::sc_time;
 controller::controller(sc_core::sc_module_name name, const arch_spec& a,
                        const mapping::chip_mapping& cm, const models::model& m,
                        std::vector<std::vector<int>> block_tile,
-                       const std::vector<std::vector<cell_error>>& errors,
+                       const std::vector<std::vector<cell_error>>& errors, const fault_map& chip,
                        std::vector<double> scales)
     : sc_module(name),
       a_(a),
@@ -24,6 +24,7 @@ controller::controller(sc_core::sc_module_name name, const arch_spec& a,
       net_(m),
       block_tile_(std::move(block_tile)),
       errors_(errors),
+      chip_(chip),
       scales_(std::move(scales)) {
   for (const mapped_layer& l : cm.layers)
     if (l.arch.protection.range && !l.out_range.set())
@@ -31,7 +32,8 @@ controller::controller(sc_core::sc_module_name name, const arch_spec& a,
                   "' checks output ranges, but none was profiled (engine::profile_ranges)");
 }
 
-void controller::infer_image(const uint8_t* pixels, float* logits) {
+void controller::infer_image(const uint8_t* pixels, float* logits, uint64_t input) {
+  input_ = input;
   net_.forward_images(pixels, 1, *this, logits);
 }
 
@@ -80,6 +82,7 @@ void controller::linear(size_t layer, const float* x, int n, float* y) {
     block_job& j = jobs[size_t(b)];
     j.layer = &l;
     j.errors = &errors_[layer];
+    j.transients = {&chip_, {input_, n}};  // one input: its n vectors are reads 0..n-1
     j.layer_index = layer;
     j.block = b;
     j.xk = xk.data();

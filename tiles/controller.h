@@ -52,9 +52,11 @@ class controller : public sc_core::sc_module, private models::linear_backend {
   /// @param block_tile per layer, the tile of each row block
   controller(sc_core::sc_module_name name, const arch_spec& a, const mapping::chip_mapping& cm,
              const models::model& m, std::vector<std::vector<int>> block_tile,
-             const std::vector<std::vector<cell_error>>& errors, std::vector<double> scales);
-  /// @brief Runs one image (raw pixels) through the model; call from an SC_THREAD.
-  void infer_image(const uint8_t* pixels, float* logits);
+             const std::vector<std::vector<cell_error>>& errors, const fault_map& chip,
+             std::vector<double> scales);
+  /// @brief Runs one image (raw pixels) through the model; call from an SC_THREAD. @p input
+  /// is its index among the inputs the chip has run (the transient flips of its reads).
+  void infer_image(const uint8_t* pixels, float* logits, uint64_t input);
   /// @brief Steps of every input run so far, in order.
   const std::vector<step_record>& steps() const { return steps_; }
   /// @brief Reads the chip's counters (set by the top, used to attribute actions to steps).
@@ -82,6 +84,8 @@ class controller : public sc_core::sc_module, private models::linear_backend {
   models::network net_;
   std::vector<std::vector<int>> block_tile_;
   const std::vector<std::vector<cell_error>>& errors_;
+  const fault_map& chip_;
+  uint64_t input_ = 0;  ///< the input being run
   std::vector<double> scales_;
   std::vector<step_record> steps_;
 };

@@ -44,6 +44,7 @@ void crossbar_bank::b_transport(tlm::tlm_generic_payload& p, sc_time& delay) {
   j->levels = levels(j->layer_index, j->block, j->crossbar);
   j->sums.resize(size_t(j->n) * C);
   column_sums(j->dac.data(), j->n, rows, j->levels, C, j->sums.data());
+  transient_sums(l, j->transients, j->block, j->crossbar, j->dac.data(), j->n, j->sums.data());
   st.reads += uint64_t(j->n);
   j->read_ns = read_ns_ * j->n;
   delay += sc_time(j->read_ns, SC_NS);

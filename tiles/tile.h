@@ -19,7 +19,8 @@
 
 namespace rramft::sc {
 
-/// @brief The crossbar arrays of a tile, holding the levels their cells read on this chip.
+/// @brief The crossbar arrays of a tile, holding the levels their cells read on this chip at
+/// every read (stuck-at faults); a read adds its job's transient flips to the column sums.
 class crossbar_bank : public sc_core::sc_module {
  public:
   struct stats {

@@ -7,7 +7,9 @@
 #   tools/compare_schemes.sh [MODEL ...]    (default: lenet5-pruned vit-pruned, plus the
 #                                            SAM-trained variants models/zoo/*-pruned-sam present)
 # Sizes (environment): IMAGES=2000 test images, TRIALS=5 chips per point, RUN_IMAGES=10 images
-# per chip-model run, RATE=0.01 for AccurateLatency; OUT=docs/results/schemes. Runs under nice.
+# per chip-model run, RATE=0.01 for AccurateLatency; OUT=docs/results/schemes; RUNS_ONLY=1 re-runs
+# the chip-model runs alone and keeps each model's accuracy.json (the accuracy columns). Runs under
+# nice.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=build/apps/rramft
@@ -16,6 +18,7 @@ IMAGES=${IMAGES:-2000}
 TRIALS=${TRIALS:-5}
 RUN_IMAGES=${RUN_IMAGES:-10}
 RATE=${RATE:-0.01}
+RUNS_ONLY=${RUNS_ONLY:-0}
 RATES=1e-3,2e-3,5e-3,1e-2,2e-2,5e-2,1e-1,2e-1
 SCHEMES=none,vote,tmr,range,vote+range,clip,clip+vote
 CLIP=(--set quant.clip=sigma --set quant.clip_value=3)  # range restriction of `clip` schemes
@@ -28,11 +31,13 @@ if [ ${#models[@]} -eq 0 ]; then
 fi
 for m in "${models[@]}"; do
   dir=$OUT/$m
-  echo "== $m: eval" >&2
-  nice build/apps/rramft eval --model "models/zoo/$m" --arch configs/default.yaml \
-    --data "fashion-mnist:$IMAGES" --trials "$TRIALS" --rates "$RATES" --protect "$SCHEMES" \
-    "${CLIP[@]}" --out "$dir" >"$dir.eval.txt"
-  mv "$dir.eval.txt" "$dir/eval.txt"
+  if [ "$RUNS_ONLY" != 1 ]; then
+    echo "== $m: eval" >&2
+    nice build/apps/rramft eval --model "models/zoo/$m" --arch configs/default.yaml \
+      --data "fashion-mnist:$IMAGES" --trials "$TRIALS" --rates "$RATES" --protect "$SCHEMES" \
+      "${CLIP[@]}" --out "$dir" >"$dir.eval.txt"
+    mv "$dir.eval.txt" "$dir/eval.txt"
+  fi
   for s in ${SCHEMES//,/ }; do
     echo "== $m: run $s" >&2
     clip=()

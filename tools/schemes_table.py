@@ -12,8 +12,9 @@ OUT/comparison.gp and OUT/comparison.png (gnuplot, pngcairo). Definitions:
   SAM-trained model (name ending in -sam), on the model it was fine-tuned from when present;
 - storage overhead: extra crossbars over the dense unprotected baseline (rramft eval/map);
 - energy, latency, area overhead: against `none` on the same chip (rramft run; energy includes
-  the leakage of every instance over the run); dynamic energy: the dynamic part alone, against
-  the run of scheme none;
+  the leakage of every instance over the run; area: the tiles in use and the global buffer,
+  voting units only in schemes that vote; in brackets the crossbar arrays the mapping uses);
+  dynamic energy: the dynamic part alone, against the run of scheme none;
 - AccurateLatency (SAVE) at --rate: latency per image (rramft run) x (1 + error rate), with the
   error rate 1 - mean accuracy of rramft eval at that failure rate.
 Python standard library only.
@@ -84,6 +85,7 @@ def main(argv=None):
                 "dynamic_energy_overhead_pct": 100 * (rep["energy_pj"]["dynamic"] / dyn_none - 1),
                 "latency_overhead_pct": ovh.get("latency", 0.0),
                 "area_overhead_pct": ovh.get("area", 0.0),
+                "crossbar_area_overhead_pct": ovh.get("crossbar_area", 0.0),
                 "latency_us_per_image": lat_us,
                 "accuracy_at_rate_pct": 100 * at["mean"],
                 "accurate_latency_us_per_image": lat_us * (1 + err),
@@ -99,8 +101,9 @@ def main(argv=None):
               ",".join("" if r[c] is None else str(r[c]) for c in cols) + "\n" for r in rows))
     pct = f"{100 * a.rate:g}%"
     md = [f"| model | scheme | fault-free | MSB-zero share | tolerated rate | tolerance ratio | "
-          f"storage | energy (dynamic) | latency | accuracy at {pct} | AccurateLatency at {pct} |",
-          "|---|---|---|---|---|---|---|---|---|---|---|"]
+          f"storage | area (arrays) | energy (dynamic) | latency | accuracy at {pct} | "
+          f"AccurateLatency at {pct} |",
+          "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         tol = f"{100 * r['tolerated_rate']:.2f}%" if r["tolerated_rate"] is not None else "> max"
         if r["tolerance_ratio"] is None:
@@ -109,7 +112,8 @@ def main(argv=None):
             ratio = (">" if r["ratio_is_lower_bound"] else "") + f"{r['tolerance_ratio']:.2f}"
         md.append(f"| {r['model']} | {r['scheme']} | {r['fault_free_pct']:.2f}% | "
                   f"{r['msb_zero_pct']:.1f}% | {tol} | {ratio} | "
-                  f"{r['storage_overhead_pct']:+.2f}% | {r['energy_overhead_pct']:+.2f}% "
+                  f"{r['storage_overhead_pct']:+.2f}% | {r['area_overhead_pct']:+.2f}% "
+                  f"({r['crossbar_area_overhead_pct']:+.2f}%) | {r['energy_overhead_pct']:+.2f}% "
                   f"({r['dynamic_energy_overhead_pct']:+.2f}%) | "
                   f"{r['latency_overhead_pct']:+.2f}% | {r['accuracy_at_rate_pct']:.2f}% | "
                   f"{r['accurate_latency_us_per_image']:.1f} us |")

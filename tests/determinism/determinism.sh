@@ -24,10 +24,11 @@ jobs() {
     --trials 2 --protect none,vote,tmr --batch 50 --set fault.transient_rate=1e-4 --set seed=11 \
     --out "$out/eval_fast" >"$out.eval_fast.log" 2>&1
   "$b" eval --model "$zoo/lenet5-pruned" --arch "$arch" --data fashion-mnist:12 --rates 0.02 \
-    --trials 1 --protect vote --batch 4 --set adc.bits=6 --set seed=5 \
+    --trials 1 --protect vote --batch 4 --set adc.bits=6 --set seed=5 --set fault.transient_rate=1e-3 \
     --out "$out/eval_serial" >"$out.eval_serial.log" 2>&1
   "$b" run --model "$zoo/lenet5-pruned" --arch "$arch" --data fashion-mnist:2 --fault-rate 1e-3 \
-    --seed 3 --protect vote --threads "$t" --out "$out/run" >"$out.run.log" 2>&1
+    --seed 3 --protect vote --threads "$t" --set fault.transient_rate=1e-3 --out "$out/run" \
+    >"$out.run.log" 2>&1
   local left
   left=$(find "$out" -name '*.tmp*')
   [ -z "$left" ] || { echo "FAIL: temporary files left behind: $left"; exit 1; }

@@ -52,6 +52,7 @@ exported load_family(const std::string& family) {
 std::vector<float> run(const exported& e, const models::network& net, models::linear_backend& be) {
   REQUIRE(net.num_classes() == e.classes);
   std::vector<float> out(size_t(e.n) * e.classes, std::nanf(""));
+  const engine::input_scope inputs(0, int(e.n));  // transient faults are drawn per input
   if (net.takes_images()) {
     const models::tensor& px = e.in.get("pixels");
     const size_t per = size_t(net.image_channels()) * net.image_size() * net.image_size();
@@ -142,7 +143,7 @@ void check_mapped_close_to_float(const std::string& family) {
   REQUIRE(a.fault.transient_rate == 0);
   const mapping::chip_mapping cm = mapping::map_model(e.m, a);
   const fault_map chip(a.fault, a.seed, a.cell_bits);
-  engine::mapped_backend mb(cm, e.m, chip, 0);
+  engine::mapped_backend mb(cm, e.m, chip);
   for (const auto& errs : mb.errors()) REQUIRE(errs.empty());
   const std::vector<float> got = run(e, net, mb);
 
@@ -171,8 +172,8 @@ void check_paths_bit_identical(const std::string& family) {
     INFO(family << ", protection " << protect);
     const mapping::chip_mapping cm = mapping::map_model(e.m, a);
     const fault_map chip(a.fault, 7, a.cell_bits);
-    engine::mapped_backend slow(cm, e.m, chip, 3, {}, mvm_path::bit_serial);
-    engine::mapped_backend fast(cm, e.m, chip, 3, {}, mvm_path::fast);
+    engine::mapped_backend slow(cm, e.m, chip, {}, mvm_path::bit_serial);
+    engine::mapped_backend fast(cm, e.m, chip, {}, mvm_path::fast);
     size_t errors = 0;
     for (const auto& errs : slow.errors()) errors += errs.size();
     REQUIRE(errors > 0);  // the chip is faulty where the layers sit
@@ -211,8 +212,8 @@ void check_lossy_paths_bit_identical(const std::string& family) {
     INFO(family << ", protection " << protect << ", 6-bit ADC");
     const mapping::chip_mapping cm = mapping::map_model(e.m, a);
     const fault_map chip(a.fault, 11, a.cell_bits);
-    engine::mapped_backend slow(cm, e.m, chip, 2, {}, mvm_path::bit_serial);
-    engine::mapped_backend prepared(cm, e.m, chip, 2, {}, mvm_path::automatic);
+    engine::mapped_backend slow(cm, e.m, chip, {}, mvm_path::bit_serial);
+    engine::mapped_backend prepared(cm, e.m, chip, {}, mvm_path::automatic);
     const std::vector<float> ys = run(e, net, slow);
     const std::vector<float> yp = run(e, net, prepared);
     REQUIRE(ys.size() == yp.size());
@@ -221,7 +222,7 @@ void check_lossy_paths_bit_identical(const std::string& family) {
     arch_spec lossless = a;
     lossless.adc.bits = 8;
     const mapping::chip_mapping cm8 = mapping::map_model(e.m, lossless);
-    engine::mapped_backend exact(cm8, e.m, chip, 2);
+    engine::mapped_backend exact(cm8, e.m, chip);
     CHECK(run(e, net, exact) != ys);
   }
 }

@@ -66,7 +66,7 @@ TEST_CASE("eval is deterministic and its references are consistent", "[eval][det
   // Fault-free mapped accuracy equals a direct run with a clean chip.
   const auto cm = mapping::map_model(m, a);
   const fault_map clean(arch_spec::fault_spec{}, 1, 1);
-  engine::mapped_backend mb(cm, m, clean, 0);
+  engine::mapped_backend mb(cm, m, clean);
   const models::network net(m);
   CHECK(engine::accuracy(net, mb, data) == r1.schemes[1].fault_free);
   // Trial k of a point is the chip trial_seed(seed, k): recompute one by hand.
@@ -74,7 +74,7 @@ TEST_CASE("eval is deterministic and its references are consistent", "[eval][det
   af.fault.rate = 0.05;
   apply_scheme(af, "none");
   const auto cmn = mapping::map_model(m, af);
-  engine::mapped_backend one(cmn, m, fault_map(af.fault, engine::trial_seed(a.seed, 1), 1), 1);
+  engine::mapped_backend one(cmn, m, fault_map(af.fault, engine::trial_seed(a.seed, 1), 1));
   CHECK(engine::accuracy(net, one, data) == r1.points[1].acc[1]);
   CHECK(r1.points[1].acc[0] != r1.points[1].acc[1]);  // different chips
 }
@@ -130,8 +130,8 @@ TEST_CASE("a layer's relative RMS error under stuck cells matches its closed for
   clean_a.fault.rate = 0;
   const fault_map clean(clean_a.fault, a.seed, a.cell_bits);
   std::vector<int64_t> y(size_t(V) * N), y0(size_t(V) * N);
-  mvm(l, read_errors(l, chip, 0), x.data(), V, y.data());
-  mvm(l, read_errors(l, clean, 0), x.data(), V, y0.data());
+  mvm(l, read_errors(l, chip), x.data(), V, y.data());
+  mvm(l, read_errors(l, clean), x.data(), V, y0.data());
   double err2 = 0, ref2 = 0, want_err2 = 0;
   const double p = 0.001;
   for (int v = 0; v < V; ++v)
@@ -199,4 +199,60 @@ TEST_CASE("eval reports each layer's relative RMS error, zero on a fault-free ch
   const std::string csv = r1.layer_error_csv();
   CHECK(csv.rfind("protect,rate,layer,rel_rms,images\n", 0) == 0);
   CHECK(std::count(csv.begin(), csv.end(), '\n') == 1 + 4 * int(m.layers.size()));
+}
+
+TEST_CASE("transient flips are drawn per image and per read, static faults are not",
+          "[eval][transient]") {
+  const auto m = models::load_model(src + "/models/zoo/mlp-pruned");
+  const models::network net(m);
+  const auto data = models::load_dataset("fashion-mnist:4");
+  const int classes = net.num_classes();
+  // The first image twice in one batch.
+  std::vector<uint8_t> twice(2 * data.image_bytes());
+  std::copy_n(data.pixels.begin(), data.image_bytes(), twice.begin());
+  std::copy_n(data.pixels.begin(), data.image_bytes(), twice.begin() + data.image_bytes());
+  auto same_twice = [&](const std::vector<std::string>& sets) {
+    const arch_spec a = arch_spec::load(src + "/configs/default.yaml", sets);
+    const auto cm = mapping::map_model(m, a);
+    engine::mapped_backend mb(cm, m, fault_map(a.fault, 5, a.cell_bits));
+    std::vector<float> y(2 * size_t(classes));
+    const engine::input_scope inputs(0, 2);
+    net.forward_images(twice.data(), 2, mb, y.data());
+    return std::equal(y.begin(), y.begin() + classes, y.begin() + classes);
+  };
+  CHECK(same_twice({"fault.rate=0.05"}));                  // stuck cells: the same read every time
+  CHECK_FALSE(same_twice({"fault.transient_rate=0.01"}));  // each image its own flips
+
+  // Same seed, same bits; batches of any size give each image the same flips (its index in the
+  // data, not its place in a batch, keys them); the backend needs to know the inputs.
+  const arch_spec a = arch_spec::load(src + "/configs/default.yaml",
+                                      {"fault.rate=0.01", "fault.transient_rate=0.005"});
+  for (const char* model : {"mlp-pruned", "lenet5-pruned"}) {
+    INFO(model);
+    const auto mm = models::load_model(src + "/models/zoo/" + model);
+    const models::network nn(mm);
+    const auto cm = mapping::map_model(mm, a);
+    const fault_map chip(a.fault, 9, a.cell_bits);
+    engine::mapped_backend mb(cm, mm, chip), again(cm, mm, chip);
+    const auto all = engine::logits(nn, mb, data, 4);
+    CHECK(engine::logits(nn, again, data, 4) == all);
+    CHECK(engine::logits(nn, mb, data, 3) == all);
+    CHECK(engine::logits(nn, mb, data, 1) == all);
+    std::vector<float> one(static_cast<size_t>(classes));
+    const engine::input_scope inputs(2, 1);
+    nn.forward_images(&data.pixels[2 * data.image_bytes()], 1, mb, one.data());
+    CHECK(std::equal(one.begin(), one.end(), all.begin() + 2 * classes));
+    // Without transients the same chip reads otherwise.
+    arch_spec st = a;
+    st.fault.transient_rate = 0;
+    engine::mapped_backend stuck_only(cm, mm, fault_map(st.fault, 9, st.cell_bits));
+    CHECK(engine::logits(nn, stuck_only, data, 4) != all);
+  }
+  {
+    const auto cm = mapping::map_model(m, a);
+    engine::mapped_backend mb(cm, m, fault_map(a.fault, 9, a.cell_bits));
+    std::vector<float> y(static_cast<size_t>(classes));
+    CHECK_THROWS_WITH(net.forward_images(data.pixels.data(), 1, mb, y.data()),
+                      Catch::Contains("no input_scope names the inputs"));
+  }
 }

@@ -49,7 +49,7 @@ TEST_CASE("profiled ranges are the exact extremes of the calibration outputs", "
     // Reference: every output of the fault-free chip without checks, batch of one at a time.
     const mapping::chip_mapping plain = without_ranges(cm);
     const fault_map clean(arch_spec::fault_spec{}, a.seed, a.cell_bits);
-    engine::mapped_backend mb(plain, m, clean, 0);
+    engine::mapped_backend mb(plain, m, clean);
     keep_all rec(mb, m);
     const models::network net(m);
     std::vector<float> logits(size_t(calib.n) * 10);
@@ -70,7 +70,7 @@ TEST_CASE("profiled ranges are the exact extremes of the calibration outputs", "
       }
     }
     // So on the calibration images a fault-free chip with range checks changes nothing.
-    engine::mapped_backend checked(cm, m, clean, 0);
+    engine::mapped_backend checked(cm, m, clean);
     std::vector<float> logits2(logits.size());
     net.forward_images(calib.pixels.data(), calib.n, checked, logits2.data());
     CHECK(std::memcmp(logits.data(), logits2.data(), logits.size() * sizeof(float)) == 0);
@@ -102,7 +102,7 @@ TEST_CASE("the engine clamps or zeroes a layer's outputs as the reference does",
       }
       const mapping::chip_mapping plain = without_ranges(cm);
       const fault_map chip(a.fault, a.seed, a.cell_bits);
-      engine::mapped_backend with(cm, m, chip, 0), without(plain, m, chip, 0);
+      engine::mapped_backend with(cm, m, chip), without(plain, m, chip);
       REQUIRE(!with.errors()[0].empty());
       const int n = 5;
       const size_t rows = size_t(m.layers[0].rows), cols = size_t(m.layers[0].cols);
@@ -131,7 +131,7 @@ TEST_CASE("range checks need profiled bounds and calibration images", "[eval][ra
   const arch_spec a = arch_spec::load(src + "/configs/default.yaml", {"protection.scheme=range"});
   const mapping::chip_mapping cm = mapping::map_model(m, a);
   const fault_map clean(arch_spec::fault_spec{}, 1, 1);
-  CHECK_THROWS_WITH(engine::mapped_backend(cm, m, clean, 0),
+  CHECK_THROWS_WITH(engine::mapped_backend(cm, m, clean),
                     Catch::Contains("layer 'fc1': scheme 'range' checks output ranges, but none "
                                     "was profiled"));
   const auto data = models::load_dataset("fashion-mnist:10");

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <map>
+#include <tuple>
 
 #include "core/mvm.h"
 #include "core/periph.h"
@@ -21,9 +23,10 @@ arch_spec small_chip() {
 }
 
 std::vector<int64_t> run(const mapped_layer& l, const std::vector<cell_error>& e,
-                         const std::vector<int32_t>& x, int n, mvm_path p) {
+                         const std::vector<int32_t>& x, int n, mvm_path p,
+                         const transient_reads& t = {}) {
   std::vector<int64_t> y(size_t(n) * l.cols);
-  mvm(l, e, x.data(), n, y.data(), p);
+  mvm(l, e, x.data(), n, y.data(), p, t);
   return y;
 }
 
@@ -94,12 +97,17 @@ TEST_CASE("fast path equals the bit-serial path on random layers, inputs and fau
       const auto wl = fixtures::random_layer(70 + int(seed % 40), 30 + int(seed % 17), 10, 5, seed);
       const mapped_layer l = fixtures::map(wl, a);
       const fault_map chip(a.fault, seed, a.cell_bits);
-      const auto errs = read_errors(l, chip, seed);
+      const auto errs = read_errors(l, chip);
       REQUIRE(!errs.empty());
       const auto x = fixtures::random_inputs(a, 5, l.rows, seed);
       const auto slow = run(l, errs, x, 5, mvm_path::bit_serial);
       CHECK(run(l, errs, x, 5, mvm_path::fast) == slow);
       if (rate > 0.01) CHECK(slow != fixtures::reference(l, x, 5));  // the faults did something
+      // Transient flips per read: 5 vectors, inputs seed and seed + 1 (3 reads, then 2).
+      const transient_reads t{&chip, {seed, 3}};
+      const auto slow_t = run(l, errs, x, 5, mvm_path::bit_serial, t);
+      CHECK(run(l, errs, x, 5, mvm_path::fast, t) == slow_t);
+      if (rate > 0.01) CHECK(slow_t != slow);  // the flips did something
     }
   }
 }
@@ -118,7 +126,7 @@ TEST_CASE("a chip whose every protected cell is stuck loses exactly the protecte
       a.fault.scope = fault_scope::msb;
       const auto wl = fixtures::random_layer(50, 20, 4, 0, 3);
       const mapped_layer l = fixtures::map(wl, a);
-      const auto errs = read_errors(l, fault_map(a.fault, 1, 1), 0);
+      const auto errs = read_errors(l, fault_map(a.fault, 1, 1));
       const auto x = fixtures::random_inputs(a, 4, l.rows, 4);
       INFO("flip " << flip << " sa0 " << sa0);
       CHECK(run(l, errs, x, 4, mvm_path::bit_serial) == fixtures::reference(l, x, 4, 0x3f));
@@ -198,7 +206,7 @@ TEST_CASE("lossy ADC path equals a brute-force slice-by-slice oracle", "[mvm][ad
       const auto wl = fixtures::random_layer(45, 12, 3, 2, 9);
       const mapped_layer l = fixtures::map(wl, a);
       const fault_map chip(a.fault, 4, 1);
-      const auto errs = read_errors(l, chip, 0);
+      const auto errs = read_errors(l, chip);
       const int n = 3;
       const auto x = fixtures::random_inputs(a, n, l.rows, 10);
       const adc_model adc(a);
@@ -253,9 +261,9 @@ TEST_CASE("the same seed gives the same faulty cells and outputs", "[mvm][determ
   a.fault.transient_rate = 0.001;
   const auto wl = fixtures::random_layer(80, 30, 8, 3, 11);
   const mapped_layer l = fixtures::map(wl, a);
-  const auto e1 = read_errors(l, fault_map(a.fault, 99, 1), 3);
-  const auto e2 = read_errors(l, fault_map(a.fault, 99, 1), 3);
-  const auto e3 = read_errors(l, fault_map(a.fault, 100, 1), 3);
+  const auto e1 = read_errors(l, fault_map(a.fault, 99, 1));
+  const auto e2 = read_errors(l, fault_map(a.fault, 99, 1));
+  const auto e3 = read_errors(l, fault_map(a.fault, 100, 1));
   REQUIRE(e1.size() == e2.size());
   for (size_t i = 0; i < e1.size(); ++i) {
     CHECK(e1[i].column == e2[i].column);
@@ -303,7 +311,7 @@ TEST_CASE("fast path stays exact when the partial sums pass 2^24 (float chunks, 
     for (size_t i = 0; i < x.size(); ++i) x[i] = i % 3 ? aq.qmax() : aq.qmin();
     CHECK(run(l, {}, x, n, mvm_path::fast) == fixtures::reference(l, x, n));
     a.fault.rate = 0.01;
-    const auto errs = read_errors(l, fault_map(a.fault, 5, a.cell_bits), 0);
+    const auto errs = read_errors(l, fault_map(a.fault, 5, a.cell_bits));
     REQUIRE(!errs.empty());
     CHECK(run(l, errs, x, n, mvm_path::fast) == run(l, errs, x, n, mvm_path::bit_serial));
   }
@@ -312,10 +320,11 @@ TEST_CASE("fast path stays exact when the partial sums pass 2^24 (float chunks, 
 namespace {
 /// serial_product on the kept inputs, scattered back to the logical layout.
 std::vector<int64_t> run_prepared(const mapped_layer& l, const std::vector<cell_error>& e,
-                                  const std::vector<int32_t>& x, int n) {
+                                  const std::vector<int32_t>& x, int n,
+                                  const transient_reads& t = {}) {
   const std::vector<int32_t> xk = kept_inputs(l, x.data(), n);
   std::vector<int64_t> yk(size_t(n) * l.kept_cols.size(), -1), y(size_t(n) * l.cols);
-  serial_product(l, e).run(xk.data(), n, yk.data());
+  serial_product(l, e).run(xk.data(), n, yk.data(), t);
   scatter_outputs(l, yk.data(), n, y.data());
   return y;
 }
@@ -344,11 +353,13 @@ TEST_CASE("the prepared bit-serial path equals the slice-by-slice reference", "[
             fixtures::random_layer(60 + int(seed % 50), 20 + int(seed % 13), 5, 4, seed);
         const mapped_layer l = fixtures::map(wl, a);
         const fault_map chip(a.fault, seed, a.cell_bits);
-        const auto errs = read_errors(l, chip, seed % 4);
+        const auto errs = read_errors(l, chip);
         if (rate > 0.01) REQUIRE(!errs.empty());
         const int n = int(1 + seed % 70);
         const auto x = fixtures::random_inputs(a, n, l.rows, seed);
         CHECK(run_prepared(l, errs, x, n) == run(l, errs, x, n, mvm_path::bit_serial));
+        const transient_reads t{&chip, {seed, 1 + int(seed % 5)}};  // per read, before the ADC
+        CHECK(run_prepared(l, errs, x, n, t) == run(l, errs, x, n, mvm_path::bit_serial, t));
       }
   CHECK(lossy > 100);
 }
@@ -379,7 +390,7 @@ TEST_CASE("the prepared bit-serial path is exact in 8-, 16- and 32-bit lanes", "
     REQUIRE_FALSE(a.adc_lossless());
     const auto wl = fixtures::random_layer(300, 9, 2, 5, 31);
     const mapped_layer l = fixtures::map(wl, a);
-    const auto errs = read_errors(l, fault_map(a.fault, 8, a.cell_bits), 1);
+    const auto errs = read_errors(l, fault_map(a.fault, 8, a.cell_bits));
     REQUIRE(!errs.empty());
     const int n = 37;
     const auto x = fixtures::random_inputs(a, n, l.rows, 32);
@@ -387,4 +398,51 @@ TEST_CASE("the prepared bit-serial path is exact in 8-, 16- and 32-bit lanes", "
     CHECK(run_prepared(l, errs, x, n) == slow);
     CHECK(run(l, errs, x, n, mvm_path::automatic) == slow);  // mvm() takes the prepared path
   }
+}
+
+TEST_CASE("a read with transient flips computes as a chip whose cells read those levels",
+          "[mvm][transient]") {
+  // Oracle: for each vector alone, the stuck cells plus that read's flips (transient_errors) as
+  // one static error list, through the path without transients. Every path, every variant,
+  // lossless and lossy ADC.
+  uint64_t seed = 300;
+  for (auto [name, a] : variants())
+    for (int bits : {0, 5}) {
+      if (bits) a.adc.bits = bits;
+      a.fault.rate = 0.01;
+      a.fault.transient_rate = 0.03;
+      a.validate();
+      ++seed;
+      INFO(name << ", adc " << a.adc.bits << " bits");
+      const mapped_layer l = fixtures::map(fixtures::random_layer(70, 25, 6, 3, seed), a);
+      const fault_map chip(a.fault, seed, a.cell_bits);
+      const auto errs = read_errors(l, chip);
+      const int n = 6;
+      const auto x = fixtures::random_inputs(a, n, l.rows, seed);
+      const transient_reads t{&chip, {40, 2}};  // inputs 40, 41, 42, two reads each
+      const auto serial = run(l, errs, x, n, mvm_path::bit_serial, t);
+      CHECK(run(l, errs, x, n, mvm_path::automatic, t) == serial);
+      if (a.adc_lossless()) CHECK(run(l, errs, x, n, mvm_path::fast, t) == serial);
+      int changed = 0;
+      for (int v = 0; v < n; ++v) {
+        // Stuck errors plus this read's flips, merged cell by cell.
+        std::map<std::tuple<int, int, int>, int> delta;
+        for (const cell_error& e : errs) delta[{e.block, e.column, e.row}] += e.delta;
+        std::vector<cell_error> flips;
+        for (int b = 0; b < l.row_blocks; ++b)
+          for (int k = 0; k < l.xbars_per_block; ++k) transient_errors(l, t, b, k, v, flips);
+        for (const cell_error& e : flips) delta[{e.block, e.column, e.row}] += e.delta;
+        std::vector<cell_error> merged;
+        for (const auto& [at, d] : delta)
+          if (d) merged.push_back({std::get<0>(at), std::get<1>(at), std::get<2>(at), d});
+        const std::vector<int32_t> xv(x.begin() + v * l.rows, x.begin() + (v + 1) * l.rows);
+        const auto want = run(l, merged, xv, 1, mvm_path::bit_serial);
+        const std::vector<int64_t> got(serial.begin() + v * l.cols,
+                                       serial.begin() + (v + 1) * l.cols);
+        INFO("vector " << v << ": " << flips.size() << " flipped cells");
+        CHECK(got == want);
+        changed += want != run(l, errs, xv, 1, mvm_path::bit_serial);
+      }
+      CHECK(changed > 0);  // the flips reached the outputs
+    }
 }

@@ -28,11 +28,11 @@ void equivalence(const std::string& name, const std::vector<std::string>& sets) 
   std::vector<std::vector<cell_error>> errors;
   size_t wrong = 0;
   for (const auto& l : cm.layers) {
-    errors.push_back(read_errors(l, chip, 0));
+    errors.push_back(read_errors(l, chip));
     wrong += errors.back().size();
   }
   REQUIRE(wrong > 0);  // the chip has faults that reach the outputs
-  sc::platform top("top", arch, cm, m, errors, {}, data.pixels.data(), data.n, data.image_bytes());
+  sc::platform top("top", arch, cm, m, chip, {}, data.pixels.data(), data.n, data.image_bytes());
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO,
                                           sc_core::SC_DO_NOTHING);
   sc_core::sc_start();
@@ -40,9 +40,10 @@ void equivalence(const std::string& name, const std::vector<std::string>& sets) 
   const auto& chip_logits = top.i_acc->logits();
   REQUIRE(int(chip_logits.size()) == data.n);
   const models::network net(m);
-  engine::mapped_backend mb(cm, m, chip, 0);
+  engine::mapped_backend mb(cm, m, chip);
   const int classes = net.num_classes();
   std::vector<float> logits(size_t(data.n) * size_t(classes));
+  const engine::input_scope inputs(0, data.n);
   net.forward_images(data.pixels.data(), data.n, mb, logits.data());  // batched engine
   for (int i = 0; i < data.n; ++i) {
     INFO("sample " << i);

@@ -37,12 +37,8 @@ void rtl_equals_tlm(const std::string& model, std::vector<std::string> sets, int
   const models::image_set data = models::load_dataset("fashion-mnist:" + std::to_string(n));
   const mapping::chip_mapping cm = mapping::map_model(m, a), cmr = mapping::map_model(m, ar);
   const fault_map chip(a.fault, a.seed, a.cell_bits);
-  std::vector<std::vector<cell_error>> errors, errors_r;
-  for (const auto& l : cm.layers) errors.push_back(read_errors(l, chip, 0));
-  for (const auto& l : cmr.layers) errors_r.push_back(read_errors(l, chip, 0));
-  sc::platform top("top", a, cm, m, errors, {}, data.pixels.data(), n, data.image_bytes());
-  sc::platform top_rtl("top_rtl", ar, cmr, m, errors_r, {}, data.pixels.data(), n,
-                       data.image_bytes());
+  sc::platform top("top", a, cm, m, chip, {}, data.pixels.data(), n, data.image_bytes());
+  sc::platform top_rtl("top_rtl", ar, cmr, m, chip, {}, data.pixels.data(), n, data.image_bytes());
   const std::vector<rtl::block*> blocks_found = rtl::find_blocks(top_rtl);
   REQUIRE(int(blocks_found.size()) ==
           top_rtl.i_acc->tiles_used() * (ar.rtl.opc + ar.rtl.vote));  // one of each per tile
@@ -66,8 +62,9 @@ void rtl_equals_tlm(const std::string& model, std::vector<std::string> sets, int
   CHECK(top_rtl.classes() == top.classes());
   // And the accuracy engine on the same chip (a second, independent driver of the core).
   const models::network net(m);
-  engine::mapped_backend mb(cm, m, chip, 0);
+  engine::mapped_backend mb(cm, m, chip);
   std::vector<float> logits(size_t(n) * net.num_classes());
+  const engine::input_scope inputs(0, n);
   net.forward_images(data.pixels.data(), n, mb, logits.data());
   for (int i = 0; i < n; ++i)
     CHECK(std::memcmp(lr[size_t(i)].data(), &logits[size_t(i) * net.num_classes()],
@@ -121,9 +118,7 @@ std::string stopped_by(const std::string& which, uint64_t nth) {
   const models::image_set data = models::load_dataset("fashion-mnist:1");
   const mapping::chip_mapping cm = mapping::map_model(m, a);
   const fault_map chip(a.fault, a.seed, a.cell_bits);
-  std::vector<std::vector<cell_error>> errors;
-  for (const auto& l : cm.layers) errors.push_back(read_errors(l, chip, 0));
-  sc::platform top("top", a, cm, m, errors, {}, data.pixels.data(), 1, data.image_bytes());
+  sc::platform top("top", a, cm, m, chip, {}, data.pixels.data(), 1, data.image_bytes());
   for (rtl::block* b : rtl::find_blocks(top))
     if (b->rtl_name().find(which) != std::string::npos) b->corrupt_result = nth;
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO,

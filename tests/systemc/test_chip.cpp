@@ -26,24 +26,25 @@ struct fixture {
   models::model m;
   models::image_set data;
   mapping::chip_mapping cm;
+  fault_map chip;
   std::vector<std::vector<cell_error>> errors;
   fixture(const std::string& model, const std::vector<std::string>& sets, int n)
       : arch(arch_spec::load(src + "/configs/default.yaml", sets)),
         m(models::load_model(src + "/" + model)),
         data(models::load_dataset("fashion-mnist:" + std::to_string(n))),
-        cm(mapping::map_model(m, arch)) {
+        cm(mapping::map_model(m, arch)),
+        chip(arch.fault, arch.seed, arch.cell_bits) {
     // Range checks: bounds from a few training images, so that test images cross them.
     if (arch.protection.range)
       engine::profile_ranges(cm, m, models::load_dataset("fashion-mnist-train:20"), {});
-    const fault_map chip(arch.fault, arch.seed, arch.cell_bits);
-    for (const auto& l : cm.layers) errors.push_back(read_errors(l, chip, 0));
+    for (const auto& l : cm.layers) errors.push_back(read_errors(l, chip));
   }
 };
 
 /// Runs the fixture's images through the platform (one elaboration) and returns its report.
 sc::run_report simulate_report(const fixture& f) {
   const energy::table ert = energy::table::load(src + "/configs/" + f.arch.energy_table);
-  sc::platform top("top", f.arch, f.cm, f.m, f.errors, {}, f.data.pixels.data(), f.data.n,
+  sc::platform top("top", f.arch, f.cm, f.m, f.chip, {}, f.data.pixels.data(), f.data.n,
                    f.data.image_bytes());
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO,
                                           sc_core::SC_DO_NOTHING);
@@ -58,7 +59,7 @@ void equivalence(const std::string& model, const std::vector<std::string>& sets,
   size_t wrong_cells = 0;
   for (const auto& e : f.errors) wrong_cells += e.size();
   if (f.arch.fault.rate > 0) REQUIRE(wrong_cells > 0);
-  sc::platform top("top", f.arch, f.cm, f.m, f.errors, {}, f.data.pixels.data(), f.data.n,
+  sc::platform top("top", f.arch, f.cm, f.m, f.chip, {}, f.data.pixels.data(), f.data.n,
                    f.data.image_bytes());
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO,
                                           sc_core::SC_DO_NOTHING);
@@ -68,7 +69,8 @@ void equivalence(const std::string& model, const std::vector<std::string>& sets,
   REQUIRE(int(chip_logits.size()) == n);
 
   const models::network net(f.m);
-  engine::mapped_backend mb(f.cm, f.m, fault_map(f.arch.fault, f.arch.seed, f.arch.cell_bits), 0);
+  engine::mapped_backend mb(f.cm, f.m, f.chip);
+  const engine::input_scope inputs(0, n);  // image i of the run is input i of the engine
   const int classes = net.num_classes();
   std::vector<float> logits(size_t(n) * classes);
   net.forward_images(f.data.pixels.data(), n, mb,
@@ -82,6 +84,15 @@ void equivalence(const std::string& model, const std::vector<std::string>& sets,
     for (int c = 1; c < classes; ++c)
       if (logits[size_t(i) * classes + c] > logits[size_t(i) * classes + best]) best = uint32_t(c);
     CHECK(written[size_t(i)] == best);  // what the accelerator wrote to system memory
+  }
+  if (f.arch.fault.transient_rate > 0) {
+    // The per-read flips reached the logits: the same chip without them reads otherwise.
+    arch_spec st = f.arch;
+    st.fault.transient_rate = 0;
+    engine::mapped_backend stuck_only(f.cm, f.m, fault_map(st.fault, st.seed, st.cell_bits));
+    std::vector<float> without(logits.size());
+    net.forward_images(f.data.pixels.data(), n, stuck_only, without.data());
+    CHECK(without != logits);
   }
   if (!f.arch.protection.range) return;
   // The special-function unit checked every output of every weight layer of every image, found
@@ -97,8 +108,7 @@ void equivalence(const std::string& model, const std::vector<std::string>& sets,
       outputs[layer] += uint64_t(k) * uint64_t(m.layers[layer].cols);
     }
   };
-  engine::mapped_backend again(f.cm, f.m, fault_map(f.arch.fault, f.arch.seed, f.arch.cell_bits),
-                               0);
+  engine::mapped_backend again(f.cm, f.m, f.chip);
   counting cnt(again, f.m);
   net.forward_images(f.data.pixels.data(), n, cnt, logits.data());
   uint64_t outputs = 0;
@@ -128,6 +138,18 @@ void equivalence(const std::string& model, const std::vector<std::string>& sets,
 TEST_CASE("chip model equals the accuracy engine bit for bit: mlp, vote, faulty chip",
           "[systemc][equivalence]") {
   equivalence("models/zoo/mlp-pruned", {"fault.rate=0.01", "fault.transient_rate=0.001"}, 6);
+}
+
+TEST_CASE("chip model equals the accuracy engine bit for bit: lenet5, transient flips per read",
+          "[systemc][equivalence][transient]") {
+  // Every output position of a convolution reads its crossbars once, with its own flips.
+  equivalence("models/zoo/lenet5-pruned", {"fault.rate=0.005", "fault.transient_rate=0.002"}, 2);
+}
+
+TEST_CASE("chip model equals the accuracy engine bit for bit: lenet5, tmr, transients, lossy ADC",
+          "[systemc][equivalence][transient]") {
+  equivalence("models/zoo/lenet5-pruned",
+              {"fault.transient_rate=0.003", "protection.scheme=tmr", "adc.bits=6"}, 2);
 }
 
 TEST_CASE("chip model equals the accuracy engine bit for bit: mlp, tmr, lossy ADC",
@@ -241,7 +263,7 @@ TEST_CASE("one MVM takes the closed-form time: vote, slow ADC", "[systemc][timin
 
 TEST_CASE("the accelerator's registers behave as documented", "[systemc][mmio]") {
   fixture f("models/zoo/mlp-pruned", {}, 3);
-  sc::platform top("top", f.arch, f.cm, f.m, f.errors, {}, f.data.pixels.data(), 3,
+  sc::platform top("top", f.arch, f.cm, f.m, f.chip, {}, f.data.pixels.data(), 3,
                    f.data.image_bytes());
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO,
                                           sc_core::SC_DO_NOTHING);

@@ -31,7 +31,6 @@ struct run {
   models::model m;
   models::image_set data;
   mapping::chip_mapping cm;
-  std::vector<std::vector<cell_error>> errors;
   std::unique_ptr<sc::platform> top;
   run(const std::string& model, int n)
       : arch(arch_spec::load(src + "/configs/default.yaml", {"fault.rate=0.01"})),
@@ -40,8 +39,7 @@ struct run {
         data(models::load_dataset("fashion-mnist:" + std::to_string(n))),
         cm(mapping::map_model(m, arch)) {
     const fault_map chip(arch.fault, arch.seed, arch.cell_bits);
-    for (const auto& l : cm.layers) errors.push_back(read_errors(l, chip, 0));
-    top = std::make_unique<sc::platform>("top", arch, cm, m, errors, std::vector<double>{},
+    top = std::make_unique<sc::platform>("top", arch, cm, m, chip, std::vector<double>{},
                                          data.pixels.data(), data.n, data.image_bytes());
     sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO,
                                             sc_core::SC_DO_NOTHING);
