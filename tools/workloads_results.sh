@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The README's workload results (the paper's experiment on the zoo's residual CNN and language
+# transformer): per model, `rramft eval` of none and vote on the same chips at fault.scope=msb
+# (the paper's setting, SA0:SA1 1.75:9.04 as in configs/default.yaml) and at fault.scope=all,
+# one `rramft run --protect vote` (the chip model, with its baseline without protection on the
+# same fault-free chip: energy, latency, area), then tools/workloads_table.py's summary
+# (OUT/summary.md, OUT/summary.json).
+#
+#   tools/workloads_results.sh [MODEL ...]   (default: resnet-pruned bert-pruned)
+#
+# Sizes (environment): IMAGES=2000 (ResNet: the first N Fashion-MNIST test images), TEXTS=1107
+# (BERT: the first N of the 1,107 test texts, i.e. all), TRIALS=10 chips per point, RUN_N=2
+# samples per chip-model run, THREADS=2; OUT=docs/results/workloads. Runs under nice. Same
+# build, same sizes: the same files (rramft's results do not depend on the thread count).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=${RRAMFT:-build/apps/rramft}
+OUT=${OUT:-docs/results/workloads}
+IMAGES=${IMAGES:-2000}
+TEXTS=${TEXTS:-1107}
+TRIALS=${TRIALS:-10}
+RUN_N=${RUN_N:-2}
+THREADS=${THREADS:-2}
+MSB_RATES=${MSB_RATES:-1e-3,2e-3,5e-3,1e-2,2e-2,5e-2,1e-1,2e-1,4e-1}
+ALL_RATES=${ALL_RATES:-1e-3,2e-3,5e-3,1e-2,2e-2,5e-2,1e-1}
+export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1
+models=("$@")
+[ ${#models[@]} -eq 0 ] && models=(resnet-pruned bert-pruned)
+T=models/text/fortunes
+for m in "${models[@]}"; do
+  case $m in
+    resnet-*) model=models/zoo/$m/model.onnx data=fashion-mnist:$IMAGES run_data=fashion-mnist:$RUN_N ;;
+    bert-*) model=models/zoo/$m data=$T/test_ids.npy,$T/test_labels.npy:$TEXTS
+            run_data=$T/test_ids.npy,$T/test_labels.npy:$RUN_N ;;
+    *) echo "workloads_results.sh: unknown model '$m' (resnet-* or bert-*)" >&2; exit 2 ;;
+  esac
+  mkdir -p "$OUT/$m"
+  for scope in msb all; do
+    rates=$MSB_RATES
+    [ $scope = all ] && rates=$ALL_RATES
+    echo "== $m: eval, fault.scope=$scope" >&2
+    rm -rf "$OUT/$m/$scope"
+    start=$(date +%s)
+    nice "$B" eval --model "$model" --arch configs/default.yaml --data "$data" --trials "$TRIALS" \
+      --rates "$rates" --protect none,vote --set fault.scope=$scope --threads "$THREADS" \
+      --out "$OUT/$m/$scope" >"$OUT/$m/eval_$scope.txt"
+    echo "$(($(date +%s) - start)) s" >"$OUT/$m/eval_$scope.seconds"
+    mv "$OUT/$m/eval_$scope.txt" "$OUT/$m/eval_$scope.seconds" "$OUT/$m/$scope/"
+  done
+  echo "== $m: run --protect vote" >&2
+  rm -rf "$OUT/$m/run_vote"
+  nice "$B" run --model "$model" --arch configs/default.yaml --data "$run_data" --protect vote \
+    --out "$OUT/$m/run_vote" >"$OUT/$m/run_vote.txt"
+  mv "$OUT/$m/run_vote.txt" "$OUT/$m/run_vote/run.txt"
+  rm -f "$OUT/$m/run_vote"/energy.png "$OUT/$m/run_vote"/energy.gp "$OUT/$m/run_vote"/energy_layers.csv
+done
+/usr/bin/python3 tools/workloads_table.py --out "$OUT" "${models[@]}"
