@@ -2,8 +2,8 @@
 /// their float logits through rramft equal PyTorch's (reference_logits.npy, written by the
 /// exporter from torch on the CPU), and the SystemC chip model gives the accuracy engine's logits
 /// bit for bit on a faulty chip with voting.
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
 #include <systemc>
@@ -123,34 +123,35 @@ TEST_CASE("float logits equal PyTorch's: bert-pruned (ONNX)", "[workloads]") {
   float_matches_torch("bert-pruned", zoo("bert-pruned") + "/model.onnx");
 }
 
-TEST_CASE("float logits equal PyTorch's: bert-pruned (folder, bert family)", "[workloads]") {
+TEST_CASE("float logits equal PyTorch's: bert-pruned (folder layout)", "[workloads]") {
   float_matches_torch("bert-pruned", zoo("bert-pruned"));
 }
 
-TEST_CASE("float logits equal PyTorch's: bert-dense (folder, bert family)", "[workloads]") {
+TEST_CASE("float logits equal PyTorch's: bert-dense (folder layout)", "[workloads]") {
   float_matches_torch("bert-dense", zoo("bert-dense"));
 }
 
-TEST_CASE("chip model equals the engine bit for bit: resnet-pruned, msb faults, vote",
+TEST_CASE("chip model equals the engine bit for bit: resnet-pruned with msb faults and vote",
           "[workloads]") {
   chip_equals_engine("resnet-pruned", zoo("resnet-pruned") + "/model.onnx", 2,
                      {"fault.rate=0.05", "fault.scope=msb", "protection.scheme=vote"});
 }
 
-TEST_CASE("chip model equals the engine bit for bit: resnet-pruned, all cells, vote",
+TEST_CASE("chip model equals the engine bit for bit: resnet-pruned with all cells faulty and vote",
           "[workloads]") {
   chip_equals_engine("resnet-pruned", zoo("resnet-pruned") + "/model.onnx", 2,
                      {"fault.rate=0.01", "protection.scheme=vote"});
 }
 
-TEST_CASE("chip model equals the engine bit for bit: bert-pruned (ONNX), msb faults, vote",
+TEST_CASE("chip model equals the engine bit for bit: bert-pruned (ONNX) with msb faults and vote",
           "[workloads]") {
   chip_equals_engine("bert-pruned", zoo("bert-pruned") + "/model.onnx", 2,
                      {"fault.rate=0.05", "fault.scope=msb", "protection.scheme=vote"});
 }
 
-TEST_CASE("chip model equals the engine bit for bit: bert-pruned (folder), all cells, vote",
-          "[workloads]") {
+TEST_CASE(
+    "chip model equals the engine bit for bit: bert-pruned (folder) with all cells faulty and vote",
+    "[workloads]") {
   chip_equals_engine("bert-pruned", zoo("bert-pruned"), 2,
                      {"fault.rate=0.01", "protection.scheme=vote"});
 }
