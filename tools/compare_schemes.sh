@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The comparison of protection schemes in the README ("Comparing the schemes"): for every model,
+# The comparison of protection schemes in docs/schemes.md ("Comparing the schemes"): for every model,
 # one `rramft eval` over all schemes on the same chips (accuracy under stuck-at faults) and one
 # `rramft run` per scheme on a fault-free chip (energy, latency and area against none); then
 # tools/schemes_table.py builds the table (CSV, Markdown) and the plot.

@@ -5,7 +5,7 @@ OUT/<model>/run_<scheme>/report.json (rramft run, fault-free chip).
 
   tools/schemes_table.py --out docs/results/schemes --rate 0.01 lenet5-pruned vit-pruned ...
 
-Writes OUT/comparison.csv, OUT/comparison.md (the README table), OUT/<model>/accurate_latency.csv,
+Writes OUT/comparison.csv, OUT/comparison.md (the table in docs/schemes.md), OUT/<model>/accurate_latency.csv,
 OUT/comparison.gp and OUT/comparison.png (gnuplot, pngcairo). Definitions:
 - tolerated rate: where the mean accuracy falls 10 points below the scheme's fault-free accuracy
   (rramft eval); tolerance ratio: tolerated rate / that of `none` on the same model, or, for a

@@ -295,7 +295,7 @@ TEST_CASE("the energy breakdown adds up to the total", "[systemc][energy]") {
 }
 
 namespace {
-/// A whole network's latency derived in closed form from the timing keys (README "Latency of a
+/// A whole network's latency derived in closed form from the timing keys (docs/chip.md "Latency of a
 /// run"), independently of the chip model's code: per image, the DMA read of the image and the
 /// write of its class (one system-memory access each), and the steps one after another. A
 /// weight layer of n = 1 vector takes the slowest of its row blocks, each = the NoC transfer
