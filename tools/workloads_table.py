@@ -37,7 +37,7 @@ def pct(x, digits=2):
 
 
 def rate_str(r):
-    return f"{100 * r:g}%"
+    return f"{100 * r:.3g}%"
 
 
 def tolerated(acc, scheme):
@@ -83,7 +83,10 @@ def model_section(out, m):
            "energy_pj_per_sample_none": run["baseline_none"]["energy_pj"] / run["images"],
            "energy_pj_per_sample_vote": run["energy_pj"]["total"] / run["images"],
            "scopes": {}}
-    md = [f"#### {m} ({a['data']}: {n} test samples, {a['trials']} chips per point)", ""]
+    data = a["data"]
+    if "fmnist_x.npy" in data:  # tools/workloads_results.sh's normalized copy, in a temp folder
+        data = "Fashion-MNIST test images, normalized"
+    md = [f"#### {m} ({data}: {n} test samples, {a['trials']} chips per point)", ""]
     md.append("| float accuracy | fault-free mapped (none / vote) | column sparsity | crossbars "
               "(none / vote) | storage overhead of vote | MSB-zero share | layers > 99% |")
     md.append("|---|---|---|---|---|---|---|")
