@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The README's workload results (the paper's experiment on the zoo's residual CNN and language
+# transformer): per model, `rramft eval` of none and vote on the same chips at fault.scope=msb
+# (the paper's setting, SA0:SA1 1.75:9.04 as in configs/default.yaml) and at fault.scope=all,
+# one `rramft run --protect vote` (the chip model, with its baseline without protection on the
+# same fault-free chip: energy, latency, area), then tools/workloads_table.py's summary
+# (OUT/summary.md, OUT/summary.json).
+#
+#   tools/workloads_results.sh [MODEL ...]   (default: resnet-pruned bert-pruned)
+#
+# Sizes (environment): IMAGES=300 (ResNet: the first N Fashion-MNIST test images), TEXTS=1107
+# (BERT: the first N of the 1,107 test texts, sorted by class: use all), TRIALS=10 chips per point, RUN_N=1 sample per
+# chip-model run, LAYER_ERR=0 (eval's --layer-error-images), THREADS=2, the rates below;
+# SCOPES="msb all" (fault scopes to evaluate), NO_RUN= (set: skip the chip-model run);
+# OUT=docs/results/workloads; NICE=nice (NICE= runs at normal priority). The defaults are what
+# fitted the README's run on a shared 2-core machine: raise IMAGES / TEXTS on a bigger one.
+# Same build, same sizes: the same files (results do not depend on the thread count).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=${RRAMFT:-build/apps/rramft}
+OUT=${OUT:-docs/results/workloads}
+IMAGES=${IMAGES:-300}
+TEXTS=${TEXTS:-1107}
+TRIALS=${TRIALS:-10}
+RUN_N=${RUN_N:-1}
+THREADS=${THREADS:-2}
+LAYER_ERR=${LAYER_ERR:-0}
+NICE=${NICE-nice}
+# Failure rates per model and fault scope (where each curve falls: ResNet's unprotected curve
+# is down to chance at 1% in the msb scope, the BERT's needs far higher rates).
+RESNET_MSB_RATES=${RESNET_MSB_RATES:-1e-3,3e-3,1e-2,3e-2,1e-1,2e-1}
+RESNET_ALL_RATES=${RESNET_ALL_RATES:-1e-3,3e-3,1e-2,3e-2}
+BERT_MSB_RATES=${BERT_MSB_RATES:-3e-2,1e-1,3e-1,1}
+BERT_ALL_RATES=${BERT_ALL_RATES:-3e-3,1e-2,3e-2,1e-1}
+export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1
+models=("$@")
+[ ${#models[@]} -eq 0 ] && models=(resnet-pruned bert-pruned)
+T=models/text/fortunes
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+# The ResNet's ONNX graph takes the normalized image, (pixel / 255 - input_mean) / input_std
+# (its config.json), as it was trained and exported; `--data fashion-mnist` would feed an ONNX
+# float input pixel / 255 alone. So the test images are normalized here, as float32 .npy files.
+fmnist() {  # N OUT_PREFIX
+  /usr/bin/python3 - "$1" "$2" <<'EOF'
+import gzip, json, sys
+import numpy as np
+n, out = int(sys.argv[1]), sys.argv[2]
+cfg = json.load(open("models/zoo/resnet-pruned/config.json"))
+d = "/usr/share/datasets/fashion-mnist/"
+x = np.frombuffer(gzip.open(d + "t10k-images-idx3-ubyte.gz").read(), np.uint8, offset=16)
+y = np.frombuffer(gzip.open(d + "t10k-labels-idx1-ubyte.gz").read(), np.uint8, offset=8)
+x = x.reshape(-1, 1, 28, 28)[:n].astype(np.float32) / np.float32(255)
+x = (x - np.float32(cfg["input_mean"])) / np.float32(cfg["input_std"])
+np.save(out + "_x.npy", x.astype(np.float32))
+np.save(out + "_y.npy", y[:n].astype(np.int64))
+EOF
+}
+for m in "${models[@]}"; do
+  case $m in
+    resnet-*) fmnist "$IMAGES" "$W/fmnist"
+              model=models/zoo/$m/model.onnx data=$W/fmnist_x.npy,$W/fmnist_y.npy
+              run_data=$W/fmnist_x.npy,$W/fmnist_y.npy:$RUN_N
+              msb_rates=$RESNET_MSB_RATES all_rates=$RESNET_ALL_RATES ;;
+    bert-*) model=models/zoo/$m data=$T/test_ids.npy,$T/test_labels.npy:$TEXTS
+            run_data=$T/test_ids.npy,$T/test_labels.npy:$RUN_N
+            msb_rates=$BERT_MSB_RATES all_rates=$BERT_ALL_RATES ;;
+    *) echo "workloads_results.sh: unknown model '$m' (resnet-* or bert-*)" >&2; exit 2 ;;
+  esac
+  mkdir -p "$OUT/$m"
+  for scope in ${SCOPES:-msb all}; do
+    rates=$msb_rates
+    [ $scope = all ] && rates=$all_rates
+    echo "== $m: eval, fault.scope=$scope" >&2
+    rm -rf "$OUT/$m/$scope"
+    start=$(date +%s)
+    $NICE "$B" eval --model "$model" --arch configs/default.yaml --data "$data" --trials "$TRIALS" \
+      --rates "$rates" --protect none,vote --set fault.scope=$scope --threads "$THREADS" \
+      --layer-error-images "$LAYER_ERR" --out "$OUT/$m/$scope" >"$OUT/$m/eval_$scope.txt"
+    echo "$(($(date +%s) - start)) s" >"$OUT/$m/eval_$scope.seconds"
+    mv "$OUT/$m/eval_$scope.txt" "$OUT/$m/eval_$scope.seconds" "$OUT/$m/$scope/"
+  done
+  [ -n "${NO_RUN:-}" ] && continue
+  echo "== $m: run --protect vote" >&2
+  rm -rf "$OUT/$m/run_vote"
+  $NICE "$B" run --model "$model" --arch configs/default.yaml --data "$run_data" --protect vote \
+    --out "$OUT/$m/run_vote" >"$OUT/$m/run_vote.txt"
+  mv "$OUT/$m/run_vote.txt" "$OUT/$m/run_vote/run.txt"
+  rm -f "$OUT/$m/run_vote"/energy.png "$OUT/$m/run_vote"/energy.gp "$OUT/$m/run_vote"/energy_layers.csv
+done
+/usr/bin/python3 tools/workloads_table.py --out "$OUT" "${models[@]}"
