@@ -656,11 +656,8 @@ infer_result infer(const models::model& m, const arch_spec& a, const models::ima
 chip_setup prepare_chip(const models::model& m, const arch_spec& a, const models::image_set& data,
                         const std::function<models::image_set()>& calibration,
                         const std::string& model_name, const std::string& who) {
-  if (m.network_graph && m.positions != 1)
-    throw error(model_name + ": gives " + std::to_string(m.positions) +
-                " outputs per sample; rramft run classifies (one class per sample)");
   const models::network net(m);
-  net.check_data(data);
+  net.check_data(data);  // labels; one class per sample (a per-token model is refused)
   std::unique_ptr<models::image_set> calib;
   const auto calibration_set = [&]() -> const models::image_set& {
     if (!calib) calib = std::make_unique<models::image_set>(calibration());
