@@ -44,8 +44,7 @@ std::vector<double> parse_rates(const std::string& s) {
     } catch (const std::exception&) {
       used = 0;
     }
-    if (used != item.size() || !(v >= 0 && v <= 1))
-      throw error("--rates: '" + item + "' is not a probability in [0, 1]");
+    engine::check_rate(used == item.size() ? v : -1, item);
     r.push_back(v);
   }
   return r;
@@ -132,13 +131,11 @@ int cmd_eval(int argc, char** argv) {
   opt.threads = threads;
   opt.layer_error_images = layer_error_images;
   opt.check();
-  if (split_s != "chips" && split_s != "batches")
-    throw error("--split: '" + split_s + "' is not one of chips, batches");
+  opt.split = engine::parse_split(split_s);
   const arch_spec arch = arch_a.load();
   opt.rates = parse_rates(rates_s);
   opt.protect = split(protect_s, "--protect");
   engine::check_schemes(arch, opt.protect);  // before any work
-  opt.split = split_s == "chips" ? engine::eval_split::chips : engine::eval_split::batches;
   models::model m = models::load_model(model_dir);
   models::image_set data = models::load_dataset(data_spec);
   models::bind_data(m, data);

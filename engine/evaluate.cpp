@@ -522,6 +522,16 @@ eval_report evaluate(const models::model& m, const arch_spec& base, const models
   return rep;
 }
 
+eval_split parse_split(const std::string& s) {
+  if (s == "chips") return eval_split::chips;
+  if (s == "batches") return eval_split::batches;
+  throw error("--split: '" + s + "' is not one of chips, batches");
+}
+
+void check_rate(double v, const std::string& text) {
+  if (!(v >= 0 && v <= 1)) throw error("--rates: '" + text + "' is not a probability in [0, 1]");
+}
+
 void eval_options::check() const {
   if (trials < 1 || trials > 100000)
     throw error("--trials: " + std::to_string(trials) + " is not in 1..100000");

@@ -39,6 +39,11 @@ void profile_ranges(mapping::chip_mapping& cm, const models::model& m,
 /// @brief How evaluate() spreads its work over threads: the images of one run in batches (one
 /// batch per thread), or whole runs (one chip, all its images, per thread).
 enum class eval_split { batches, chips };
+/// @brief "chips" or "batches" (--split); rramft::error naming --split otherwise.
+eval_split parse_split(const std::string& s);
+/// @brief A failure rate @p v (written @p text) must be a probability; rramft::error naming
+/// --rates otherwise.
+void check_rate(double v, const std::string& text);
 
 struct eval_options {
   /// Scheme names (none | vote | tmr, with +range / +clip; see parse_protection). When some name

@@ -172,14 +172,9 @@ py::object evaluate(const model_handle& mh, const arch_handle& ah, const py::obj
   opt.threads = threads;
   opt.layer_error_images = layer_error_images;
   opt.check();
-  if (split != "chips" && split != "batches")
-    throw error("--split: '" + split + "' is not one of chips, batches");
-  opt.split = split == "chips" ? engine::eval_split::chips : engine::eval_split::batches;
+  opt.split = engine::parse_split(split);
   if (rates.empty()) throw error("--rates: no values");
-  for (double r : rates)
-    if (!(r >= 0 && r <= 1))
-      throw error("--rates: '" + py::str(py::float_(r)).cast<std::string>() +
-                  "' is not a probability in [0, 1]");
+  for (double r : rates) engine::check_rate(r, py::str(py::float_(r)).cast<std::string>());
   opt.rates = rates;
   opt.protect = protect_list(protect);
   if (opt.protect.empty()) throw error("--protect: no values");
