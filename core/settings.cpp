@@ -33,11 +33,12 @@ std::vector<std::string> non_default_settings(const arch_spec& a,
   flatten(a.to_yaml(), "", mine);
   flatten(arch_spec{}.to_yaml(), "", defaults);
   std::vector<std::string> out;
-  for (const auto& [k, v] : mine) {
+  for (const auto& kv : mine) {
+    const std::string& k = kv.first;  // (clang 14 cannot capture a structured binding)
     if (std::find(skip.begin(), skip.end(), k) != skip.end()) continue;
     const auto d = std::find_if(defaults.begin(), defaults.end(),
-                                [&](const auto& kv) { return kv.first == k; });
-    if (d == defaults.end() || d->second != v) out.push_back(k + "=" + v);
+                                [&](const auto& dk) { return dk.first == k; });
+    if (d == defaults.end() || d->second != kv.second) out.push_back(k + "=" + kv.second);
   }
   return out;
 }
