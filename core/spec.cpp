@@ -388,8 +388,7 @@ void apply_override(YAML::Node& root, const std::string& assignment, const std::
   std::string key = assignment.substr(0, eq);
   std::string value = assignment.substr(eq + 1);
   if (!schema_keys().count(key))
-    throw error(source + ": unknown key '" + one_line(key) + "'" +
-                arch_key_hint(key));
+    throw error(source + ": unknown key '" + one_line(key) + "'" + arch_key_hint(key));
   YAML::Node parsed;
   try {
     parsed = YAML::Load(value);
@@ -438,8 +437,7 @@ std::vector<std::string> overrides_from_text(const std::string& text, const std:
       todo.insert(todo.end(), kids.rbegin(), kids.rend());
     } else if (n.IsScalar()) {
       if (!schema_keys().count(prefix))
-        throw error(path + ": unknown key '" + one_line(prefix) + "'" +
-                    arch_key_hint(prefix));
+        throw error(path + ": unknown key '" + one_line(prefix) + "'" + arch_key_hint(prefix));
       out.push_back(prefix + "=" + n.Scalar());
     } else if (!n.IsNull()) {
       throw error(path + ": key '" + one_line(prefix) + "': expected a single value");

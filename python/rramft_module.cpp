@@ -9,6 +9,7 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <optional>
 #include <string>
 #include <systemc>
 #include <vector>
@@ -161,6 +162,16 @@ arch_spec with_seed(const arch_handle& ah, const py::object& seed) {
   return arch_spec::load(ah.file, all, sources);
 }
 
+/// The caller's calibration arrays (calib_x, calib_y) bound to @p m, or none: then the first
+/// 1000 samples of the data calibrate, as for numpy data on the command line.
+std::optional<models::image_set> own_calibration(models::model& m, const py::object& calib_x,
+                                                 const py::object& calib_y) {
+  if (calib_x.is_none()) return std::nullopt;
+  models::image_set c = to_data(calib_x, calib_y, "calib_x");
+  models::bind_data(m, c);
+  return c;
+}
+
 py::object evaluate(const model_handle& mh, const arch_handle& ah, const py::object& x,
                     const py::object& y, const std::vector<double>& rates,
                     const py::object& protect, int trials, const py::object& seed, int batch,
@@ -183,16 +194,11 @@ py::object evaluate(const model_handle& mh, const arch_handle& ah, const py::obj
   models::model m = mh.m;
   models::image_set data = to_data(x, y, data_name);
   models::bind_data(m, data);
-  models::image_set calib;
-  const bool own_calib = !calib_x.is_none();
-  if (own_calib) {
-    calib = to_data(calib_x, calib_y, "calib_x");
-    models::bind_data(m, calib);
-  }
+  const std::optional<models::image_set> calib = own_calibration(m, calib_x, calib_y);
   const engine::eval_report rep = unlocked([&] {
     models::image_set first;
     engine::prepare_calibration(m, arch, opt.protect, data, "", first, opt);
-    if (opt.calibration && own_calib) opt.calibration = &calib;
+    if (opt.calibration && calib) opt.calibration = &*calib;
     engine::check_eval_footprint(m, arch, data, opt, "rramft.evaluate");
     return engine::evaluate(m, arch, data, opt);
   });
@@ -221,17 +227,12 @@ py::dict infer(const model_handle& mh, const arch_handle& ah, const py::object& 
   models::model m = mh.m;
   models::image_set data = to_data(x, y, data_name);
   models::bind_data(m, data);
-  models::image_set calib;
-  const bool own_calib = !calib_x.is_none();
-  if (own_calib) {
-    calib = to_data(calib_x, calib_y, "calib_x");
-    models::bind_data(m, calib);
-  }
+  const std::optional<models::image_set> calib = own_calibration(m, calib_x, calib_y);
   const engine::infer_result r = unlocked([&] {
     engine::eval_options opt;
     models::image_set first;
     engine::prepare_calibration(m, arch, {protect}, data, "", first, opt);
-    if (opt.calibration && own_calib) opt.calibration = &calib;
+    if (opt.calibration && calib) opt.calibration = &*calib;
     return engine::infer(m, arch, data, io, opt.calibration, mh.path);
   });
   py::dict d;

@@ -317,8 +317,8 @@ TEST_CASE("the energy breakdown adds up to the total", "[systemc][energy]") {
 }
 
 namespace {
-/// A whole network's latency derived in closed form from the timing keys (docs/chip.md "Latency of a
-/// run"), independently of the chip model's code: per image, the DMA read of the image and the
+/// A whole network's latency derived in closed form from the timing keys (docs/chip.md "Latency of
+/// a run"), independently of the chip model's code: per image, the DMA read of the image and the
 /// write of its class (one system-memory access each), and the steps one after another. A
 /// weight layer of n = 1 vector takes the slowest of its row blocks, each = the NoC transfer
 /// ((2 h hop_cycles + flits) cycles, h = 1 + x + y hops on the mesh) + the tile's job (the
