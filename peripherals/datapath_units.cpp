@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/datapath.h"
+#include "core/error.h"
 
 namespace rramft::sc {
 
@@ -50,13 +51,10 @@ void adc_bank::b_transport(tlm::tlm_generic_payload& p, sc_time& delay) {
   j->converted.resize(size_t(j->n) * l.C());
   st.conversions +=
       uint64_t(adc_convert(l, adc_, j->crossbar, j->sums.data(), j->n, j->converted.data()));
-  j->adc_ns = convert_ns(l, j->crossbar) * j->n;
-  delay += sc_time(j->adc_ns, SC_NS);
   adc2opc->b_transport(p, delay);
 }
 
-opc_unit::opc_unit(sc_core::sc_module_name name, const arch_spec& a)
-    : sc_module(name), cycle_ns_(a.cycle_ns()), cycles_(a.timing.opc_cycles) {
+opc_unit::opc_unit(sc_core::sc_module_name name, const arch_spec&) : sc_module(name) {
   adc2opc.register_b_transport(this, &opc_unit::b_transport);
 }
 
@@ -65,8 +63,6 @@ void opc_unit::b_transport(tlm::tlm_generic_payload& p, sc_time& delay) {
   if (!j) return;
   st.adds += uint64_t(
       opc_accumulate(*j->layer, j->crossbar, j->slice, j->converted.data(), j->n, j->partials));
-  j->opc_ns = cycles_ * cycle_ns_;
-  delay += sc_time(j->opc_ns, SC_NS);
   p.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
@@ -87,9 +83,30 @@ void vote_unit::b_transport(tlm::tlm_generic_payload& p, sc_time& delay) {
   j->result.assign(size_t(j->n) * O, 0);
   st.compares += uint64_t(vote_accumulate(j->partials, j->result.data()));
   st.outputs += uint64_t(j->n) * O;
-  j->vote_ns = vote_ns(O, j->n);
-  delay += sc_time(j->vote_ns, SC_NS);
   p.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+namespace {
+
+[[noreturn]] void no_rtl(const char* key) {
+  throw error(std::string("key '") + key +
+              "': this chip was elaborated without RTL stand-ins (a build without Verilator: "
+              "run tools/setup.sh and rebuild; or a platform that passed the TLM blocks)");
+}
+
+}  // namespace
+
+block_factory block_factory::tlm() {
+  block_factory f;
+  f.opc = [](const char* name, const arch_spec& a) -> std::unique_ptr<opc_unit> {
+    if (a.rtl.opc) no_rtl("rtl.opc");
+    return std::make_unique<opc_unit>(name, a);
+  };
+  f.vote = [](const char* name, const arch_spec& a) -> std::unique_ptr<vote_unit> {
+    if (a.rtl.vote) no_rtl("rtl.vote");
+    return std::make_unique<vote_unit>(name, a);
+  };
+  return f;
 }
 
 }  // namespace rramft::sc

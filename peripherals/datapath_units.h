@@ -1,11 +1,16 @@
 #pragma once
 /// @file datapath_units.h
 /// @brief The crossbar periphery as SystemC modules: DAC array, ADC bank, output peripheral
-/// component (OPC) and voting unit. Each wraps one step of core/datapath.h, counts its named
-/// actions and annotates its latency; none computes anything the functional core does not.
+/// component (OPC) and voting unit. Each wraps one step of core/datapath.h and counts its named
+/// actions; none computes anything the functional core does not. The units do not annotate
+/// latencies on the transactions: the tile's closed form (tile::job_ns) composes them from
+/// the units' own figures (adc_bank::convert_ns, vote_unit::vote_ns) and the timing keys, so
+/// time is computed in one place.
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
+#include <functional>
+#include <memory>
 #include <systemc>
 #include <tlm>
 
@@ -60,8 +65,6 @@ class opc_unit : public sc_core::sc_module {
  protected:
   /// @brief One (crossbar, slice) of a row-block job; an RTL co-simulation (rtl/) overrides it.
   virtual void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
-  double cycle_ns_;
-  int cycles_;
 };
 
 /// @brief Voting unit: the median of the T candidate partial sums of every output of a row
@@ -81,6 +84,17 @@ class vote_unit : public sc_core::sc_module {
   /// @brief All outputs of a row-block job; an RTL co-simulation (rtl/) overrides it.
   virtual void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
   arch_spec a_;
+};
+
+/// @brief Makes the OPC and the voting unit of every tile, chosen at elaboration by whoever
+/// builds the chip: the TLM models (tlm()), or stand-ins such as the verilated RTL of rtl/
+/// (rtl::cosim_blocks), passed in the way recorders are. The tiles do not know which.
+struct block_factory {
+  std::function<std::unique_ptr<opc_unit>(const char* name, const arch_spec& a)> opc;
+  std::function<std::unique_ptr<vote_unit>(const char* name, const arch_spec& a)> vote;
+  /// @brief The TLM models; rramft::error naming rtl.opc / rtl.vote when the spec asks for RTL
+  /// (a chip elaborated without RTL stand-ins must not quietly run the TLM model instead).
+  static block_factory tlm();
 };
 
 }  // namespace rramft::sc

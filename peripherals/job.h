@@ -28,8 +28,6 @@ struct block_job {
   std::vector<int64_t> converted;  ///< n x C ADC results
   block_partials partials;         ///< OPC accumulators of the row block
   std::vector<int64_t> result;     ///< n x kept_cols voted partial sums of this row block
-  // Latencies the stages annotate, ns.
-  double read_ns = 0, adc_ns = 0, opc_ns = 0, vote_ns = 0;
 };
 
 /// @brief Puts @p j into payload @p p (a write of sizeof(block_job) bytes at address 0).

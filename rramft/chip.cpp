@@ -1,5 +1,7 @@
 #include "rramft/chip.h"
 
+#include "testbenches/blocks.h"
+
 namespace rramft {
 
 std::unique_ptr<chip_setup> prepare_chip(const std::string& model_path, const arch_spec& arch,
@@ -23,7 +25,7 @@ std::unique_ptr<chip_setup> prepare_chip(const std::string& model_path, const ar
 std::unique_ptr<sc::accelerator> make_accelerator(sc_core::sc_module_name name,
                                                   const chip_setup& s) {
   return std::make_unique<sc::accelerator>(name, s.chip.arch, s.chip.cm, s.model, s.chip.faults(),
-                                           s.chip.scales);
+                                           s.chip.scales, sc::chip_blocks());
 }
 
 }  // namespace rramft

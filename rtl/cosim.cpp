@@ -370,8 +370,6 @@ void vote_cosim::b_transport(tlm::tlm_generic_payload& p, sc_time& delay) {
     pins_->st.tlm_cycles += tlm;
     if (rtl != tlm) ++pins_->st.timing_mismatches;
   }
-  j->vote_ns = vote_ns(O, j->n);  // the TLM annotation stays in charge of time
-  delay += sc_time(j->vote_ns, SC_NS);
   p.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
@@ -652,8 +650,6 @@ void opc_cosim::b_transport(tlm::tlm_generic_payload& p, sc_time& delay) {
     ++pins_->st.jobs;
     m.job = nullptr;
   }
-  j->opc_ns = cycles_ * cycle_ns_;  // the TLM annotation stays in charge of time
-  delay += sc_time(j->opc_ns, SC_NS);
   p.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
@@ -690,6 +686,19 @@ int waves::attach(sc_core::sc_object& root) {
   if (!p_->vcd.isOpen()) throw error(path_ + ": cannot open for writing");
   p_->open = true;
   return n;
+}
+
+sc::block_factory cosim_blocks() {
+  sc::block_factory f;
+  f.opc = [](const char* name, const arch_spec& a) -> std::unique_ptr<sc::opc_unit> {
+    if (a.rtl.opc) return std::make_unique<opc_cosim>(name, a);
+    return std::make_unique<sc::opc_unit>(name, a);
+  };
+  f.vote = [](const char* name, const arch_spec& a) -> std::unique_ptr<sc::vote_unit> {
+    if (a.rtl.vote) return std::make_unique<vote_cosim>(name, a);
+    return std::make_unique<sc::vote_unit>(name, a);
+  };
+  return f;
 }
 
 }  // namespace rramft::rtl

@@ -92,7 +92,7 @@ class block {
 /// (crossbar, slice) transaction and, after the job's last one (crossbar xbars_per_block - 1,
 /// slice count - 1; the tile sends them in order), streams them vector by vector into the
 /// RTL's accumulators and reads the accumulators into the job's partial sums. Actions and the
-/// TLM timing annotation are the TLM model's.
+/// TLM timing (the tile's closed form) are the TLM model's.
 class opc_cosim : public sc::opc_unit, public block {
  public:
   opc_cosim(sc_core::sc_module_name name, const arch_spec& a);
@@ -155,5 +155,9 @@ class waves {
 
 /// @brief Every co-simulated block below @p root (tiles' i_opc and i_vote when swapped in).
 std::vector<block*> find_blocks(sc_core::sc_object& root);
+
+/// @brief The blocks of a co-simulated chip: the OPC and the voting unit as verilated RTL where
+/// the spec's rtl.opc / rtl.vote say so, the TLM models elsewhere (passed to sc::accelerator).
+sc::block_factory cosim_blocks();
 
 }  // namespace rramft::rtl

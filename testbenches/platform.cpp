@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "testbenches/blocks.h"
 
 namespace rramft::sc {
 
@@ -95,7 +96,7 @@ platform::platform(sc_core::sc_module_name name, const arch_spec& a,
                   std::to_string(global_need) + " bytes)");
   }
   std::memcpy(&i_mem.data[input_base], images, size_t(n) * image_bytes);
-  i_acc = std::make_unique<accelerator>("i_acc", a, cm, m, chip, std::move(scales));
+  i_acc = std::make_unique<accelerator>("i_acc", a, cm, m, chip, std::move(scales), chip_blocks());
   i_cpu = std::make_unique<cpu_driver>("i_cpu", input_base, output_base_, uint32_t(n));
   i_cpu->cpu2acc.bind(i_acc->cpu2acc);
   i_cpu->irq_i.bind(i_acc->s_irq);

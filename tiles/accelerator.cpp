@@ -13,7 +13,8 @@ using sc_core::sc_time;
 
 accelerator::accelerator(sc_core::sc_module_name name, const arch_spec& a,
                          const mapping::chip_mapping& cm, const models::model& m,
-                         const fault_map& chip, std::vector<double> scales)
+                         const fault_map& chip, std::vector<double> scales,
+                         const block_factory& blocks)
     : sc_module(name), a_(a), m_(m), chip_(chip) {
   for (const mapped_layer& l : cm.layers) errors_.push_back(read_errors(l, chip_));
   std::vector<std::vector<int>> where = mapping::place_blocks(a, cm, tiles_used_);
@@ -21,7 +22,8 @@ accelerator::accelerator(sc_core::sc_module_name name, const arch_spec& a,
   i_sfu = std::make_unique<sfu>("i_sfu", a);
   // Only the tiles that hold crossbars are instantiated; the rest of the chip idles.
   for (int t = 0; t < std::max(1, tiles_used_); ++t) {
-    i_tiles.push_back(std::make_unique<tile>(("i_tile_" + std::to_string(t)).c_str(), a, t));
+    i_tiles.push_back(
+        std::make_unique<tile>(("i_tile_" + std::to_string(t)).c_str(), a, t, blocks));
     i_noc->noc2tile.bind(i_tiles.back()->noc2tile);
   }
   for (size_t li = 0; li < cm.layers.size(); ++li)

@@ -48,8 +48,11 @@ class accelerator : public sc_core::sc_module {
   /// (read_errors), transient flips are drawn per read, keyed by the input's index among all
   /// the inputs this accelerator has run (0, 1, ... over every start)
   /// @param scales per-layer activation scales (input_scale: calibrated), or empty
+  /// @param blocks makes every tile's OPC and voting unit (the TLM models, or RTL stand-ins:
+  /// testbenches/blocks.h chooses by the build and the rtl keys)
   accelerator(sc_core::sc_module_name name, const arch_spec& a, const mapping::chip_mapping& cm,
-              const models::model& m, const fault_map& chip, std::vector<double> scales);
+              const models::model& m, const fault_map& chip, std::vector<double> scales,
+              const block_factory& blocks = block_factory::tlm());
 
   controller& ctrl() { return *i_ctrl; }
   const std::vector<std::unique_ptr<tile>>& tiles() const { return i_tiles; }

@@ -7,17 +7,13 @@
 #include "core/error.h"
 #include "core/mvm.h"
 #include "core/quant.h"
-#ifdef RRAMFT_HAVE_RTL
-#include "rtl/cosim.h"
-#endif
 
 namespace rramft::sc {
 
 using sc_core::SC_NS;
 using sc_core::sc_time;
 
-crossbar_bank::crossbar_bank(sc_core::sc_module_name name, const arch_spec& a)
-    : sc_module(name), read_ns_(a.timing.xbar_read_ns) {
+crossbar_bank::crossbar_bank(sc_core::sc_module_name name, const arch_spec& a) : sc_module(name) {
   dac2xbar.register_b_transport(this, &crossbar_bank::b_transport);
 }
 
@@ -46,48 +42,16 @@ void crossbar_bank::b_transport(tlm::tlm_generic_payload& p, sc_time& delay) {
   column_sums(j->dac.data(), j->n, rows, j->levels, C, j->sums.data());
   transient_sums(l, j->transients, j->block, j->crossbar, j->dac.data(), j->n, j->sums.data());
   st.reads += uint64_t(j->n);
-  j->read_ns = read_ns_ * j->n;
-  delay += sc_time(j->read_ns, SC_NS);
   xbar2adc->b_transport(p, delay);
 }
 
-namespace {
-
-#ifndef RRAMFT_HAVE_RTL
-[[noreturn]] void no_rtl(const char* key) {
-  throw error(std::string("key '") + key +
-              "': this build has no RTL co-simulation (Verilator was not found when it was "
-              "configured; run tools/setup.sh and rebuild)");
-}
-#endif
-
-std::unique_ptr<opc_unit> make_opc(const arch_spec& a) {
-  if (!a.rtl.opc) return std::make_unique<opc_unit>("i_opc", a);
-#ifdef RRAMFT_HAVE_RTL
-  return std::make_unique<rtl::opc_cosim>("i_opc", a);
-#else
-  no_rtl("rtl.opc");
-#endif
-}
-
-std::unique_ptr<vote_unit> make_vote(const arch_spec& a) {
-  if (!a.rtl.vote) return std::make_unique<vote_unit>("i_vote", a);
-#ifdef RRAMFT_HAVE_RTL
-  return std::make_unique<rtl::vote_cosim>("i_vote", a);
-#else
-  no_rtl("rtl.vote");
-#endif
-}
-
-}  // namespace
-
-tile::tile(sc_core::sc_module_name name, const arch_spec& a, int id)
+tile::tile(sc_core::sc_module_name name, const arch_spec& a, int id, const block_factory& blocks)
     : sc_module(name),
       i_dac("i_dac", a),
       i_xbar("i_xbar", a),
       i_adc("i_adc", a),
-      i_opc(make_opc(a)),
-      i_vote(make_vote(a)),
+      i_opc(blocks.opc("i_opc", a)),
+      i_vote(blocks.vote("i_vote", a)),
       a_(a),
       id_(id) {
   noc2tile.register_b_transport(this, &tile::b_transport);

@@ -38,7 +38,6 @@ class crossbar_bank : public sc_core::sc_module {
 
  private:
   void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
-  double read_ns_;
   std::map<std::tuple<size_t, int, int>, std::vector<float>> levels_;
 };
 
@@ -57,11 +56,12 @@ class tile : public sc_core::sc_module {
   dac_array i_dac;
   crossbar_bank i_xbar;
   adc_bank i_adc;
-  std::unique_ptr<opc_unit> i_opc;    ///< TLM model, or verilated RTL when rtl.opc is set
-  std::unique_ptr<vote_unit> i_vote;  ///< TLM model, or verilated RTL when rtl.vote is set
+  std::unique_ptr<opc_unit> i_opc;    ///< made by the block_factory the chip was built with
+  std::unique_ptr<vote_unit> i_vote;  ///< likewise
   /// @brief Busy while a job runs (for waveforms).
   sc_core::sc_signal<bool> s_busy{"s_busy"};
-  tile(sc_core::sc_module_name name, const arch_spec& a, int id);
+  tile(sc_core::sc_module_name name, const arch_spec& a, int id,
+       const block_factory& blocks = block_factory::tlm());
   int id() const { return id_; }
   /// @brief Latency of one row-block job, ns, from the stage latencies (the closed form).
   double job_ns(const block_job& j, const std::vector<double>& convert_ns) const;
