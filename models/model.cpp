@@ -4,6 +4,8 @@
 /// file that disagrees with its own config is refused with the tensor named.
 #include "models/model.h"
 
+#include "models/graph.h"
+
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -384,6 +386,7 @@ model parse_model(const std::string& config_text, const std::function<safetensor
 
   m.weights = weights();
   it->second(m, cfg);
+  build_family_graph(m);
   return m;
 }
 
