@@ -70,13 +70,14 @@ class graph_builder {
   int layer_norm(const std::string& prefix, int x) {
     std::map<std::string, gattr> attrs;
     attrs["epsilon"].f = m_.layer_norm_eps;
-    return node("LayerNormalization", prefix, {x, weight(prefix + ".weight"), weight(prefix + ".bias")},
-                std::move(attrs));
+    return node("LayerNormalization", prefix,
+                {x, weight(prefix + ".weight"), weight(prefix + ".bias")}, std::move(attrs));
   }
   /// Row 0 of every sample of an N x t x hidden tensor (the class token): N x hidden.
   int first_token(int x, const std::string& name) {
-    const int s = node("Slice", name, {x, ints(name + ".starts", {0}), ints(name + ".ends", {1}),
-                                       ints(name + ".axes", {1})});
+    const int s = node(
+        "Slice", name,
+        {x, ints(name + ".starts", {0}), ints(name + ".ends", {1}), ints(name + ".axes", {1})});
     return node("Flatten", name + ".flatten", {s});
   }
 
@@ -92,9 +93,10 @@ gattr int_attr(int64_t v) {
 }
 
 void build_mlp_graph(graph_builder& b, const model& m, int x) {
-  const std::string act = m.config.contains("activation")
-                              ? m.config.at("activation").get<std::string>()  // the loader checked it
-                              : "relu";
+  const std::string act =
+      m.config.contains("activation")
+          ? m.config.at("activation").get<std::string>()  // the loader checked it
+          : "relu";
   static const std::map<std::string, std::string> op = {
       {"relu", "Relu"}, {"gelu", "Gelu"}, {"tanh", "Tanh"}, {"sigmoid", "Sigmoid"}};
   int h = b.node("Flatten", "flatten", {x});

@@ -153,4 +153,3 @@ void plan_lifetimes(graph& g) {
 }
 
 }  // namespace rramft::models
-

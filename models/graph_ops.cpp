@@ -1,12 +1,12 @@
 /// @file graph_ops.cpp
 /// @brief The graph interpreter's operators: crossbar layers (through the linear_backend) and
 /// the numeric digital operators (ONNX semantics, opset 11-18 as PyTorch exports them).
+#include "models/graph_ops.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <set>
-
-#include "models/graph_ops.h"
 
 namespace rramft::models::ops {
 
@@ -73,7 +73,6 @@ gtensor reduce(const gtensor& x, std::vector<int64_t> axes, bool keep, double in
   for (size_t e = 0; e < s.size(); ++e) o.f[e] = float(fin(s[e], count));
   return o;
 }
-
 
 }  // namespace
 

@@ -259,5 +259,4 @@ gtensor matmul_digital(const gtensor& a, const gtensor& b) {
   return o;
 }
 
-
 }  // namespace rramft::models::ops

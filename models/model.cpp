@@ -4,8 +4,6 @@
 /// file that disagrees with its own config is refused with the tensor named.
 #include "models/model.h"
 
-#include "models/graph.h"
-
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -14,6 +12,7 @@
 
 #include "core/error.h"
 #include "core/text.h"
+#include "models/graph.h"
 #include "models/onnx.h"
 
 namespace rramft::models {

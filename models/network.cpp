@@ -25,6 +25,7 @@ void float_backend::linear(size_t layer, const float* x, int n, float* y) {
 }
 
 network::network(const model& m) : m_(m) {
+  if (!m.network_graph) throw error(m.dir + ": the model has no network graph (load it first)");
   for (size_t i = 0; i < m.layers.size(); ++i) index_[m.layers[i].name] = i;
   classes_ = m.classes;
   if (m.family == "onnx" || m.family == "bert") {
