@@ -13,20 +13,24 @@ namespace rramft::models::ops {
 namespace {
 
 template <class F, class I>
-gtensor binary(const gtensor& a, const gtensor& b, F fop, I iop) {
+gtensor binary(const gtensor& a, const gtensor& b, F fop, I iop, gtensor* reuse = nullptr) {
   const shape_t out = broadcast(a.shape, b.shape);
   const bool ints = a.integer && b.integer;
   if (a.integer != b.integer) throw error("mixes integer and float inputs");
-  gtensor o = ints ? make_int(out) : make_float(out);
+  // @p reuse: a itself, no longer needed: a float result of a's shape overwrites it in place
+  // (each element is read before it is written).
+  const bool inplace = reuse == &a && !ints && a.shape == out;
+  gtensor fresh = inplace ? gtensor{} : ints ? make_int(out) : make_float(out);
+  gtensor& o = inplace ? *reuse : fresh;
   const size_t n = size_t(numel_of(out));
   if (!ints && a.shape == out && b.shape == out) {
     for (size_t e = 0; e < n; ++e) o.f[e] = fop(a.f[e], b.f[e]);
-    return o;
+    return std::move(o);
   }
   if (!ints && a.shape == out && numel_of(b.shape) == 1) {
     const float bv = b.f[0];
     for (size_t e = 0; e < n; ++e) o.f[e] = fop(a.f[e], bv);
-    return o;
+    return std::move(o);
   }
   // b broadcast over the leading dimensions of a (a bias, say): b's elements repeat.
   if (!ints && a.shape == out && !b.f.empty()) {
@@ -38,7 +42,7 @@ gtensor binary(const gtensor& a, const gtensor& b, F fop, I iop) {
       suffix = bs[k] == out[out.size() - bs.size() + k];
     if (suffix) {
       for (size_t e = 0; e < n; ++e) o.f[e] = fop(a.f[e], b.f[e % bn]);
-      return o;
+      return std::move(o);
     }
   }
   const std::vector<int64_t> ia = broadcast_index(a.shape, out), ib = broadcast_index(b.shape, out);
@@ -46,10 +50,8 @@ gtensor binary(const gtensor& a, const gtensor& b, F fop, I iop) {
     for (size_t e = 0; e < n; ++e) o.i[e] = iop(a.i[size_t(ia[e])], b.i[size_t(ib[e])]);
   else
     for (size_t e = 0; e < n; ++e) o.f[e] = fop(a.f[size_t(ia[e])], b.f[size_t(ib[e])]);
-  return o;
+  return std::move(o);
 }
-
-/// Comparison with broadcasting; the result is an integer (0/1) tensor.
 
 template <class A, class F>
 gtensor reduce(const gtensor& x, std::vector<int64_t> axes, bool keep, double init, A acc, F fin) {
@@ -86,10 +88,9 @@ void exec(node_ctx& c) {
   auto set = [&](size_t k, gtensor t) { c.set(k, std::move(t)); };
   auto digital = [&](const char* op, size_t elements) { c.digital(op, elements); };
   auto unary = [&](const char* name, auto fn) {
-    const gtensor& x = in(0);
-    check_finite_input(x);
-    gtensor o = make_float(x.shape);
-    for (size_t e = 0; e < o.f.size(); ++e) o.f[e] = fn(x.f[e]);
+    check_finite_input(in(0));
+    gtensor o = c.take(0);
+    for (float& v : o.f) v = fn(v);
     digital(name, o.f.size());
     set(0, std::move(o));
   };
@@ -183,11 +184,16 @@ void exec(node_ctx& c) {
     if (op == "Max" || op == "Min") {
       if (nd.in.size() != 2) throw error("only two inputs are supported");
     }
-    const gtensor &a = in(0), &b = in(1);
+    // The first input, when this node is its last reader: an Add writes its result there.
+    const bool owned = c.takeable(0);
+    gtensor own;
+    if (owned) own = c.take(0);
+    const gtensor &a = owned ? own : in(0), &b = in(1);
     gtensor o;
     if (op == "Add")
       o = binary(
-          a, b, [](float x, float y) { return x + y; }, [](int64_t x, int64_t y) { return x + y; });
+          a, b, [](float x, float y) { return x + y; }, [](int64_t x, int64_t y) { return x + y; },
+          owned ? &own : nullptr);
     else if (op == "Sub")
       o = binary(
           a, b, [](float x, float y) { return x - y; }, [](int64_t x, int64_t y) { return x - y; });
@@ -265,8 +271,8 @@ void exec(node_ctx& c) {
     set(0, std::move(o));
   } else if (op == "Gelu") {
     const auto it = nd.attrs.find("approximate");
-    gtensor o = in(0);
-    check_finite_input(o);
+    check_finite_input(in(0));
+    gtensor o = c.take(0);
     kernels::gelu(o.f.data(), o.f.size(), it != nd.attrs.end() && it->second.s == "tanh");
     digital("gelu", o.f.size());
     set(0, std::move(o));

@@ -3,6 +3,7 @@
 /// @brief Internal to the graph interpreter (models/graph*.cpp): tensor helpers shared by the
 /// operator files, and the context one node executes in.
 #include <Eigen/Dense>
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -83,6 +84,22 @@ struct node_ctx {
     if (k >= nd.out.size() || nd.out[k] < 0) return;
     vals[size_t(nd.out[k])] = std::move(t);
     ptr[size_t(nd.out[k])] = &vals[size_t(nd.out[k])];
+  }
+  /// Whether input @p k may be moved out: a computed value (no constant, not the graph's
+  /// output) that this node reads once and last, while the graph runs.
+  bool takeable(size_t k) const {
+    if (!be || !has(k)) return false;
+    const int v = nd.in[k];
+    return !g.constants[size_t(v)] && v != g.output && ptr[size_t(v)] == &vals[size_t(v)] &&
+           std::count(nd.in.begin(), nd.in.end(), v) == 1 &&
+           std::find(nd.last_use.begin(), nd.last_use.end(), v) != nd.last_use.end();
+  }
+  /// Input @p k to overwrite: moved out when takeable(k), else a copy.
+  gtensor take(size_t k) {
+    if (!takeable(k)) return in(k);
+    const int v = nd.in[k];
+    ptr[size_t(v)] = nullptr;
+    return std::move(vals[size_t(v)]);
   }
   void digital(const char* op, size_t elements) {
     if (be) be->digital(op, elements);
