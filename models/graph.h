@@ -1,7 +1,8 @@
 #pragma once
 /// @file graph.h
-/// @brief A network as a graph of operators over tensors with constant weights: what the ONNX
-/// front end (models/onnx.cpp) produces and what network::forward_* executes. Every MatMul,
+/// @brief A network as a graph of operators over tensors with constant weights: what every
+/// front end produces (the ONNX importer, models/onnx.cpp; the families mlp, lenet5, vit and
+/// bert, models/families.cpp) and what network::forward_* executes. Every MatMul,
 /// Gemm and Conv whose weight is constant is a weight_layer of the model (a crossbar layer) and
 /// runs through the linear_backend; every other operator is digital float arithmetic, reported
 /// to the backend with linear_backend::digital (the chip model's special-function unit).
@@ -19,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "models/kernels.h"
+
 namespace rramft::models {
 
 class linear_backend;
@@ -28,7 +31,7 @@ struct model;
 struct gtensor {
   bool integer = false;
   std::vector<int64_t> shape;
-  std::vector<float> f;    ///< values when !integer, row-major
+  fvec f;                  ///< values when !integer, row-major (not zeroed when sized)
   std::vector<int64_t> i;  ///< values when integer, row-major
   int64_t numel() const;
 };
@@ -61,6 +64,7 @@ struct graph {
   std::vector<std::shared_ptr<gtensor>> constants;  ///< value id -> constant, or null
   std::vector<gnode> nodes;                         ///< in execution (topological) order
   int input = -1, output = -1;                      ///< the data input and the logits output
+  int token_types = -1;  ///< bert: a second input, token type ids (zeros unless given)
   std::string input_name, output_name;
   bool input_integer = false;       ///< token ids (int64) instead of floats
   std::vector<int64_t> input_dims;  ///< per sample (batch dimension removed); -1 = dynamic
@@ -71,8 +75,15 @@ struct graph {
 const std::vector<std::string>& supported_ops();
 
 /// @brief Runs @p g on @p x (shape batch x input_dims) and returns the output tensor. Crossbar
-/// layers go through @p be; @p m supplies their weight_layer entries.
-gtensor run_graph(const graph& g, const model& m, gtensor x, linear_backend& be);
+/// layers go through @p be; @p m supplies their weight_layer entries. @p types: the token type
+/// ids of a graph with token_types (null: zeros).
+gtensor run_graph(const graph& g, const model& m, gtensor x, linear_backend& be,
+                  const gtensor* types = nullptr);
+
+/// @brief The family front ends (models/families.cpp): builds @p m's network graph from its
+/// config and weights (mlp, lenet5, vit, bert; the layers already made by the loader) and sets
+/// network_graph, classes and positions.
+void build_family_graph(model& m);
 
 /// @brief Evaluates every node whose inputs are all constant (Constant, Shape-free chains,
 /// transposed weights, ...) once, at import, and removes it from the graph.

@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "core/text.h"
+#include "models/graph.h"
 #include "models/onnx.h"
 
 namespace rramft::models {
@@ -384,6 +385,7 @@ model parse_model(const std::string& config_text, const std::function<safetensor
 
   m.weights = weights();
   it->second(m, cfg);
+  build_family_graph(m);
   return m;
 }
 

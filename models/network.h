@@ -1,16 +1,18 @@
 #pragma once
 /// @file network.h
-/// @brief Forward passes of the supported families (mlp, lenet5, vit, bert). Every
-/// weight-stationary layer (linear; convolution through im2col) goes through a
-/// linear_backend, so the same pass runs in float or through the crossbars; everything
-/// else (activations, pooling, layer norm, softmax, attention score products, residual
-/// adds) is digital float arithmetic, as the chip's special-function unit computes it.
+/// @brief A model's forward pass: its network graph (models/graph.h; built by the ONNX importer
+/// or a family front end) run over a batch. Every weight-stationary layer (linear; convolution
+/// through im2col) goes through a linear_backend, so the same pass runs in float or through
+/// the crossbars; everything else (activations, pooling, layer norm, softmax, attention score
+/// products, residual adds) is digital float arithmetic, as the chip's special-function unit
+/// computes it.
 #include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "models/graph.h"
 #include "models/idx.h"
 #include "models/model.h"
 
@@ -68,8 +70,6 @@ class network {
   /// @brief Logits of @p n token sequences of length @p seq (bert); @p types may be null (all 0).
   void forward_tokens(const int32_t* ids, const int32_t* types, int n, int seq, linear_backend& be,
                       float* logits) const;
-  /// @brief The same pass on already preprocessed float images (n x C x H x W).
-  void forward_float_images(const float* x, int n, linear_backend& be, float* logits) const;
   /// @brief Index of the weight layer whose tensor prefix is @p name.
   size_t layer_index(const std::string& name) const;
 
@@ -77,12 +77,9 @@ class network {
   const model& m_;
   int channels_ = 1, image_size_ = 28, classes_ = 10;
   float mean_ = 0, std_ = 1;
-  double ln_eps_ = 1e-12;
-  bool gelu_tanh_ = false;
-  std::string mlp_act_ = "relu";  ///< mlp hidden activation
   std::map<std::string, size_t> index_;
-  std::string prefix_;  ///< "vit." / "bert." or ""
-  void forward_graph(const uint8_t* bytes, int n, linear_backend& be, float* logits) const;
+  void forward_graph(const uint8_t* bytes, int n, linear_backend& be, float* logits,
+                     const gtensor* types) const;
 };
 
 /// @brief Fits @p data to @p m before any work: resolves the model's dynamic input dimensions

@@ -386,7 +386,7 @@ void make_layers(graph& g, model& m) {
         if (bias->numel() != O)
           fail("bias of shape " + shape_str(bias->shape) + " for " + std::to_string(O) +
                " output channels");
-        l.bias = bias->f;
+        l.bias.assign(bias->f.begin(), bias->f.end());
       }
     } else {
       if (W.shape.size() != 2) continue;  // a batched constant operand: digital
@@ -411,7 +411,7 @@ void make_layers(graph& g, model& m) {
       if (bias) {
         if (bias->integer) fail("integer bias");
         if (bias->numel() == N) {
-          l.bias = bias->f;
+          l.bias.assign(bias->f.begin(), bias->f.end());
         } else if (bias->numel() == 1) {
           l.bias.assign(size_t(N), bias->f[0]);
         } else {
@@ -434,7 +434,7 @@ void make_layers(graph& g, model& m) {
           gnode& a = g.nodes[size_t(add)];
           const gtensor* b = g.constants[size_t(other)].get();
           if (b && !b->integer && b->shape.size() == 1 && b->shape[0] == N) {
-            l.bias = b->f;
+            l.bias.assign(b->f.begin(), b->f.end());
             nd.out[0] = a.out[0];
             drop[size_t(add)] = true;
           }
