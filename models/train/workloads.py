@@ -459,6 +459,11 @@ def parse_args(argv):
     p.add_argument("--mu", type=float, default=1.0)
     p.add_argument("--normalize", choices=["layer", "size", "none"], default="layer")
     p.add_argument("--target-sparsity", type=float)
+    p.add_argument("--layer-target", action="append", default=[], metavar="NAME=FRACTION",
+                   help="per-layer --target-sparsity (NAME as printed, e.g. layer3.0.conv1.weight); repeatable")
+    p.add_argument("--budget", action="store_true",
+                   help="budget-constrained gates (rramft_prune.set_budget): no gated layer ever has more "
+                        "than its target sparsity of outputs closed; needs --target-sparsity")
     p.add_argument("--gate-lr", type=float, default=1e-2)
     p.add_argument("--gate-init", type=float, default=1.0)
     p.add_argument("--gate-init-bn", action="store_true",
@@ -482,6 +487,16 @@ def parse_args(argv):
     if a.finetune_epochs and not a.prune:
         p.error("--finetune-epochs needs --prune")
     a.targets = a.target_sparsity
+    if a.layer_target:
+        a.targets = {"*": a.target_sparsity}
+        for item in a.layer_target:
+            name, _, frac = item.partition("=")
+            try:
+                a.targets[name] = float(frac)
+            except ValueError:
+                p.error(f"--layer-target {item}: expected NAME=FRACTION")
+    if a.budget and a.target_sparsity is None:
+        p.error("--budget needs --target-sparsity")
     a.layer_min = []
     for item in a.layer_min_col_sparsity:
         prefix, _, frac = item.partition("=")
@@ -582,6 +597,8 @@ def main(argv=None):
         gate_batchnorms(model)
         if a.gate_init_bn:
             init_gates_from_bn(model)
+        if a.budget:
+            rp.set_budget(model, a.targets)
         model.to(dev)
         train.run_phase(model, "prune", a.epochs, xtr, ytr, xte, yte, a, gen, bg, a.lr, True)
         if a.min_col_sparsity > 0:
@@ -613,7 +630,7 @@ def main(argv=None):
     if a.prune:
         training.update({"mu": a.mu, "normalize": a.normalize, "target_sparsity": a.targets,
                          "ungated": [last], "gate_lr": a.gate_lr, "min_col_sparsity": a.min_col_sparsity,
-                         "layer_min_col_sparsity": dict(a.layer_min), "gate_init_bn": a.gate_init_bn,
+                         "layer_min_col_sparsity": dict(a.layer_min), "gate_init_bn": a.gate_init_bn, "budget": a.budget,
                          "min_col_sparsity_closed": topped})
     cfg = write_folder(model, a.out, training, ref_x.cpu(), ref_y.cpu())
     back, _ = load_folder(a.out)
