@@ -155,7 +155,7 @@ class OnnxInput(nn.Module):
 
 def onnx_module(model):
     """The module whose inputs and outputs the ONNX file has: resnet wrapped in OnnxInput."""
-    return OnnxInput(model) if model.family == "resnet" else model
+    return OnnxInput(model) if isinstance(model, ResNet) else model
 
 
 def image_reference(xte_u, yte):
