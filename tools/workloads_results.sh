@@ -36,31 +36,11 @@ export SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1
 models=("$@")
 [ ${#models[@]} -eq 0 ] && models=(resnet-pruned bert-pruned)
 T=models/text/fortunes
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-# The ResNet's ONNX graph takes the normalized image, (pixel / 255 - input_mean) / input_std
-# (its config.json), as it was trained and exported; `--data fashion-mnist` would feed an ONNX
-# float input pixel / 255 alone. So the test images are normalized here, as float32 .npy files.
-fmnist() {  # N OUT_PREFIX
-  /usr/bin/python3 - "$1" "$2" <<'EOF'
-import gzip, json, sys
-import numpy as np
-n, out = int(sys.argv[1]), sys.argv[2]
-cfg = json.load(open("models/zoo/resnet-pruned/config.json"))
-d = "/usr/share/datasets/fashion-mnist/"
-x = np.frombuffer(gzip.open(d + "t10k-images-idx3-ubyte.gz").read(), np.uint8, offset=16)
-y = np.frombuffer(gzip.open(d + "t10k-labels-idx1-ubyte.gz").read(), np.uint8, offset=8)
-x = x.reshape(-1, 1, 28, 28)[:n].astype(np.float32) / np.float32(255)
-x = (x - np.float32(cfg["input_mean"])) / np.float32(cfg["input_std"])
-np.save(out + "_x.npy", x.astype(np.float32))
-np.save(out + "_y.npy", y[:n].astype(np.int64))
-EOF
-}
 for m in "${models[@]}"; do
   case $m in
-    resnet-*) fmnist "$IMAGES" "$W/fmnist"
-              model=models/zoo/$m/model.onnx data=$W/fmnist_x.npy,$W/fmnist_y.npy
-              run_data=$W/fmnist_x.npy,$W/fmnist_y.npy:$RUN_N
+    # the ResNet's ONNX graph takes pixel / 255, what rramft feeds it from idx images, and
+    # normalises it itself
+    resnet-*) model=models/zoo/$m/model.onnx data=fashion-mnist:$IMAGES run_data=fashion-mnist:$RUN_N
               msb_rates=$RESNET_MSB_RATES all_rates=$RESNET_ALL_RATES ;;
     bert-*) model=models/zoo/$m data=$T/test_ids.npy,$T/test_labels.npy:$TEXTS
             run_data=$T/test_ids.npy,$T/test_labels.npy:$RUN_N

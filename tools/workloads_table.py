@@ -84,8 +84,6 @@ def model_section(out, m):
            "energy_pj_per_sample_vote": run["energy_pj"]["total"] / run["images"],
            "scopes": {}}
     data = a["data"]
-    if "fmnist_x.npy" in data:  # tools/workloads_results.sh's normalized copy, in a temp folder
-        data = "Fashion-MNIST test images, normalized"
     md = [f"#### {m} ({data}: {n} test samples, {a['trials']} chips per point)", ""]
     md.append("| float accuracy | fault-free mapped (none / vote) | column sparsity | crossbars "
               "(none / vote) | storage overhead of vote | MSB-zero share | layers > 99% |")

@@ -16,6 +16,7 @@ gates; then freeze() fixes the masks and fine-tuning keeps pruned weights exactl
     for x, y in data:
         loss = F.cross_entropy(model(x), y) + mu * rp.sparsity_loss(model)
         opt_w.zero_grad(); opt_g.zero_grad(); loss.backward(); opt_w.step(); opt_g.step()
+    rp.set_budget(model, 0.35)                  # optional: no gated layer ever has > 35% pruned
     rp.enforce_min_sparsity(model, 0.25)        # optional: every gated layer >= 25% outputs pruned
     rp.freeze(model)                            # masks fixed, pruned raw weights set to +0.0
     ... fine-tune with an optimizer over rp.weight_parameters(model) ...
@@ -32,7 +33,7 @@ import torch.nn.functional as F
 from torch.nn.utils import parametrize
 
 __all__ = ["StepSTE", "step_ste", "Gates", "attach", "attach_existing", "gated_modules", "gate_parameters",
-           "weight_parameters", "sparsity_loss", "enforce_min_sparsity", "freeze", "bake",
+           "weight_parameters", "sparsity_loss", "set_budget", "enforce_min_sparsity", "freeze", "bake",
            "masks", "column_sparsity"]
 
 
@@ -52,6 +53,21 @@ class StepSTE(torch.autograd.Function):
 
 def step_ste(g):
     return StepSTE.apply(g)
+
+
+class _MaskSTE(torch.autograd.Function):
+    """M = @p hard (a 0/1 mask computed from g) forward; dL/dg = dL/dM * softplus(g) backward,
+    the gradient of StepSTE."""
+
+    @staticmethod
+    def forward(ctx, g, hard):
+        ctx.save_for_backward(g)
+        return hard
+
+    @staticmethod
+    def backward(ctx, grad):
+        (g,) = ctx.saved_tensors
+        return grad * F.softplus(g), None
 
 
 class Gates(nn.Module):
@@ -75,6 +91,7 @@ class Gates(nn.Module):
         self.out_gate = nn.Parameter(torch.full((self.n_out,), float(init), **kw)) if out_gates else None
         self.in_gate = nn.Parameter(torch.full((self.n_in,), float(init), **kw)) if in_gates else None
         self.frozen = False
+        self.max_closed = None  # set_budget(): per output group, the most outputs that may be closed
         self.register_buffer("out_fixed", None)
         self.register_buffer("in_fixed", None)
 
@@ -82,7 +99,25 @@ class Gates(nn.Module):
         """1-D mask over outputs (rows), or None when this weight has no output gates."""
         if self.out_gate is None:
             return None
-        return self.out_fixed if self.frozen else step_ste(self.out_gate)
+        if self.frozen:
+            return self.out_fixed
+        if self.max_closed is None:
+            return step_ste(self.out_gate)
+        return _MaskSTE.apply(self.out_gate, self._budget_mask())
+
+    @torch.no_grad()
+    def _budget_mask(self):
+        """step(g), except that in an output group with more than max_closed gates <= 0 the
+        (outputs - max_closed) largest gates are open (ties: lower index first)."""
+        parts = []
+        for v, cap in zip(self.out_gate.detach().chunk(self.groups), self.max_closed):
+            m = v > 0
+            if int((~m).sum()) > cap:
+                order = torch.sort(-v, stable=True).indices
+                m = torch.zeros_like(m)
+                m[order[: v.numel() - cap]] = True
+            parts.append(m.to(v.dtype))
+        return torch.cat(parts)
 
     def in_mask(self):
         if self.in_gate is None:
@@ -256,13 +291,17 @@ def sparsity_loss(model, normalize="layer", target=None):
     terms, total, count = [], 0, 0
     for name, *_, g in gated_modules(model):
         mo, mi = g.out_mask(), g.in_mask()
-        parts = [] if mo is None else list(zip(_group_names(name, g), mo.chunk(g.groups)))
-        parts += [] if mi is None else [(name + ":in", mi)]
-        for gname, m in parts:
+        caps = g.max_closed if mo is not None and g.max_closed is not None else [None] * g.groups
+        parts = [] if mo is None else list(zip(_group_names(name, g), mo.chunk(g.groups), caps))
+        parts += [] if mi is None else [(name + ":in", mi, None)]
+        for gname, m, cap in parts:
             s = m.sum()  # = sum |M| since M >= 0; unlike abs() it keeps the STE gradient at M = 0
             t = _target_of(target, gname)
             if t is not None:
-                s = F.relu(s - (1.0 - t) * m.numel())
+                # under a budget (set_budget) the term ends where the budget does, so that a
+                # layer at its budget feels no push at all
+                keep = (m.numel() - cap) if cap is not None else (1.0 - t) * m.numel()
+                s = F.relu(s - keep)
             terms.append(s / m.numel() if normalize == "layer" else s)
             count += m.numel()
     if normalize not in ("layer", "size", "none"):
@@ -273,6 +312,29 @@ def sparsity_loss(model, normalize="layer", target=None):
     if normalize == "size":
         return total / count
     return total
+
+
+def set_budget(model, max_sparsity):
+    """A budget-constrained gate: in every gated layer (output group; names as in
+    column_sparsity), at most floor(max_sparsity * outputs) outputs are ever closed, whatever
+    the gates do: when more gates than that are <= 0, the largest of them stay open (the
+    straight-through gradient is unchanged). max_sparsity: a fraction, {layer name: fraction}
+    with an optional "*" default (as sparsity_loss's target), or None to lift the budget.
+
+    Why: with the hinge target alone, gates that start equal fall together under the
+    sparsity term, and by the time a layer's sum |M| reaches its target most of its gates sit
+    just above 0; the optimizer's momentum carries them all below it, and a closed channel
+    followed by batch norm and ReLU gets no gradient to reopen (ResNet: 35% asked, 58% got).
+    With the budget the sparsity term still pushes every gate down, but only the gates ranked
+    lowest (by how much the task loss held them up) can close."""
+    for name, _, _, _, g in gated_modules(model):
+        if g.out_gate is None:
+            continue
+        caps = []
+        for gname, n in zip(_group_names(name, g), [g.n_out // g.groups] * g.groups):
+            t = _target_of(max_sparsity, gname)
+            caps.append(n if t is None else int(math.floor(t * n + 1e-9)))
+        g.max_closed = None if max_sparsity is None else caps
 
 
 @torch.no_grad()
@@ -289,13 +351,21 @@ def enforce_min_sparsity(model, fraction, skip=()):
             continue
         if g.frozen:
             raise RuntimeError("rramft_prune.enforce_min_sparsity: call it before freeze()")
-        for gname, v in zip(_group_names(name, g), g.out_gate.data.chunk(g.groups)):
+        mask = g.out_mask().detach()
+        for i, (gname, v, m) in enumerate(zip(_group_names(name, g), g.out_gate.data.chunk(g.groups),
+                                               mask.chunk(g.groups))):
             if gname in skip:
                 continue
             need = math.ceil(fraction * v.numel() - 1e-9)
-            pruned = int((v <= 0).sum())
+            pruned = int((m <= 0).sum())
             if pruned >= need:
                 continue
+            if g.max_closed is not None and g.max_closed[i] < need:
+                g.max_closed[i] = need  # the minimum wins over the budget
+            held = torch.nonzero((m > 0) & (v <= 0)).flatten()
+            if held.numel():  # gates the budget held open: open in their own right, order kept
+                f = v[held]
+                v[held] = 1e-6 * (1 + (f - f.min()) / (f.max() - f.min() + 1e-12))
             open_idx = torch.nonzero(v > 0).flatten()
             order = open_idx[torch.sort(v[open_idx], stable=True).indices]
             close = order[: need - pruned]
@@ -312,7 +382,7 @@ def freeze(model):
     for _, mod, wattr, battr, g in gated_modules(model):
         if g.frozen:
             continue
-        mo = (g.out_gate > 0).to(g.out_gate.dtype) if g.out_gate is not None else None
+        mo = g.out_mask().detach().clone() if g.out_gate is not None else None
         mi = (g.in_gate > 0).to(g.in_gate.dtype) if g.in_gate is not None else None
         g.out_fixed, g.in_fixed = mo, mi
         g.frozen = True

@@ -4,10 +4,13 @@ text-classification task (models/text/prepare_fortunes.py). Both are trained, pr
 rramft_prune (the same differentiable structured pruning as train.py) and exported to
   DIR/config.json + DIR/model.safetensors   (folder layout; bert: Hugging Face BERT names,
                                              which the C++ bert family reads)
-  DIR/model.onnx                            (torch.onnx.export, opset 17, batch axis dynamic)
+  DIR/model.onnx                            (torch.onnx.export, opset 17, batch axis dynamic;
+                                             resnet: input pixel / 255 as rramft feeds image
+                                             data, normalised inside the graph)
   DIR/reference_inputs.npy, DIR/reference_logits.npy, DIR/reference_labels.npy
-                                            (PyTorch float32 logits on the CPU of the first
-                                             test examples: the oracle of the C++ tests)
+                                            (the ONNX graph's inputs and PyTorch float32 logits
+                                             on the CPU of 8 test examples: the oracle of the
+                                             C++ tests)
 Run from the repository root (commands of the shipped models: models/zoo/README.md):
 
   python3 -m models.train.workloads --model resnet --epochs 15 --out /tmp/resnet-dense
@@ -16,7 +19,6 @@ Run from the repository root (commands of the shipped models: models/zoo/README.
   python3 -m models.train.workloads --model bert --epochs 40 --out /tmp/bert-dense
   python3 -m models.train.workloads --model resnet --smoke --prune --epochs 1 --finetune-epochs 1 --out /tmp/s
   python3 -m models.train.workloads --export-only DIR      # model.onnx + reference logits again
-  python3 -m models.train.workloads --fmnist-npz FILE.npz  # test images as the ResNet's input (x, y)
 
 ResNet (torchvision BasicBlock names): conv1 3x3 pad 1 -> bn1 -> relu -> per stage blocks
 [conv 3x3 stride s pad 1 -> bn -> relu -> conv 3x3 pad 1 -> bn, + shortcut (identity, or conv
@@ -24,6 +26,11 @@ ResNet (torchvision BasicBlock names): conv1 3x3 pad 1 -> bn1 -> relu -> per sta
 the conv's output gate also multiplies the batch norm's weight and bias, so a pruned channel is
 exactly 0 after the batch norm, and its folded weights and bias are 0 (running mean 0 and
 variance 1 are stored for it).
+
+The ResNet folder (config.json + model.safetensors) takes the normalised image,
+(pixel / 255 - input_mean) / input_std, as the other zoo folders; its model.onnx takes
+pixel / 255, what `rramft --data fashion-mnist` feeds an ONNX float input, and normalises it
+in the graph (Sub, Div), as models/train/onnx_export.py does for mlp, lenet5 and vit.
 
 BERT (Hugging Face BertForSequenceClassification semantics without an attention mask: every
 position, [PAD] included, is attended, as in training): word + position + token-type-0
@@ -126,9 +133,37 @@ class ResNet(nn.Module):
 
     def config(self):
         c = {"model_type": "resnet", "input_mean": nets.FMNIST_MEAN, "input_std": nets.FMNIST_STD,
-             "input": "image (batch, in_channels, image_size, image_size), x = (pixel / 255 - input_mean) / input_std"}
+             "input": "image (batch, in_channels, image_size, image_size), x = (pixel / 255 - input_mean) / input_std; "
+                      "model.onnx takes pixel / 255 and normalises it in the graph"}
         c.update(self.cfg)
         return c
+
+class OnnxInput(nn.Module):
+    """The ResNet as its ONNX graph: x = pixel / 255 in, (x - input_mean) / input_std applied
+    first (float32 constants, the folder front end's preprocessing), then the network."""
+    family = "resnet"
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+        self.mean = float(np.float32(nets.FMNIST_MEAN))
+        self.std = float(np.float32(nets.FMNIST_STD))
+
+    def forward(self, x):
+        return self.net((x - self.mean) / self.std)
+
+
+def onnx_module(model):
+    """The module whose inputs and outputs the ONNX file has: resnet wrapped in OnnxInput."""
+    return OnnxInput(model) if isinstance(model, ResNet) else model
+
+
+def image_reference(xte_u, yte):
+    """The ResNet's reference examples as its ONNX input: pixel / 255, (N, 1, H, W) float32,
+    of the N_REFERENCE test images evenly spread over the test set, and their labels."""
+    ref = np.arange(N_REFERENCE) * (len(xte_u) // N_REFERENCE)
+    x = torch.from_numpy(xte_u[ref]).float().unsqueeze(1) / 255.0
+    return x, torch.from_numpy(np.asarray(yte)[ref]).long()
 
 # ----------------------------------------------------------------------------- BERT
 
@@ -355,9 +390,10 @@ def sparsity_report(model, t):
 
 
 def export_onnx(model, path, example):
-    """torch.onnx.export with opset 17, the batch axis dynamic, the TorchScript exporter (torch
-    1.13 has only that one; torch >= 2.9 defaults to the dynamo one, asked not to)."""
-    model = model.cpu().eval()
+    """torch.onnx.export of onnx_module(model) (example: its input) with opset 17, the batch
+    axis dynamic, the TorchScript exporter (torch 1.13 has only that one; torch >= 2.9
+    defaults to the dynamo one, asked not to)."""
+    model = onnx_module(model.cpu().eval()).eval()
     in_name = "input_ids" if model.family == "bert" else "input"
     kw = {}
     if "dynamo" in inspect.signature(torch.onnx.export).parameters:
@@ -388,8 +424,9 @@ def write_folder(model, out, training, ref_x, ref_y):
 
 
 def write_onnx_and_reference(model, out, ref_x, ref_y):
-    """model.onnx and reference_{inputs,labels,logits}.npy (PyTorch, float32, CPU)."""
-    model = model.cpu().eval()
+    """model.onnx and reference_{inputs,labels,logits}.npy (PyTorch, float32, CPU); ref_x is
+    the ONNX graph's input (resnet: pixel / 255)."""
+    model = onnx_module(model.cpu().eval()).eval()
     try:
         export_onnx(model, os.path.join(out, "model.onnx"), ref_x[:2])
     except Exception as ex:  # the folder stays usable; --export-only redoes it
@@ -459,6 +496,11 @@ def parse_args(argv):
     p.add_argument("--mu", type=float, default=1.0)
     p.add_argument("--normalize", choices=["layer", "size", "none"], default="layer")
     p.add_argument("--target-sparsity", type=float)
+    p.add_argument("--layer-target", action="append", default=[], metavar="NAME=FRACTION",
+                   help="per-layer --target-sparsity (NAME as printed, e.g. layer3.0.conv1.weight); repeatable")
+    p.add_argument("--budget", action="store_true",
+                   help="budget-constrained gates (rramft_prune.set_budget): no gated layer ever has more "
+                        "than its target sparsity of outputs closed; needs --target-sparsity")
     p.add_argument("--gate-lr", type=float, default=1e-2)
     p.add_argument("--gate-init", type=float, default=1.0)
     p.add_argument("--gate-init-bn", action="store_true",
@@ -482,6 +524,16 @@ def parse_args(argv):
     if a.finetune_epochs and not a.prune:
         p.error("--finetune-epochs needs --prune")
     a.targets = a.target_sparsity
+    if a.layer_target:
+        a.targets = {"*": a.target_sparsity}
+        for item in a.layer_target:
+            name, _, frac = item.partition("=")
+            try:
+                a.targets[name] = float(frac)
+            except ValueError:
+                p.error(f"--layer-target {item}: expected NAME=FRACTION")
+    if a.budget and a.target_sparsity is None:
+        p.error("--budget needs --target-sparsity")
     a.layer_min = []
     for item in a.layer_min_col_sparsity:
         prefix, _, frac = item.partition("=")
@@ -494,24 +546,19 @@ def parse_args(argv):
     return a
 
 
-def export_only(folder):
-    """Rewrites FOLDER/model.onnx and its reference logits from the folder's safetensors and
-    reference inputs (e.g. with this machine's torch)."""
+def export_only(folder, data_folder=None):
+    """Rewrites FOLDER/model.onnx and its reference inputs and logits from the folder's
+    safetensors (e.g. with this machine's torch); resnet: the reference inputs are taken from
+    the Fashion-MNIST test set again (pixel / 255), bert: the shipped token ids are kept."""
     model, _ = load_folder(folder)
-    x = torch.from_numpy(np.load(os.path.join(folder, "reference_inputs.npy")))
-    y = torch.from_numpy(np.load(os.path.join(folder, "reference_labels.npy")))
+    if model.family == "resnet":
+        xte_u, yte = data.load("t10k", data_folder)
+        x, y = image_reference(xte_u, yte)
+    else:
+        x = torch.from_numpy(np.load(os.path.join(folder, "reference_inputs.npy")))
+        y = torch.from_numpy(np.load(os.path.join(folder, "reference_labels.npy")))
     write_onnx_and_reference(model, folder, x, y)
     train.log(f"{folder}: model.onnx and reference logits written (torch {torch.__version__})")
-    return 0
-
-
-def fmnist_npz(path, folder=None):
-    """The 10,000 Fashion-MNIST test images as the ResNet's ONNX input expects them, x float32
-    (N, 1, 28, 28) = (pixel / 255 - mean) / std, and y int64, in one .npz (rramft --data)."""
-    x, y = data.load("t10k", folder)
-    x = data.normalize(torch.from_numpy(x), nets.FMNIST_MEAN, nets.FMNIST_STD).numpy()
-    np.savez(path, x=x.astype(np.float32), y=y.astype(np.int64))
-    train.log(f"{path}: {len(x)} normalised test images")
     return 0
 
 
@@ -519,8 +566,6 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) == 2 and argv[0] == "--export-only":
         return export_only(argv[1])
-    if len(argv) == 2 and argv[0] == "--fmnist-npz":
-        return fmnist_npz(argv[1])
     a = parse_args(argv)
     t_start = time.time()
     dev, gen = train.setup_run(a)
@@ -543,8 +588,11 @@ def main(argv=None):
                    f"{meta['seq_len']} tokens, vocabulary {meta['vocab_size']}")
     # The reference examples: N_REFERENCE test examples evenly spread over the test set (the
     # text test set is ordered by class).
-    ref = torch.arange(N_REFERENCE) * (len(xte) // N_REFERENCE)
-    ref_x, ref_y = xte[ref].clone(), yte[ref].clone()
+    if a.model == "resnet":
+        ref_x, ref_y = image_reference(xte_u, yte.numpy())
+    else:
+        ref = torch.arange(N_REFERENCE) * (len(xte) // N_REFERENCE)
+        ref_x, ref_y = xte[ref].clone(), yte[ref].clone()
     if a.train_subset:
         step = max(1, len(xtr) // a.train_subset)
         xtr, ytr = xtr[::step][:a.train_subset], ytr[::step][:a.train_subset]
@@ -582,6 +630,8 @@ def main(argv=None):
         gate_batchnorms(model)
         if a.gate_init_bn:
             init_gates_from_bn(model)
+        if a.budget:
+            rp.set_budget(model, a.targets)
         model.to(dev)
         train.run_phase(model, "prune", a.epochs, xtr, ytr, xte, yte, a, gen, bg, a.lr, True)
         if a.min_col_sparsity > 0:
@@ -613,13 +663,13 @@ def main(argv=None):
     if a.prune:
         training.update({"mu": a.mu, "normalize": a.normalize, "target_sparsity": a.targets,
                          "ungated": [last], "gate_lr": a.gate_lr, "min_col_sparsity": a.min_col_sparsity,
-                         "layer_min_col_sparsity": dict(a.layer_min), "gate_init_bn": a.gate_init_bn,
+                         "layer_min_col_sparsity": dict(a.layer_min), "gate_init_bn": a.gate_init_bn, "budget": a.budget,
                          "min_col_sparsity_closed": topped})
     cfg = write_folder(model, a.out, training, ref_x.cpu(), ref_y.cpu())
     back, _ = load_folder(a.out)
     acc = train.evaluate(back, xte.cpu(), yte.cpu())
     with torch.no_grad():
-        diff = float((back(ref_x.cpu()) - torch.from_numpy(np.load(os.path.join(a.out, "reference_logits.npy"))))
+        diff = float((onnx_module(back)(ref_x.cpu()) - torch.from_numpy(np.load(os.path.join(a.out, "reference_logits.npy"))))
                      .abs().max())
     cfg["training"]["test_accuracy"] = round(acc, 6)
     cfg["training"]["seconds"] = round(time.time() - t_start, 1)

@@ -134,6 +134,60 @@ class AttachTest(unittest.TestCase):
         v = out.detach()[32:48]
         self.assertTrue(bool((v[-5:] <= 0).all()) and bool((v[:-5] > 0).all()))
 
+    def test_budget_caps_closed_gates_and_keeps_the_largest_open(self):
+        model = nets.MLP([12, 10, 8, 3])
+        rp.attach(model, exclude=["fc3"])
+        rp.set_budget(model, {"*": 0.35, "fc2": 0.5})  # floor: fc1 3 of 10, fc2 4 of 8
+        g1 = model.fc1.parametrizations.weight[0].out_gate
+        g2 = model.fc2.parametrizations.weight[0].out_gate
+        with torch.no_grad():  # every gate closed, distinct values
+            g1.copy_(-torch.tensor([0.5, 0.1, 0.9, 0.3, 0.7, 0.2, 0.8, 0.4, 0.6, 0.05]))
+            g2.copy_(-torch.arange(1.0, 9.0) / 10)
+        m1 = model.fc1.parametrizations.weight[0].out_mask().detach()
+        # the 7 largest of fc1 stay open: all but -0.9, -0.8, -0.7
+        self.assertEqual(m1.tolist(), [1, 1, 0, 1, 0, 1, 0, 1, 1, 1])
+        self.assertEqual(rp.column_sparsity(model), {"fc1.weight": (3, 10), "fc2.weight": (4, 8)})
+        # the straight-through gradient is unchanged: dL/dg = dL/dM * softplus(g)
+        x = torch.randn(5, 12)
+        model(x).sum().backward()
+        c = torch.randn(10)
+        g1.grad = None
+        (model.fc1.parametrizations.weight[0].out_mask() * c).sum().backward()
+        self.assertTrue(torch.allclose(g1.grad, c * F.softplus(g1.detach())))
+        # the hinge ends at the budget: a layer at its budget feels no sparsity push
+        g1.grad = None
+        rp.sparsity_loss(model, target={"*": 0.35, "fc2": 0.5}).backward()
+        self.assertTrue(bool((g1.grad == 0).all()))
+        # freeze keeps the budget's mask; enforce_min_sparsity above the budget raises it
+        rp.enforce_min_sparsity(model, 0.4)  # fc1 needs 4: the smallest gate held open (-0.6) closes
+        rp.freeze(model)
+        self.assertEqual(rp.column_sparsity(model), {"fc1.weight": (4, 10), "fc2.weight": (4, 8)})
+        self.assertEqual(rp.masks(model)["fc1.weight"][0].tolist(),
+                         [True, True, False, True, False, True, False, True, False, True])
+
+    def test_budget_stops_the_overshoot(self):
+        """Gates that start equal and fall together under the sparsity term: without a budget
+        the layer ends far beyond its target, with one exactly at it."""
+        def run(budget):
+            torch.manual_seed(3)
+            model = nn.Sequential(nn.Linear(6, 32), nn.ReLU(), nn.Linear(32, 1))
+            rp.attach(model, include=lambda n, m: n == "0")
+            if budget:
+                rp.set_budget(model, 0.25)
+            opt_w = torch.optim.Adam(rp.weight_parameters(model), lr=1e-3)
+            opt_g = torch.optim.Adam(rp.gate_parameters(model), lr=0.05)
+            for _ in range(120):
+                x = torch.randn(32, 6)
+                loss = F.mse_loss(model(x), x[:, :1]) + 1.0 * rp.sparsity_loss(model, target=0.25)
+                opt_w.zero_grad()
+                opt_g.zero_grad()
+                loss.backward()
+                opt_w.step()
+                opt_g.step()
+            return rp.column_sparsity(model)["0.weight"][0]
+        self.assertGreater(run(False), 12)  # more than the 8 of 32 the target asks
+        self.assertEqual(run(True), 8)
+
     def test_frozen_fine_tuning_keeps_pruned_weights_exactly_zero(self):
         torch.manual_seed(6)
         model = nets.LeNet5()

@@ -70,6 +70,11 @@ def np_resnet(t, cfg, x):
     return t["fc.weight"] @ y.mean(axis=(1, 2)) + t["fc.bias"]
 
 
+def np_resnet_onnx(t, cfg, x):
+    """The ResNet's model.onnx: x = pixel / 255, normalised with the config's mean and std first."""
+    return np_resnet(t, cfg, (x - cfg["input_mean"]) / cfg["input_std"])
+
+
 def np_layernorm(x, g, b, eps):
     m = x.mean(-1, keepdims=True)
     v = ((x - m) ** 2).mean(-1, keepdims=True)
@@ -137,14 +142,30 @@ class TestShippedModels(unittest.TestCase):
         return t, cfg
 
     def test_resnet_pruned(self):
-        t, cfg = self.check_folder("resnet-pruned", np_resnet, 0.30)
+        t, cfg = self.check_folder("resnet-pruned", np_resnet_onnx, 0.30)
         # a pruned channel is exactly 0 after its batch norm: weight, bias, gamma and beta 0
         for conv, bn in wl.ResNet(cfg["widths"], cfg["blocks"]).conv_bn_pairs():
             dead = ~np.any(t[conv + ".weight"].reshape(len(t[conv + ".weight"]), -1) != 0, axis=1)
             self.assertTrue(np.all(t[bn + ".weight"][dead] == 0) and np.all(t[bn + ".bias"][dead] == 0), bn)
 
     def test_resnet_dense(self):
-        self.check_folder("resnet-dense", np_resnet, 0.0)
+        self.check_folder("resnet-dense", np_resnet_onnx, 0.0)
+
+    def test_resnet_reference_is_pixels_over_255(self):
+        """The ResNet's model.onnx takes what rramft feeds an ONNX float input from idx image
+        data, pixel / 255 (models/network.cpp), and normalises it in the graph; the reference
+        inputs are those values of the test images, not normalised ones."""
+        from models.train import data
+        try:
+            x_u, y = data.load("t10k")
+        except OSError:
+            self.skipTest("Fashion-MNIST not installed")
+        idx = np.arange(wl.N_REFERENCE) * (len(x_u) // wl.N_REFERENCE)
+        for name in ("resnet-dense", "resnet-pruned"):
+            folder = os.path.join(ZOO, name)
+            x = np.load(os.path.join(folder, "reference_inputs.npy"))
+            np.testing.assert_array_equal(x, (x_u[idx].astype(np.float32) / np.float32(255))[:, None])
+            np.testing.assert_array_equal(np.load(os.path.join(folder, "reference_labels.npy")), y[idx])
 
     def test_bert_pruned(self):
         self.check_folder("bert-pruned", np_bert, 0.30)
