@@ -43,6 +43,9 @@ const char* to_string(range_action a) { return a == range_action::clamp ? "clamp
 const char* to_string(range_granularity g) {
   return g == range_granularity::layer ? "layer" : "output";
 }
+const char* to_string(variation_model m) {
+  return m == variation_model::gaussian ? "gaussian" : "lognormal";
+}
 
 protection_parts parse_protection(const std::string& name) {
   const bool combined = name.find('+') != std::string::npos;
@@ -261,6 +264,9 @@ arch_spec parse_with(reader& r) {
   r.get("adc.bits", s.adc.bits);
   r.get("adc.share", s.adc.share);
   r.get("adc.range", s.adc.range);
+  r.get("adc.offset", s.adc.offset);
+  r.get("adc.gain_error", s.adc.gain_error);
+  r.get("adc.table", s.adc.table);
   r.get("dac.bits", s.dac.bits);
   r.get("fault.rate", s.fault.rate);
   std::string ratio;
@@ -270,6 +276,11 @@ arch_spec parse_with(reader& r) {
                                                                {"msb", fault_scope::msb}};
   r.get_enum("fault.scope", s.fault.scope, scopes);
   r.get("fault.transient_rate", s.fault.transient_rate);
+  r.get("fault.variation", s.fault.variation);
+  static const std::pair<const char*, variation_model> dists[] = {
+      {"gaussian", variation_model::gaussian}, {"lognormal", variation_model::lognormal}};
+  r.get_enum("fault.variation_model", s.fault.variation_dist, dists);
+  r.get("fault.read_noise", s.fault.read_noise);
   static const std::pair<const char*, clip_mode> clips[] = {{"none", clip_mode::none},
                                                             {"percentile", clip_mode::percentile},
                                                             {"sigma", clip_mode::sigma}};
@@ -345,6 +356,43 @@ arch_spec parse_from(const YAML::Node& node, const std::string& origin,
   reader r(node, origin, &sources);
   arch_spec s = parse_with(r);
   r.check_unknown();
+  if (!s.adc.table.empty()) {
+    // The ADC's transfer table: code transition levels, one number a line ('#' comments),
+    // relative to the architecture file like energy_table.
+    const std::string where = r.origin_of("adc.table");
+    if (s.adc.table[0] != '/') {
+      const size_t slash = origin.find_last_of('/');
+      s.adc.table =
+          (slash == std::string::npos ? std::string(".") : origin.substr(0, slash)) + "/" +
+          s.adc.table;
+    }
+    std::string text;
+    try {
+      text = read_file(s.adc.table, "ADC transfer table");
+    } catch (const error& e) {
+      throw error(where + ": key 'adc.table': " + e.what());
+    }
+    std::istringstream in(text);
+    int line_no = 0;
+    for (std::string line; std::getline(in, line);) {
+      ++line_no;
+      const std::string body = line.substr(0, line.find('#'));
+      if (body.find_first_not_of(" \t\r,") == std::string::npos) continue;
+      size_t used = 0;
+      double v = 0;
+      try {
+        v = std::stod(body, &used);
+      } catch (const std::logic_error&) {
+        used = 0;
+      }
+      if (used == 0 || body.find_first_not_of(" \t\r,", used) != std::string::npos ||
+          !std::isfinite(v))
+        throw error(s.adc.table + ":" + std::to_string(line_no) +
+                    ": expected one code transition level (a number), got '" + one_line(body) +
+                    "'");
+      s.adc.transitions.push_back(v);
+    }
+  }
   // Values are checked against the place they came from: the key a message starts with.
   try {
     s.validate();
@@ -500,6 +548,7 @@ int arch_spec::copies() const {
 }
 
 bool arch_spec::adc_lossless() const {
+  if (!adc.ideal()) return false;  // offset, gain error or a transfer table: never exact
   const double levels = std::ldexp(1.0, adc.bits) - 1;  // highest code
   return adc_full_scale() >= double(column_full_scale()) && levels >= double(column_full_scale()) &&
          adc_full_scale() <= levels;
@@ -524,6 +573,26 @@ void arch_spec::validate() const {
   range("dac.bits", dac.bits, 1, 8);
   range("fault.rate", fault.rate, 0, 1);
   range("fault.transient_rate", fault.transient_rate, 0, 1);
+  range("fault.variation", fault.variation, 0, 10);
+  range("fault.read_noise", fault.read_noise, 0, 10);
+  range("adc.offset", adc.offset, -1e6, 1e6);
+  range("adc.gain_error", adc.gain_error, -0.99, 100);
+  if (!adc.table.empty()) {
+    const size_t codes = (size_t(1) << adc.bits) - 1;
+    if (adc.transitions.size() != codes)
+      throw error("key 'adc.table': " + adc.table + " holds " +
+                  std::to_string(adc.transitions.size()) + " transition levels; a " +
+                  std::to_string(adc.bits) + "-bit ADC needs 2^bits - 1 = " +
+                  std::to_string(codes));
+    for (size_t k = 1; k < codes; ++k)
+      if (!(adc.transitions[k] >= adc.transitions[k - 1]))
+        throw error("key 'adc.table': " + adc.table + ": transition level " +
+                    std::to_string(k + 1) + " is below level " + std::to_string(k) +
+                    " (the levels must ascend)");
+    if (adc.offset != 0 || adc.gain_error != 0)
+      throw error("key 'adc.table': a transfer table already holds the offset and gain; set "
+                  "adc.offset and adc.gain_error to 0");
+  }
   if (weight_scale != "per_layer" && weight_scale != "per_channel")
     throw error("key 'weight_scale': '" + weight_scale + "' is not one of per_layer | per_channel");
   if (input_scale != "per_vector" && input_scale != "calibrated")
@@ -604,6 +673,9 @@ YAML::Node arch_spec::to_yaml() const {
   n["adc"]["bits"] = adc.bits;
   n["adc"]["share"] = adc.share;
   n["adc"]["range"] = adc.range;
+  n["adc"]["offset"] = adc.offset;
+  n["adc"]["gain_error"] = adc.gain_error;
+  n["adc"]["table"] = adc.table;
   n["dac"]["bits"] = dac.bits;
   n["fault"]["rate"] = fault.rate;
   // The shortest text that reads back as the same double, so that arch.yaml reproduces the run.
@@ -621,6 +693,9 @@ YAML::Node arch_spec::to_yaml() const {
   n["fault"]["sa0_to_sa1"] = exact(fault.sa0) + ":" + exact(fault.sa1);
   n["fault"]["scope"] = to_string(fault.scope);
   n["fault"]["transient_rate"] = fault.transient_rate;
+  n["fault"]["variation"] = fault.variation;
+  n["fault"]["variation_model"] = to_string(fault.variation_dist);
+  n["fault"]["read_noise"] = fault.read_noise;
   n["quant"]["clip"] = to_string(quant.clip);
   n["quant"]["clip_value"] = quant.clip_value;
   n["protection"]["scheme"] = scheme_name();

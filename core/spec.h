@@ -21,6 +21,8 @@ enum class clip_mode { none, percentile, sigma };
 enum class range_action { clamp, zero };
 /// @brief One profiled range per weight layer, or one per output of the layer.
 enum class range_granularity { layer, output };
+/// @brief Distribution of a programmed cell's conductance around its target (issue 20).
+enum class variation_model { gaussian, lognormal };
 
 const char* to_string(scheme s);
 const char* to_string(fault_scope s);
@@ -28,6 +30,7 @@ const char* to_string(copy_scope s);
 const char* to_string(clip_mode m);
 const char* to_string(range_action a);
 const char* to_string(range_granularity g);
+const char* to_string(variation_model m);
 
 /// @brief The parts of a protection scheme name such as "vote+range" or "clip+tmr": at most one
 /// of none | vote | tmr (the crossbar scheme), plus range (range checks of every weight layer's
@@ -60,6 +63,13 @@ struct arch_spec {
     int share = 128;  ///< columns multiplexed onto one ADC, count
     double range =
         0;  ///< full-scale input in column-sum units; 0 = R*(2^cell_bits-1)*(2^dac.bits-1)
+    double offset = 0;      ///< offset error, LSB (codes), added before rounding
+    double gain_error = 0;  ///< gain error, fraction of the ideal gain (0.01 = 1% too steep)
+    /// transfer table file: 2^bits-1 ascending code transition levels in column-sum units
+    /// (code k from T_k on); "" = the parametric ADC (offset, gain_error)
+    std::string table;
+    std::vector<double> transitions;  ///< the table's levels, loaded with the spec (not a key)
+    bool ideal() const { return offset == 0 && gain_error == 0 && table.empty(); }
   } adc;
   struct dac_spec {
     int bits = 1;  ///< bits per input slice (DAC resolution), 1..8
@@ -71,6 +81,14 @@ struct arch_spec {
     /// probability that a cell reads one bit flipped during one read (one input vector through
     /// its crossbar: every image, convolution position and token draws its own flips), 0..1
     double transient_rate = 0;
+    /// relative sigma of a programmed cell's conductance (programming error, drawn once per
+    /// cell of the chip from (seed, crossbar id, row, column)), fraction of its level, >= 0
+    double variation = 0;
+    variation_model variation_dist = variation_model::gaussian;  ///< gaussian | lognormal
+    /// relative sigma of a cell's conductance during one read (read noise, drawn per read
+    /// and input slice like transients), fraction of its conductance, >= 0
+    double read_noise = 0;
+    bool analog() const { return variation > 0 || read_noise > 0; }
     double sa0_fraction() const { return sa0 / (sa0 + sa1); }
   } fault;
   struct quant_spec {
