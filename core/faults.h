@@ -110,7 +110,8 @@ class fault_map {
   /// @brief Standard normal deviate of the read noise of column @p col during input slice
   /// @p slice of the read with key @p rkey (read_key).
   double read_noise_z(uint64_t rkey, int slice, int col) const {
-    return gaussian_of(mix64(rkey ^ 0x6e6f697365ull ^ mix64((uint64_t(slice) << 32) | uint32_t(col))));
+    return gaussian_of(
+        mix64(rkey ^ 0x6e6f697365ull ^ mix64((uint64_t(slice) << 32) | uint32_t(col))));
   }
   double variation() const { return variation_; }
   double read_noise() const { return read_noise_; }

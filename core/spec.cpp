@@ -362,9 +362,8 @@ arch_spec parse_from(const YAML::Node& node, const std::string& origin,
     const std::string where = r.origin_of("adc.table");
     if (s.adc.table[0] != '/') {
       const size_t slash = origin.find_last_of('/');
-      s.adc.table =
-          (slash == std::string::npos ? std::string(".") : origin.substr(0, slash)) + "/" +
-          s.adc.table;
+      s.adc.table = (slash == std::string::npos ? std::string(".") : origin.substr(0, slash)) +
+                    "/" + s.adc.table;
     }
     std::string text;
     try {
@@ -582,16 +581,17 @@ void arch_spec::validate() const {
     if (adc.transitions.size() != codes)
       throw error("key 'adc.table': " + adc.table + " holds " +
                   std::to_string(adc.transitions.size()) + " transition levels; a " +
-                  std::to_string(adc.bits) + "-bit ADC needs 2^bits - 1 = " +
-                  std::to_string(codes));
+                  std::to_string(adc.bits) +
+                  "-bit ADC needs 2^bits - 1 = " + std::to_string(codes));
     for (size_t k = 1; k < codes; ++k)
       if (!(adc.transitions[k] >= adc.transitions[k - 1]))
         throw error("key 'adc.table': " + adc.table + ": transition level " +
                     std::to_string(k + 1) + " is below level " + std::to_string(k) +
                     " (the levels must ascend)");
     if (adc.offset != 0 || adc.gain_error != 0)
-      throw error("key 'adc.table': a transfer table already holds the offset and gain; set "
-                  "adc.offset and adc.gain_error to 0");
+      throw error(
+          "key 'adc.table': a transfer table already holds the offset and gain; set "
+          "adc.offset and adc.gain_error to 0");
   }
   if (weight_scale != "per_layer" && weight_scale != "per_channel")
     throw error("key 'weight_scale': '" + weight_scale + "' is not one of per_layer | per_channel");

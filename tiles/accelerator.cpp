@@ -54,7 +54,7 @@ accelerator::accelerator(sc_core::sc_module_name name, const arch_spec& a,
     for (int b = 0; b < cm.layers[li].row_blocks; ++b)
       for (int x = 0; x < cm.layers[li].xbars_per_block; ++x)
         i_tiles[size_t(where[li][size_t(b)])]->i_xbar.program(li, cm.layers[li], b, x, errors_[li],
-                                                                   &chip_);
+                                                              &chip_);
   i_ctrl = std::make_unique<controller>("i_ctrl", a, cm, m, std::move(where), errors_, chip_,
                                         std::move(scales));
   i_ctrl->counters = [this] { return counters(); };

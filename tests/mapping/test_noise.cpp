@@ -1,10 +1,11 @@
 // Device non-idealities (issue 20): conductance variation, read noise and ADC non-linearity in
 // the functional core, held to closed forms and brute-force oracles.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <unistd.h>
 #include <fstream>
 #include <functional>
 #include <random>
@@ -124,7 +125,8 @@ TEST_CASE("read noise: a column sum has the closed-form variance, drawn per read
   a.validate();
   const mapped_layer l = fixtures::map(fixtures::random_layer(32, 3, 0, 0, 8), a);
   const int rows = l.block_rows(0), C = l.C();
-  std::vector<float> digits(size_t(rows), 1.0f), levels(size_t(rows) * C), sums(static_cast<size_t>(C));
+  std::vector<float> digits(size_t(rows), 1.0f), levels(size_t(rows) * C),
+      sums(static_cast<size_t>(C));
   const fault_map chip(a.fault, 5, a.cell_bits);
   crossbar_levels(l, {}, 0, 0, levels.data(), &chip);
   for (int slice : {0, 3}) {
@@ -138,8 +140,8 @@ TEST_CASE("read noise: a column sum has the closed-form variance, drawn per read
     REQUIRE(col >= 0);
     std::vector<double> draws;
     for (uint64_t input = 0; input < 3000; ++input) {
-      read_sums(l, transient_reads{&chip, {input, 1}}, 0, 0, slice, digits.data(), 1,
-                levels.data(), sums.data());
+      read_sums(l, transient_reads{&chip, {input, 1}}, 0, 0, slice, digits.data(), 1, levels.data(),
+                sums.data());
       draws.push_back(sums[size_t(col)]);
     }
     // 1-bit cells, all digits 1: sum_r (d_r g_r)^2 = number of ones = mu.
@@ -173,9 +175,9 @@ TEST_CASE("analog noise: same seed same outputs, independent of the batch, off i
     REQUIRE(read_errors(l, chip).size() == errs.size());  // the same stuck cells
     const transient_reads t{&chip, {40, 1}};
     const auto y = run(l, errs, x, n, mvm_path::automatic, t);
-    CHECK(y != want);                                          // the noise reached the outputs
-    CHECK(run(l, errs, x, n, mvm_path::bit_serial, t) == y);   // the only path that models it
-    CHECK(run(l, errs, x, n, mvm_path::automatic, t) == y);    // same seed, same numbers
+    CHECK(y != want);                                         // the noise reached the outputs
+    CHECK(run(l, errs, x, n, mvm_path::bit_serial, t) == y);  // the only path that models it
+    CHECK(run(l, errs, x, n, mvm_path::automatic, t) == y);   // same seed, same numbers
     CHECK_THROWS_WITH(run(l, errs, x, n, mvm_path::fast, t), Catch::Contains("read noise"));
     for (int v = 0; v < n; ++v) {  // one vector at a time: the same reads, the same numbers
       const std::vector<int32_t> xv(x.begin() + v * l.rows, x.begin() + (v + 1) * l.rows);
@@ -220,8 +222,8 @@ TEST_CASE("ADC non-linearity: transfer tables and offset/gain applied exactly", 
                     int lv = l.programmed_level(b * R + r, l.columns[size_t(col)]);
                     for (const auto& e : errs)
                       if (e.block == b && e.column == col && e.row == r) lv += e.delta;
-                    sum += int64_t(sl.digit(
-                               x[size_t(i) * l.rows + l.kept_rows[size_t(b * R + r)]], k)) *
+                    sum += int64_t(sl.digit(x[size_t(i) * l.rows + l.kept_rows[size_t(b * R + r)]],
+                                            k)) *
                            lv;
                   }
                   colv += sl.weight(k) * convert(sum);

@@ -171,9 +171,10 @@ TEST_CASE("chip model equals the accuracy engine bit for bit: lenet5, variation,
               2);
 }
 
-TEST_CASE("chip model equals the accuracy engine bit for bit: mlp, lognormal variation, ADC "
-          "offset and gain error",
-          "[systemc][equivalence][noise]") {
+TEST_CASE(
+    "chip model equals the accuracy engine bit for bit: mlp, lognormal variation, ADC "
+    "offset and gain error",
+    "[systemc][equivalence][noise]") {
   equivalence("models/zoo/mlp-pruned",
               {"fault.rate=0.01", "fault.variation=0.2", "fault.variation_model=lognormal",
                "fault.read_noise=0.02", "adc.bits=6", "adc.offset=0.4", "adc.gain_error=0.03"},
