@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/mvm.h"
 #include "core/quant.h"
 
 namespace rramft {
@@ -15,7 +16,7 @@ void dac_levels(const mapped_layer& l, const int32_t* xk, int n, int b, int k, f
 }
 
 void crossbar_levels(const mapped_layer& l, const std::vector<cell_error>& errors, int b, int x,
-                     float* out) {
+                     float* out, const fault_map* chip) {
   const int rows = l.block_rows(b), C = l.C(), R = l.R();
   std::fill(out, out + size_t(rows) * C, 0.0f);
   const column_content* cols = &l.columns[size_t(x) * C];
@@ -31,6 +32,52 @@ void crossbar_levels(const mapped_layer& l, const std::vector<cell_error>& error
                              });
   for (; it != errors.end() && it->block == b && it->column < (x + 1) * C; ++it)
     out[size_t(it->row) * C + (it->column - x * C)] += float(it->delta);
+  if (chip && chip->has_variation()) {
+    const uint64_t key = chip->crossbar_key(l.xbar_id(b, x));
+    for (int c = 0; c < C; ++c)
+      if (cols[c].used())
+        for (int r = 0; r < rows; ++r) {
+          float& g = out[size_t(r) * C + c];
+          g = float(double(g) * chip->variation_factor(key, r, c));
+        }
+  }
+}
+
+void read_sums(const mapped_layer& l, const transient_reads& t, int b, int x, int k,
+               const float* digits, int n, const float* levels, float* sums) {
+  const int rows = l.block_rows(b), C = l.C();
+  if (!t.analog()) {
+    column_sums(digits, n, rows, levels, C, sums);
+  } else {
+    const fault_map& f = *t.chip;
+    const uint64_t key = f.crossbar_key(l.xbar_id(b, x));
+    const double noise = f.read_noise();
+    thread_local std::vector<double> s, q;
+    s.resize(size_t(C));
+    q.resize(size_t(C));
+    for (int i = 0; i < n; ++i) {
+      std::fill(s.begin(), s.end(), 0.0);
+      std::fill(q.begin(), q.end(), 0.0);
+      for (int r = 0; r < rows; ++r) {
+        const double d = digits[size_t(i) * rows + r];
+        if (d == 0) continue;
+        const float* g = levels + size_t(r) * C;
+        for (int c = 0; c < C; ++c) s[size_t(c)] += d * double(g[c]);
+        if (noise > 0)
+          for (int c = 0; c < C; ++c) {
+            const double v = d * double(g[c]);
+            q[size_t(c)] += v * v;
+          }
+      }
+      const uint64_t rkey = noise > 0 ? f.read_key(key, t.input(i), t.read(i)) : 0;
+      for (int c = 0; c < C; ++c) {
+        double v = s[size_t(c)];
+        if (q[size_t(c)] > 0) v += noise * std::sqrt(q[size_t(c)]) * f.read_noise_z(rkey, k, c);
+        sums[size_t(i) * C + c] = float(v);
+      }
+    }
+  }
+  transient_sums(l, t, b, x, digits, n, sums);
 }
 
 void transient_sums(const mapped_layer& l, const transient_reads& t, int b, int x,
@@ -58,7 +105,7 @@ int64_t adc_convert(const mapped_layer& l, const adc_model& adc, int x, const fl
         converted[at] = 0;
         continue;
       }
-      converted[at] = adc.convert(int64_t(sums[at]));
+      converted[at] = adc.convert_real(double(sums[at]));
       ++conversions;
     }
   return conversions;

@@ -17,9 +17,22 @@ namespace rramft {
 void dac_levels(const mapped_layer& l, const int32_t* xk, int n, int b, int k, float* out);
 
 /// @brief Levels the cells of crossbar (@p b, @p x) read: programmed levels plus the read
-/// errors that fall in it. @param out block_rows(b) x C, row-major
+/// errors that fall in it, times each used cell's conductance variation factor on @p chip
+/// (fault_map::variation_factor; none when @p chip is null or its variation is 0).
+/// @param out block_rows(b) x C, row-major
 void crossbar_levels(const mapped_layer& l, const std::vector<cell_error>& errors, int b, int x,
-                     float* out);
+                     float* out, const fault_map* chip = nullptr);
+
+/// @brief One read of crossbar (@p b, @p x) for input slice @p k: the column sums of @p n
+/// vectors (n x C) from their DAC levels @p digits (n x block_rows(b)) and the cells' levels
+/// @p levels (crossbar_levels), plus the transient flips of each read (transient_sums). When
+/// the chip's sums are analog (t.analog(): variation or read noise), every sum is computed in
+/// double in row order (so that it does not depend on n or on a GEMM's blocking) and read
+/// noise adds read_noise x sqrt(sum_r (d_r g_r)^2) x z per column, z a standard normal deviate
+/// of (read, slice, column): the exact distribution of independent per-cell read noise
+/// g_r (1 + read_noise x z_r). Otherwise the float GEMM column_sums, exact on integers.
+void read_sums(const mapped_layer& l, const transient_reads& t, int b, int x, int k,
+               const float* digits, int n, const float* levels, float* sums);
 
 /// @brief Transient flips during the reads of crossbar (@p b, @p x): adds delta x DAC level of
 /// the flipped cell's row to its column's sum, for each of the @p n vectors (its read in @p t).

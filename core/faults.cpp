@@ -20,6 +20,10 @@ fault_map::fault_map(const arch_spec::fault_spec& f, uint64_t seed, int cell_bit
       inv_log_keep_(
           f.transient_rate > 0 && f.transient_rate < 1 ? 1.0 / std::log1p(-f.transient_rate) : 0.0),
       cell_bits_(cell_bits),
-      max_level_((1 << cell_bits) - 1) {}
+      max_level_((1 << cell_bits) - 1),
+      variation_(f.variation),
+      log_sigma_(std::sqrt(std::log1p(f.variation * f.variation))),
+      read_noise_(f.read_noise),
+      lognormal_(f.variation_dist == variation_model::lognormal) {}
 
 }  // namespace rramft

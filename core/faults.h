@@ -10,6 +10,10 @@
 /// image, every output position of a convolution and every token sees its own flips, and the
 /// accuracy engine and the chip model, which both call for_each_flip with the same keys, see
 /// the same ones.
+/// Analog non-idealities (issue 20) follow the same rule: a cell's programming error
+/// (conductance variation) is a pure function of (seed, crossbar id, row, column), and the
+/// read noise of a column is a pure function of (seed, crossbar id, input index, read index,
+/// input slice, column).
 #include <cmath>
 #include <cstdint>
 
@@ -25,6 +29,14 @@ inline uint64_t mix64(uint64_t z) {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
   return z ^ (z >> 31);
+}
+
+/// @brief A standard normal deviate from the 64-bit hash @p h (Box-Muller on two uniforms
+/// drawn from h and from a second hash of it).
+inline double gaussian_of(uint64_t h) {
+  const double u1 = double((h >> 11) + 1) * 0x1p-53;  // (0, 1]
+  const double u2 = double(mix64(h ^ 0x676175737369616eull) >> 11) * 0x1p-53;
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
 }
 
 /// @brief Converts a probability to a 64-bit threshold: an event happens when hash < threshold.
@@ -83,6 +95,30 @@ class fault_map {
     if (flip_bit >= 0) v ^= 1 << flip_bit;
     return v;
   }
+  /// @brief Factor by which cell (row, col) of the crossbar with key @p xkey holds its level:
+  /// 1 + variation x z (gaussian, clamped at 0: a conductance is never negative) or
+  /// exp(s z - s^2/2) with s^2 = ln(1 + variation^2) (lognormal); both have mean 1 and standard
+  /// deviation `fault.variation` (the lognormal exactly, the gaussian up to the clamp).
+  double variation_factor(uint64_t xkey, int row, int col) const {
+    if (!(variation_ > 0)) return 1.0;
+    const double z =
+        gaussian_of(mix64(xkey ^ 0x7661726961746eull ^ ((uint64_t(row) << 32) | uint32_t(col))));
+    if (lognormal_) return std::exp(log_sigma_ * z - 0.5 * log_sigma_ * log_sigma_);
+    const double f = 1.0 + variation_ * z;
+    return f > 0 ? f : 0.0;
+  }
+  /// @brief Standard normal deviate of the read noise of column @p col during input slice
+  /// @p slice of the read with key @p rkey (read_key).
+  double read_noise_z(uint64_t rkey, int slice, int col) const {
+    return gaussian_of(
+        mix64(rkey ^ 0x6e6f697365ull ^ mix64((uint64_t(slice) << 32) | uint32_t(col))));
+  }
+  double variation() const { return variation_; }
+  double read_noise() const { return read_noise_; }
+  bool has_variation() const { return variation_ > 0; }
+  bool has_read_noise() const { return read_noise_ > 0; }
+  /// @brief Column sums are analog (not integers): variation or read noise is on.
+  bool analog() const { return has_variation() || has_read_noise(); }
   bool has_stuck() const { return stuck_thr_ != 0; }
   bool has_transients() const { return flip_thr_ != 0; }
   uint64_t seed() const { return seed_; }
@@ -93,6 +129,8 @@ class fault_map {
   bool every_cell_flips_;  ///< transient_rate 1
   double inv_log_keep_;    ///< 1 / log(1 - transient_rate), when below 1
   int cell_bits_, max_level_;
+  double variation_ = 0, log_sigma_ = 0, read_noise_ = 0;
+  bool lognormal_ = false;
 };
 
 }  // namespace rramft

@@ -188,12 +188,13 @@ key_def protection_scheme(const doc_text& d) {
   return k;
 }
 
-key_def path(const char* name, std::string arch_spec::*field, const doc_text& d) {
+template <class F>
+key_def path(const char* name, F field, const doc_text& d) {
   key_def k{name, "path", "a file", d.unit, d.doc, d.source};
   k.read = [name, field](const YAML::Node& n, arch_spec& s, const std::string& origin) {
-    s.*field = scalar<std::string>(n, origin, name, "a string");
+    field(s) = scalar<std::string>(n, origin, name, "a string");
   };
-  k.write = [field](const arch_spec& s) { return YAML::Node(s.*field); };
+  k.write = [field](const arch_spec& s) { return YAML::Node(field(s)); };
   return k;
 }
 
@@ -260,11 +261,17 @@ std::vector<key_def> make_table() {
     integer("adc.bits", RRAMFT_FIELD(adc.bits), 1, 16, {"bits", "ADC resolution; lossless when 2^bits > R*(2^cell_bits-1)*(2^dac.bits-1)", "ISAAC: 8"}),
     integer("adc.share", RRAMFT_FIELD(adc.share), 1, 65535, {"count", "columns multiplexed onto one ADC (timing and area)", "ISAAC: one ADC per 128-column crossbar"}),
     number("adc.range", RRAMFT_FIELD(adc.range), 0, 1e12, {"column-sum units", "ADC full-scale input; 0 = R*(2^cell_bits-1)*(2^dac.bits-1); smaller values saturate large sums"}),
+    number("adc.offset", RRAMFT_FIELD(adc.offset), -1e6, 1e6, {"LSB", "ADC offset error, added before rounding; 0 = ideal (docs/noise.md)", "static ADC characterization (IEEE 1241)"}),
+    number("adc.gain_error", RRAMFT_FIELD(adc.gain_error), -0.99, 100, {"fraction", "ADC gain error (0.01: the transfer curve is 1% too steep); 0 = ideal", "static ADC characterization (IEEE 1241)"}),
+    path("adc.table", RRAMFT_FIELD(adc.table), {"", "ADC transfer table: 2^bits-1 ascending code transition levels in column-sum units, one a line, relative to the arch file; code = count of levels <= sum; \"\" = parametric (offset, gain_error). Any of the three makes the ADC lossy", "IEEE 1241 code transition levels (INL/DNL)"}),
     integer("dac.bits", RRAMFT_FIELD(dac.bits), 1, 8, {"bits", "bits per input slice (DAC resolution)", "ISAAC: 1"}),
     number("fault.rate", RRAMFT_FIELD(fault.rate), 0, 1, {"probability", "probability that a cell is stuck (SA0 or SA1)"}),
     sa0_to_sa1({"ratio", "SA0:SA1 ratio of stuck cells (only the ratio matters)", "Chen et al., IEEE TC 2015, as used by arXiv 2401.11664: 1.75:9.04"}),
     one_of("fault.scope", RRAMFT_FIELD(fault.scope), {"", "all cells, or only cells of the top protection.planes planes and their copies"}),
     number("fault.transient_rate", RRAMFT_FIELD(fault.transient_rate), 0, 1, {"probability", "probability that a cell reads one bit flipped during one read (each input vector, each crossbar)"}),
+    number("fault.variation", RRAMFT_FIELD(fault.variation), 0, 10, {"fraction", "programming error: relative sigma of a cell's conductance, drawn once per cell from (seed, crossbar, row, column); 0 = off", "CrossSim NormalProportionalDevice; RRAM_Milo (Milo et al., IRPS 2021): 1.2% at Gmax to 8.7% at 50 uS"}),
+    one_of("fault.variation_model", RRAMFT_FIELD(fault.variation_dist), {"", "gaussian (1 + sigma z, clamped at 0) or lognormal (exp(s z - s^2/2), mean 1, sd sigma)"}),
+    number("fault.read_noise", RRAMFT_FIELD(fault.read_noise), 0, 10, {"fraction", "read noise: relative sigma of a cell's conductance during one read and input slice; 0 = off", "CrossSim read noise (proportional: G(1 + N(0, sigma)))"}),
     one_of("quant.clip", RRAMFT_FIELD(quant.clip), {"", "range restriction of the weights before quantization", "ZOBNN, arXiv 2407.04964"}),
     depends(number("quant.clip_value", RRAMFT_FIELD(quant.clip_value), 0, 0, {"percent or k", "percentile: percent of |w| kept unclipped; sigma: clip |w| at k standard deviations"}), "percentile: (0, 100]; sigma: (0, 1000]", check_clip_value),
     protection_scheme({"", "the protection scheme: vote (flip + T candidates + median), tmr (3 copies of every plane), none; + range checks, + clip", "arXiv 2401.11664"}),
@@ -297,7 +304,7 @@ std::vector<key_def> make_table() {
     chip(integer("noc.hop_cycles", RRAMFT_FIELD(noc.hop_cycles), 0, kMega, {"cycles", "router + link latency per hop"})),
     chip(integer("noc.bytes_per_cycle", RRAMFT_FIELD(noc.bytes_per_cycle), 1, kKilo, {"bytes per cycle", "link width"})),
     chip(integer("sfu.ops_per_cycle", RRAMFT_FIELD(sfu.ops_per_cycle), 1, kMega, {"element ops per cycle", "digital special-function unit throughput"})),
-    chip(path("energy_table", &arch_spec::energy_table, {"", "energy and area reference table, relative to the arch file", "ISAAC Table 6 and Accelergy's ISAAC library (configs/ert/isaac.yaml)"})),
+    chip(path("energy_table", RRAMFT_FIELD(energy_table), {"", "energy and area reference table, relative to the arch file", "ISAAC Table 6 and Accelergy's ISAAC library (configs/ert/isaac.yaml)"})),
     chip(boolean("rtl.opc", RRAMFT_FIELD(rtl.opc), {"", "run the output peripheral component as verilated RTL (rtl/opc_unit.sv)"})),
     chip(boolean("rtl.vote", RRAMFT_FIELD(rtl.vote), {"", "run the voting unit as verilated RTL (rtl/vote_unit.sv)"})),
   };

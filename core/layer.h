@@ -85,6 +85,8 @@ struct transient_reads {
   const fault_map* chip = nullptr;
   read_window window;
   bool on() const { return chip && chip->has_transients(); }
+  /// @brief The chip's column sums are analog: conductance variation or read noise (issue 20).
+  bool analog() const { return chip && chip->analog(); }
   uint64_t input(int v) const { return window.first + uint64_t(v / window.per_input); }
   uint64_t read(int v) const { return uint64_t(v % window.per_input); }
 };

@@ -37,10 +37,9 @@ void mvm_bit_serial(const mapped_layer& l, const std::vector<cell_error>& errors
     for (int k = 0; k < nslices; ++k) dac_levels(l, xk.data(), n, b, k, dig[k].data());
     levels.resize(size_t(rows) * C);
     for (int x = 0; x < l.xbars_per_block; ++x) {
-      crossbar_levels(l, errors, b, x, levels.data());
+      crossbar_levels(l, errors, b, x, levels.data(), t.chip);
       for (int k = 0; k < nslices; ++k) {
-        column_sums(dig[k].data(), n, rows, levels.data(), C, sums.data());
-        transient_sums(l, t, b, x, dig[k].data(), n, sums.data());
+        read_sums(l, t, b, x, k, dig[k].data(), n, levels.data(), sums.data());
         adc_convert(l, adc, x, sums.data(), n, converted.data());
         opc_accumulate(l, x, k, converted.data(), n, part);
       }
@@ -804,10 +803,22 @@ void mvm(const mapped_layer& l, const std::vector<cell_error>& errors, const int
   std::vector<int32_t> xk = kept_inputs(l, x, n);
   std::vector<int64_t> yk(size_t(n) * l.kept_cols.size(), 0);
   const bool lossless = l.arch.adc_lossless();
-  if (path == mvm_path::fast && !lossless)
-    throw error("layer '" + l.name + "': the fast path needs a lossless ADC (adc.bits " +
-                std::to_string(l.arch.adc.bits) + " is too few for the column sums)");
-  if (path == mvm_path::fast || (path == mvm_path::automatic && lossless))
+  if (path == mvm_path::fast && !lossless && !t.analog())
+    throw error("layer '" + l.name + "': the fast path needs a lossless ADC (" +
+                (l.arch.adc.ideal() ? "adc.bits " + std::to_string(l.arch.adc.bits) +
+                                          " is too few for the column sums"
+                                    : std::string("adc.offset, adc.gain_error or adc.table "
+                                                  "make it non-ideal")) +
+                ")");
+  if (t.analog()) {
+    // Analog column sums (variation, read noise) are not integers: every slice's sums go
+    // through the ADC one by one, which only the reference path does.
+    if (path == mvm_path::fast)
+      throw error("layer '" + l.name +
+                  "': the fast path cannot model conductance variation or read noise (the ADC "
+                  "rounds every analog column sum; use the bit-serial path)");
+    mvm_bit_serial(l, errors, xk, n, yk, t);
+  } else if (path == mvm_path::fast || (path == mvm_path::automatic && lossless))
     fast_product(l, errors).run(xk.data(), n, yk.data(), t);
   else if (path == mvm_path::automatic)
     serial_product(l, errors).run(xk.data(), n, yk.data(), t);

@@ -4,25 +4,35 @@
 /// bit column, and the voting unit's median. The SystemC modules and the batched engine both
 /// call these; nothing else computes them.
 #include <cstdint>
+#include <vector>
 
 #include "core/spec.h"
 
 namespace rramft {
 
-/// @brief Ideal uniform ADC over [0, range] with 2^bits codes and saturation. The step is
+/// @brief Uniform ADC over [0, range] with 2^bits codes and saturation. The step is
 /// range / (2^bits - 1), never below one column-sum unit; the result is the reconstructed
-/// level rounded to an integer, so the whole datapath stays in integers.
+/// level code x step rounded to an integer, so the whole datapath stays in integers (the
+/// digital side reconstructs as if the ADC were ideal). Non-idealities (issue 20): the code of
+/// a sum s is floor(min(s, range) x (1 + gain_error) / step + offset + 0.5), clamped to
+/// [0, 2^bits - 1], or, with a transfer table, the number of transition levels T_k <= s.
+/// Analog sums (device noise on) are real numbers and convert the same way; a lossless ADC
+/// (ideal, a code for every integer sum) rounds them to the nearest integer, half away from 0.
 class adc_model {
  public:
   explicit adc_model(const arch_spec& a);
+  /// @brief convert_real of an integer sum (identical on every integer).
   int64_t convert(int64_t sum) const;
+  /// @brief The reconstructed value of the analog column sum @p sum.
+  int64_t convert_real(double sum) const;
   bool lossless() const { return lossless_; }
   double step() const { return step_; }  ///< column-sum units per code
 
  private:
-  double range_ = 0, step_ = 1;
+  double range_ = 0, step_ = 1, gain_ = 1, offset_ = 0;
   int64_t max_code_ = 0;
   bool lossless_ = false;
+  std::vector<double> transitions_;  ///< transfer table, ascending; empty: parametric
 };
 
 /// @brief What the OPC multiplies a bit column's (slice-combined) value by: its place value

@@ -161,6 +161,42 @@ arch_spec parse_from(const YAML::Node& node, const std::string& origin,
   arch_spec s;
   r.read(s);
   r.check_unknown();
+  if (!s.adc.table.empty()) {
+    // The ADC's transfer table: code transition levels, one number a line ('#' comments),
+    // relative to the architecture file like energy_table.
+    const std::string where = r.origin_of("adc.table");
+    if (s.adc.table[0] != '/') {
+      const size_t slash = origin.find_last_of('/');
+      s.adc.table = (slash == std::string::npos ? std::string(".") : origin.substr(0, slash)) +
+                    "/" + s.adc.table;
+    }
+    std::string text;
+    try {
+      text = read_file(s.adc.table, "ADC transfer table");
+    } catch (const error& e) {
+      throw error(where + ": key 'adc.table': " + e.what());
+    }
+    std::istringstream in(text);
+    int line_no = 0;
+    for (std::string line; std::getline(in, line);) {
+      ++line_no;
+      const std::string body = line.substr(0, line.find('#'));
+      if (body.find_first_not_of(" \t\r,") == std::string::npos) continue;
+      size_t used = 0;
+      double v = 0;
+      try {
+        v = std::stod(body, &used);
+      } catch (const std::logic_error&) {
+        used = 0;
+      }
+      if (used == 0 || body.find_first_not_of(" \t\r,", used) != std::string::npos ||
+          !std::isfinite(v))
+        throw error(s.adc.table + ":" + std::to_string(line_no) +
+                    ": expected one code transition level (a number), got '" + one_line(body) +
+                    "'");
+      s.adc.transitions.push_back(v);
+    }
+  }
   // Values are checked against the place they came from: the key a message starts with.
   try {
     s.validate();
@@ -316,6 +352,7 @@ int arch_spec::copies() const {
 }
 
 bool arch_spec::adc_lossless() const {
+  if (!adc.ideal()) return false;  // offset, gain error or a transfer table: never exact
   const double levels = std::ldexp(1.0, adc.bits) - 1;  // highest code
   return adc_full_scale() >= double(column_full_scale()) && levels >= double(column_full_scale()) &&
          adc_full_scale() <= levels;
@@ -325,6 +362,23 @@ void arch_spec::validate() const {
   for (const key_def& k : arch_keys())
     if (k.check) k.check(*this);
   // Checks that involve several keys; each names the key a user would change.
+  if (!adc.table.empty()) {
+    const size_t codes = (size_t(1) << adc.bits) - 1;
+    if (adc.transitions.size() != codes)
+      throw error("key 'adc.table': " + adc.table + " holds " +
+                  std::to_string(adc.transitions.size()) + " transition levels; a " +
+                  std::to_string(adc.bits) +
+                  "-bit ADC needs 2^bits - 1 = " + std::to_string(codes));
+    for (size_t k = 1; k < codes; ++k)
+      if (!(adc.transitions[k] >= adc.transitions[k - 1]))
+        throw error("key 'adc.table': " + adc.table + ": transition level " +
+                    std::to_string(k + 1) + " is below level " + std::to_string(k) +
+                    " (the levels must ascend)");
+    if (adc.offset != 0 || adc.gain_error != 0)
+      throw error(
+          "key 'adc.table': a transfer table already holds the offset and gain; set "
+          "adc.offset and adc.gain_error to 0");
+  }
   if (input_signed && input_bits < 2)
     throw error("key 'input_bits': signed inputs need at least 2 bits, got " +
                 std::to_string(input_bits));

@@ -27,6 +27,8 @@ enum class weight_scale_mode { per_layer, per_channel };
 enum class input_scale_mode { per_vector, calibrated };
 /// @brief The chip's interconnect between tiles.
 enum class noc_topology { mesh, bus };
+/// @brief Distribution of a programmed cell's conductance around its target (issue 20).
+enum class variation_model { gaussian, lognormal };
 
 /// @brief The names of an enumerated key's values, declared once per enum (parsing, arch.yaml,
 /// the documentation and to_string all read this list).
@@ -52,6 +54,8 @@ RRAMFT_ENUM_NAMES(weight_scale_mode, {{"per_layer", weight_scale_mode::per_layer
 RRAMFT_ENUM_NAMES(input_scale_mode, {{"per_vector", input_scale_mode::per_vector},
                                      {"calibrated", input_scale_mode::calibrated}});
 RRAMFT_ENUM_NAMES(noc_topology, {{"mesh", noc_topology::mesh}, {"bus", noc_topology::bus}});
+RRAMFT_ENUM_NAMES(variation_model, {{"gaussian", variation_model::gaussian},
+                                    {"lognormal", variation_model::lognormal}});
 #undef RRAMFT_ENUM_NAMES
 
 /// @brief The name of an enumerated value (enum_names).
@@ -94,6 +98,11 @@ struct arch_spec {
     int bits = 8;
     int share = 128;
     double range = 0;  ///< 0 = the column full scale, R*(2^cell_bits-1)*(2^dac.bits-1)
+    double offset = 0;
+    double gain_error = 0;
+    std::string table;                ///< resolved against the arch file when loaded
+    std::vector<double> transitions;  ///< adc.table's levels, loaded with the spec (not a key)
+    bool ideal() const { return offset == 0 && gain_error == 0 && table.empty(); }
   } adc;
   struct dac_spec {
     int bits = 1;
@@ -103,6 +112,10 @@ struct arch_spec {
     double sa0 = 1.75, sa1 = 9.04;  ///< fault.sa0_to_sa1 (only the ratio matters)
     fault_scope scope = fault_scope::all;
     double transient_rate = 0;
+    double variation = 0;
+    variation_model variation_dist = variation_model::gaussian;  ///< key fault.variation_model
+    double read_noise = 0;
+    bool analog() const { return variation > 0 || read_noise > 0; }
     double sa0_fraction() const { return sa0 / (sa0 + sa1); }
   } fault;
   struct quant_spec {

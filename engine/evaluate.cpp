@@ -223,6 +223,7 @@ void profile_ranges(mapping::chip_mapping& cm, const models::model& m,
   arch_spec a = cm.arch;
   a.fault.rate = 0;
   a.fault.transient_rate = 0;
+  a.fault.variation = a.fault.read_noise = 0;  // the ideal chip's ranges
   const fault_map clean(a.fault, a.seed, a.cell_bits);
   mapped_backend mb(probe, m, clean, scales);
   range_recorder rec(mb, m);
@@ -272,7 +273,10 @@ double experiment::float_accuracy() const {
 template <class F>
 auto experiment::with_chip(size_t s, size_t r, int k, F use) const {
   if (r == size_t(-1)) {
-    const fault_map clean(arch_[s].fault, arch_[s].seed, arch_[s].cell_bits);
+    // The ideal chip: no faults and no analog noise (issue 20's variation is per trial chip).
+    arch_spec::fault_spec ideal = arch_[s].fault;
+    ideal.variation = ideal.read_noise = 0;
+    const fault_map clean(ideal, arch_[s].seed, arch_[s].cell_bits);
     mapped_backend mb(mapped_[s], m_, clean, scales_);
     return use(mb);
   }

@@ -102,11 +102,12 @@ mapped_backend::mapped_backend(const mapping::chip_mapping& cm, const models::mo
   // Programming the chip for the prepared paths: once per chip, not once per batch. A forced
   // path (fast on a lossy ADC, bit_serial) stays with mvm(), which refuses or follows it.
   for (size_t i = 0; i < cm.layers.size(); ++i) {
-    const bool lossless = cm.layers[i].arch.adc_lossless();
+    // Analog column sums (variation, read noise) need the reference path: mvm() takes it.
+    const bool lossless = cm.layers[i].arch.adc_lossless() && !chip.analog();
     fast_.push_back(path_ != mvm_path::bit_serial && lossless
                         ? std::make_unique<fast_product>(cm.layers[i], errors_[i])
                         : nullptr);
-    serial_.push_back(path_ == mvm_path::automatic && !lossless
+    serial_.push_back(path_ == mvm_path::automatic && !lossless && !chip.analog()
                           ? std::make_unique<serial_product>(cm.layers[i], errors_[i])
                           : nullptr);
   }
@@ -134,7 +135,7 @@ void mapped_backend::linear(size_t layer, const float* x, int n, float* y) {
   const fast_product* fp = fast_[layer].get();
   const serial_product* sp = serial_[layer].get();
   transient_reads t;
-  if (chip_.has_transients()) {
+  if (chip_.has_transients() || chip_.has_read_noise()) {
     if (scope_count <= 0)
       throw error("layer '" + l.name +
                   "': transient faults are drawn per input, but no input_scope names the inputs");
@@ -142,6 +143,8 @@ void mapped_backend::linear(size_t layer, const float* x, int n, float* y) {
       throw error("layer '" + l.name + "': " + std::to_string(n) + " vectors for " +
                   std::to_string(scope_count) + " inputs: transient faults need whole inputs");
     t = {&chip_, {scope_first, n / scope_count}};
+  } else if (chip_.analog()) {
+    t = {&chip_, {}};  // conductance variation: a property of the cells, not of a read
   }
   if (fp || sp) {
     int32_t* xk = scratch(x_buf, size_t(n) * l.kept_rows.size());

@@ -29,7 +29,8 @@ accelerator::accelerator(sc_core::sc_module_name name, const arch_spec& a,
   for (size_t li = 0; li < cm.layers.size(); ++li)
     for (int b = 0; b < cm.layers[li].row_blocks; ++b)
       for (int x = 0; x < cm.layers[li].xbars_per_block; ++x)
-        i_tiles[size_t(where[li][size_t(b)])]->i_xbar.program(li, cm.layers[li], b, x, errors_[li]);
+        i_tiles[size_t(where[li][size_t(b)])]->i_xbar.program(li, cm.layers[li], b, x, errors_[li],
+                                                              &chip_);
   i_ctrl = std::make_unique<controller>("i_ctrl", a, cm, m, std::move(where), errors_, chip_,
                                         std::move(scales));
   i_ctrl->counters = [this] { return counters(); };

@@ -18,10 +18,10 @@ crossbar_bank::crossbar_bank(sc_core::sc_module_name name, const arch_spec& a) :
 }
 
 void crossbar_bank::program(size_t li, const mapped_layer& l, int b, int x,
-                            const std::vector<cell_error>& errors) {
+                            const std::vector<cell_error>& errors, const fault_map* chip) {
   std::vector<float>& v = levels_[{li, b, x}];
   v.resize(size_t(l.block_rows(b)) * l.C());
-  crossbar_levels(l, errors, b, x, v.data());
+  crossbar_levels(l, errors, b, x, v.data(), chip);
 }
 
 const float* crossbar_bank::levels(size_t li, int b, int x) const {
@@ -36,11 +36,11 @@ void crossbar_bank::b_transport(tlm::tlm_generic_payload& p, sc_time& delay) {
   block_job* j = job_of(p);
   if (!j) return;
   const mapped_layer& l = *j->layer;
-  const int rows = l.block_rows(j->block), C = l.C();
+  const int C = l.C();
   j->levels = levels(j->layer_index, j->block, j->crossbar);
   j->sums.resize(size_t(j->n) * C);
-  column_sums(j->dac.data(), j->n, rows, j->levels, C, j->sums.data());
-  transient_sums(l, j->transients, j->block, j->crossbar, j->dac.data(), j->n, j->sums.data());
+  read_sums(l, j->transients, j->block, j->crossbar, j->slice, j->dac.data(), j->n, j->levels,
+            j->sums.data());
   st.reads += uint64_t(j->n);
   xbar2adc->b_transport(p, delay);
 }

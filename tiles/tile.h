@@ -30,9 +30,10 @@ class crossbar_bank : public sc_core::sc_module {
   tlm_utils::simple_target_socket<crossbar_bank> dac2xbar{"dac2xbar"};
   tlm_utils::simple_initiator_socket<crossbar_bank> xbar2adc{"xbar2adc"};
   crossbar_bank(sc_core::sc_module_name name, const arch_spec& a);
-  /// @brief Programs crossbar @p x of row block @p b of layer @p li (levels read on this chip).
+  /// @brief Programs crossbar @p x of row block @p b of layer @p li (levels read on this chip,
+  /// with the conductance variation of @p chip's cells when it has one).
   void program(size_t li, const mapped_layer& l, int b, int x,
-               const std::vector<cell_error>& errors);
+               const std::vector<cell_error>& errors, const fault_map* chip = nullptr);
   const float* levels(size_t li, int b, int x) const;
   int programmed() const { return int(levels_.size()); }
 

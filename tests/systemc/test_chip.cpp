@@ -94,6 +94,16 @@ void equivalence(const std::string& model, const std::vector<std::string>& sets,
     net.forward_images(f.data.pixels.data(), n, stuck_only, without.data());
     CHECK(without != logits);
   }
+  if (f.arch.fault.analog()) {
+    // The analog noise reached the logits: the ideal chip (same stuck cells and flips) reads
+    // otherwise.
+    arch_spec ideal = f.arch;
+    ideal.fault.variation = ideal.fault.read_noise = 0;
+    engine::mapped_backend quiet(f.cm, f.m, fault_map(ideal.fault, ideal.seed, ideal.cell_bits));
+    std::vector<float> without(logits.size());
+    net.forward_images(f.data.pixels.data(), n, quiet, without.data());
+    CHECK(without != logits);
+  }
   if (!f.arch.protection.range) return;
   // The special-function unit checked every output of every weight layer of every image, found
   // the same outputs outside their ranges as the engine, in ceil(outputs / lanes) cycles each.
@@ -150,6 +160,25 @@ TEST_CASE("chip model equals the accuracy engine bit for bit: lenet5, tmr, trans
           "[systemc][equivalence][transient]") {
   equivalence("models/zoo/lenet5-pruned",
               {"fault.transient_rate=0.003", "protection.scheme=tmr", "adc.bits=6"}, 2);
+}
+
+TEST_CASE("chip model equals the accuracy engine bit for bit: lenet5, variation, read noise",
+          "[systemc][equivalence][noise]") {
+  // Conductance variation per cell, read noise per read and slice, stuck cells and transients.
+  equivalence("models/zoo/lenet5-pruned",
+              {"fault.rate=0.005", "fault.transient_rate=0.001", "fault.variation=0.1",
+               "fault.read_noise=0.05"},
+              2);
+}
+
+TEST_CASE(
+    "chip model equals the accuracy engine bit for bit: mlp, lognormal variation, ADC "
+    "offset and gain error",
+    "[systemc][equivalence][noise]") {
+  equivalence("models/zoo/mlp-pruned",
+              {"fault.rate=0.01", "fault.variation=0.2", "fault.variation_model=lognormal",
+               "fault.read_noise=0.02", "adc.bits=6", "adc.offset=0.4", "adc.gain_error=0.03"},
+              4);
 }
 
 TEST_CASE("chip model equals the accuracy engine bit for bit: mlp, tmr, lossy ADC",
