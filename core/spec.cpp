@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/faults.h"
 #include "core/text.h"
 
 namespace rramft {
@@ -270,6 +271,11 @@ arch_spec parse_with(reader& r) {
                                                                {"msb", fault_scope::msb}};
   r.get_enum("fault.scope", s.fault.scope, scopes);
   r.get("fault.transient_rate", s.fault.transient_rate);
+  r.get("fault.wordline_rate", s.fault.wordline_rate);
+  r.get("fault.bitline_rate", s.fault.bitline_rate);
+  r.get("fault.cluster", s.fault.cluster);
+  r.get("fault.spread", s.fault.spread);
+  r.get("fault.map", s.fault.map);
   static const std::pair<const char*, clip_mode> clips[] = {{"none", clip_mode::none},
                                                             {"percentile", clip_mode::percentile},
                                                             {"sigma", clip_mode::sigma}};
@@ -302,6 +308,7 @@ arch_spec parse_with(reader& r) {
   r.get_enum("range_check.granularity", s.range_check.granularity, grains);
   r.get("range_check.margin", s.range_check.margin);
   r.get("mapping.strict", s.mapping.strict);
+  r.get("mapping.fault_aware", s.mapping.fault_aware);
   r.get("seed", s.seed);
   r.get("clock_mhz", s.clock_mhz);
   r.get("tiles.count", s.tiles.count);
@@ -355,6 +362,7 @@ arch_spec parse_from(const YAML::Node& node, const std::string& origin,
       key = what.substr(lead.size(), what.find('\'', lead.size()) - lead.size());
     throw error(r.origin_of(key) + ": " + what);
   }
+  if (!s.fault.map.empty()) s.fault.table = read_stuck_table(s.fault.map, s);
   return s;
 }
 
@@ -524,6 +532,10 @@ void arch_spec::validate() const {
   range("dac.bits", dac.bits, 1, 8);
   range("fault.rate", fault.rate, 0, 1);
   range("fault.transient_rate", fault.transient_rate, 0, 1);
+  range("fault.wordline_rate", fault.wordline_rate, 0, 1);
+  range("fault.bitline_rate", fault.bitline_rate, 0, 1);
+  range("fault.cluster", fault.cluster, 1, 64);
+  range("fault.spread", fault.spread, 0, 10);
   if (weight_scale != "per_layer" && weight_scale != "per_channel")
     throw error("key 'weight_scale': '" + weight_scale + "' is not one of per_layer | per_channel");
   if (input_scale != "per_vector" && input_scale != "calibrated")
@@ -621,6 +633,11 @@ YAML::Node arch_spec::to_yaml() const {
   n["fault"]["sa0_to_sa1"] = exact(fault.sa0) + ":" + exact(fault.sa1);
   n["fault"]["scope"] = to_string(fault.scope);
   n["fault"]["transient_rate"] = fault.transient_rate;
+  n["fault"]["wordline_rate"] = fault.wordline_rate;
+  n["fault"]["bitline_rate"] = fault.bitline_rate;
+  n["fault"]["cluster"] = fault.cluster;
+  n["fault"]["spread"] = fault.spread;
+  n["fault"]["map"] = fault.map;
   n["quant"]["clip"] = to_string(quant.clip);
   n["quant"]["clip_value"] = quant.clip_value;
   n["protection"]["scheme"] = scheme_name();
@@ -633,6 +650,7 @@ YAML::Node arch_spec::to_yaml() const {
   n["range_check"]["margin"] = range_check.margin;
   n["mapping"]["copy_scope"] = to_string(mapping.copy_scope);
   n["mapping"]["strict"] = mapping.strict;
+  n["mapping"]["fault_aware"] = mapping.fault_aware;
   n["seed"] = seed;
   n["clock_mhz"] = clock_mhz;
   n["tiles"]["count"] = tiles.count;

@@ -6,11 +6,14 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace rramft {
+
+struct stuck_table;  // core/faults.h
 
 enum class scheme { none, vote, tmr };
 enum class fault_scope { all, msb };
@@ -71,7 +74,21 @@ struct arch_spec {
     /// probability that a cell reads one bit flipped during one read (one input vector through
     /// its crossbar: every image, convolution position and token draws its own flips), 0..1
     double transient_rate = 0;
+    /// Fault distributions beyond independent cells (docs/faults.md); all off by default.
+    double wordline_rate = 0;  ///< probability that a word line (row) of a crossbar fails, 0..1
+    double bitline_rate = 0;   ///< probability that a bit line (column) of a crossbar fails, 0..1
+    int cluster = 1;      ///< stuck cells come in cluster x cluster squares (1: independent), 1..64
+    double spread = 0;    ///< crossbar-to-crossbar spread of rate: coefficient of variation, 0..10
+    /// a measured fault map (docs/faults.md): its stuck cells replace the ones rate draws; ""
+    /// = none. Read (and checked against the crossbars and their size) when the spec is parsed.
+    std::string map;
+    std::shared_ptr<const stuck_table> table;  ///< map's cells, once read (null: no map)
     double sa0_fraction() const { return sa0 / (sa0 + sa1); }
+    /// @brief The fault-free chip: no stuck cells, no transient flips (other keys kept).
+    void clear() {
+      rate = transient_rate = wordline_rate = bitline_rate = 0;
+      table.reset();
+    }
   } fault;
   struct quant_spec {
     clip_mode clip = clip_mode::none;  ///< none | percentile | sigma: weight range restriction
@@ -95,6 +112,8 @@ struct arch_spec {
   struct mapping_spec {
     rramft::copy_scope copy_scope = rramft::copy_scope::row_block;  ///< where copies may go
     bool strict = false;  ///< fail instead of adding crossbars when copies do not fit
+    /// place column contents around the chip's known stuck cells (docs/faults.md)
+    bool fault_aware = false;
   } mapping;
   uint64_t seed = 1;  ///< root of every fault map (chip identity)
 

@@ -248,7 +248,7 @@ double draw_layer(std::ostream& o, const mapped_layer& l, const layer_report& re
       if (scan) {
         mark_paths mp;
         const double mw = std::max(g.col_w, 2.0), mh = 2.0;  // mark size, px
-        const uint64_t key = chip.crossbar_key(id);
+        const xbar_ref key = chip.crossbar(id);
         for (int c = 0; c < C; ++c) {
           const column_content& cc = l.columns[size_t(k) * C + c];
           const bool live_col = cc.used() && l.in_fault_scope(cc.slice);
