@@ -383,6 +383,17 @@ std::string occupancy_svg(const chip_mapping& cm, const fault_map& chip) {
       t << "  |  in drawn crossbars: " << st.sa0 << " SA0 (" << st.sa0_live << " on weight bits), "
         << st.sa1 << " SA1 (" << st.sa1_live << " on weight bits) in " << st.cells_scanned
         << " cells";
+    if (chip.table()) t << "  |  measured map " << a.fault.map;
+    if (chip.has_stuck()) {
+      int64_t harmful = 0, blind = 0;
+      for (const auto& r : cm.reports) {
+        harmful += std::max<int64_t>(r.harmful, 0);
+        blind += std::max<int64_t>(r.harmful_blind, 0);
+      }
+      t << "  |  harmful stuck cells " << harmful << " ("
+        << (a.mapping.fault_aware ? "fault-aware placement; blind " : "blind placement; ") << blind
+        << ")";
+    }
     text(o, kMargin, ly, "lg", t.str());
   }
   ly += 16;

@@ -231,6 +231,27 @@ TEST_CASE("chip model equals the accuracy engine bit for bit: lenet5, vote, meas
   std::filesystem::remove(file);
 }
 
+TEST_CASE("chip model equals the accuracy engine bit for bit: lenet5, vote, fault-aware placement",
+          "[systemc][equivalence][fault_aware]") {
+  const std::vector<std::string> sets{"fault.rate=0.02", "mapping.fault_aware=true",
+                                      "fault.transient_rate=0.001"};
+  {
+    // The placement left fewer stuck cells harmful than the blind layout on this chip.
+    fixture f("models/zoo/lenet5-pruned", sets, 1);
+    int64_t harmful = 0, blind = 0;
+    for (const auto& r : f.cm.reports) {
+      harmful += r.harmful;
+      blind += r.harmful_blind;
+      CHECK(r.harmful <= r.harmful_blind);
+    }
+    CHECK(harmful < blind);
+    int64_t listed = 0;
+    for (const auto& e : f.errors) listed += int64_t(e.size());
+    CHECK(listed == harmful);
+  }
+  equivalence("models/zoo/lenet5-pruned", sets, 2);
+}
+
 namespace {
 /// Sends one row-block job to a tile and keeps the annotated delay.
 struct probe : sc_core::sc_module {
