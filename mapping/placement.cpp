@@ -52,7 +52,7 @@ std::vector<int> assign(const std::vector<int64_t>& cost, int n) {
       j0 = j1;
     } while (j0);
   }
-  std::vector<int> row_of(size_t(n));
+  std::vector<int> row_of(static_cast<size_t>(n));
   for (int j = 1; j <= n; ++j) row_of[size_t(j - 1)] = p[size_t(j)] - 1;
   return row_of;
 }
@@ -69,7 +69,7 @@ int64_t place_around_faults(mapped_layer& l, const fault_map& chip) {
   const int C = l.C();
   for (int k = 0; k < l.xbars_per_block; ++k) {
     // The stuck cells under each column position of crossbar k, over all row blocks.
-    std::vector<std::vector<stuck_cell>> at(size_t(C));
+    std::vector<std::vector<stuck_cell>> at(static_cast<size_t>(C));
     bool any = false;
     for (int b = 0; b < l.row_blocks; ++b) {
       const xbar_ref x = chip.crossbar(l.xbar_id(b, k));

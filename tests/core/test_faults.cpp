@@ -256,7 +256,7 @@ TEST_CASE("a bad fault map is refused naming the file and line", "[faults][map]"
   refused("crossbar,row,col,type\n0,0,0,SA0\n", "bad.csv:1: not a rramft fault map");
   refused("# rramft fault map v2\ncrossbar,row,col,type\n", "bad.csv:1: fault map version '2'");
   refused("# rramft fault map v1\n0,0,0,SA0\n", "bad.csv:2: expected the header line");
-  refused("# rramft fault map v1\n# only comments\n", "bad.csv:3: no header line");
+  refused("# rramft fault map v1\n# only comments\n", "bad.csv:2: no header line");
   refused(map_text("0,0,0,SA2\n"), "bad.csv:4: type 'SA2' is not SA0 or SA1");
   refused(map_text("0,0,0\n"), "bad.csv:4: expected 4 fields");
   refused(map_text("0,0,0,SA0,x\n"), "bad.csv:4: expected 4 fields");
