@@ -137,9 +137,9 @@ int cmd_eval(int argc, char** argv) {
   opt.layer_error_images = layer_error_images;
   opt.check();
   opt.split = engine::parse_split(split_s);
-  const arch_spec arch = arch_a.load(vm.count("fault-map")
-                                         ? std::vector<std::string>{"fault.map=" + fault_map_file}
-                                         : std::vector<std::string>{});
+  const arch_spec arch =
+      arch_a.load(vm.count("fault-map") ? std::vector<std::string>{"fault.map=" + fault_map_file}
+                                        : std::vector<std::string>{});
   if (arch.fault.table) {
     // The map fixes the stuck cells: one point, at the map's stuck share of its crossbars.
     if (vm.count("rates"))

@@ -47,7 +47,7 @@ struct stuck_table {
   std::string path;  ///< the file, for messages
   int rows = 0, cols = 0;
   std::unordered_map<uint64_t, std::vector<cell>> xbars;  ///< crossbar id -> cells, index ascending
-  size_t cells = 0;                                        ///< stuck cells in all
+  size_t cells = 0;                                       ///< stuck cells in all
 };
 
 /// @brief The fault map text @p text (file @p path) for chip @p a: version line, header, one
@@ -173,11 +173,11 @@ class fault_map {
   double inv_log_keep_;    ///< 1 / log(1 - transient_rate), when below 1
   int cell_bits_, max_level_;
   std::shared_ptr<const stuck_table> table_;
-  double rate_, spread_;                    ///< fault.rate, fault.spread
-  int cluster_;                             ///< fault.cluster
-  uint64_t cell_thr_;                       ///< threshold of a cell (or cluster corner) at rate_
-  uint64_t wordline_thr_, bitline_thr_;     ///< thresholds of a failed line
-  bool lines_;                              ///< some line fails
+  double rate_, spread_;                 ///< fault.rate, fault.spread
+  int cluster_;                          ///< fault.cluster
+  uint64_t cell_thr_;                    ///< threshold of a cell (or cluster corner) at rate_
+  uint64_t wordline_thr_, bitline_thr_;  ///< thresholds of a failed line
+  bool lines_;                           ///< some line fails
   stuck type_of(uint64_t h) const {
     return mix64(h ^ 0x5a5a5a5a5a5a5a5aull) < sa0_thr_ ? stuck::sa0 : stuck::sa1;
   }

@@ -77,8 +77,8 @@ struct arch_spec {
     /// Fault distributions beyond independent cells (docs/faults.md); all off by default.
     double wordline_rate = 0;  ///< probability that a word line (row) of a crossbar fails, 0..1
     double bitline_rate = 0;   ///< probability that a bit line (column) of a crossbar fails, 0..1
-    int cluster = 1;      ///< stuck cells come in cluster x cluster squares (1: independent), 1..64
-    double spread = 0;    ///< crossbar-to-crossbar spread of rate: coefficient of variation, 0..10
+    int cluster = 1;    ///< stuck cells come in cluster x cluster squares (1: independent), 1..64
+    double spread = 0;  ///< crossbar-to-crossbar spread of rate: coefficient of variation, 0..10
     /// a measured fault map (docs/faults.md): its stuck cells replace the ones rate draws; ""
     /// = none. Read (and checked against the crossbars and their size) when the spec is parsed.
     std::string map;

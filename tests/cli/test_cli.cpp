@@ -63,8 +63,8 @@ TEST_CASE("rramft map writes a chip's fault map, and reads it back as the same c
   CHECK(text.rfind("# rramft fault map v1\n", 0) == 0);
   CHECK(text.find("\ncrossbar,row,col,type\n") != std::string::npos);
   const std::string again = tmpdir("fault_map_read");
-  REQUIRE(run_cli("map" + model + " --fault-map " + seeded + "/fault_map.csv --write-fault-map --out " +
-                      again,
+  REQUIRE(run_cli("map" + model + " --fault-map " + seeded +
+                      "/fault_map.csv --write-fault-map --out " + again,
                   again + ".log") == 0);
   // The map written from the map lists the same cells, and the placement around them (and the
   // harmful cells it leaves) is the same as on the seeded chip.

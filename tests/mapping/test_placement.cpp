@@ -1,7 +1,7 @@
 // Fault-aware placement (mapping.fault_aware): each crossbar's column contents rearranged
 // around the chip's known stuck cells.
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <memory>
 #include <tuple>
 
@@ -55,11 +55,11 @@ TEST_CASE("fault-aware placement on a hand-made map: 3 harmful stuck cells blind
   // MSBs 0,0,1,1; slice 2 - holds flipped 0s, 1s.
   const fault_map chip = chip_of(a,
                                  "# rramft fault map v1\ncrossbar,row,col,type\n"
-                                 "0,0,0,SA0\n"    // slice 0 +, holds 1: harmful
-                                 "0,1,0,SA1\n"    // slice 0 +, holds 0: harmful
-                                 "0,0,1,SA0\n"    // slice 0 -, holds 0: harmless
-                                 "0,2,5,SA1\n"    // slice 2 - (flipped), holds 1: harmless
-                                 "0,3,4,SA0\n"    // slice 2 + (flipped), holds 1: harmful
+                                 "0,0,0,SA0\n"     // slice 0 +, holds 1: harmful
+                                 "0,1,0,SA1\n"     // slice 0 +, holds 0: harmful
+                                 "0,0,1,SA0\n"     // slice 0 -, holds 0: harmless
+                                 "0,2,5,SA1\n"     // slice 2 - (flipped), holds 1: harmless
+                                 "0,3,4,SA0\n"     // slice 2 + (flipped), holds 1: harmful
                                  "0,0,12,SA1\n");  // free column: harmless
   CHECK(read_errors(l, chip).size() == 3);
   mapped_layer placed = l;

@@ -1,4 +1,5 @@
 #include <tlm_utils/simple_initiator_socket.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -7,8 +8,6 @@
 #include <fstream>
 #include <map>
 #include <systemc>
-
-#include <unistd.h>
 
 #include "core/error.h"
 #include "core/quant.h"
@@ -202,8 +201,8 @@ TEST_CASE("chip model equals the accuracy engine bit for bit: lenet5, vote, meas
   {
     fixture seeded(model, {"fault.rate=0.01", "protection.scheme=vote"}, n);
     std::ofstream o(file);
-    write_stuck_table(o, seeded.chip, uint64_t(seeded.cm.crossbars_used()), seeded.arch.crossbar.rows,
-                      seeded.arch.crossbar.cols, "");
+    write_stuck_table(o, seeded.chip, uint64_t(seeded.cm.crossbars_used()),
+                      seeded.arch.crossbar.rows, seeded.arch.crossbar.cols, "");
     REQUIRE(o.good());
     fixture mapped(model, {"fault.map=" + file, "protection.scheme=vote"}, n);
     fixture clean(model, {"protection.scheme=vote"}, n);
