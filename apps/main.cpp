@@ -10,6 +10,7 @@
 #include <systemc>
 
 #include "core/error.h"
+#include "core/keys.h"
 #include "core/output.h"
 #include "rramft_version.h"
 
@@ -31,6 +32,7 @@ const char* usage =
     "  run    the SystemC/TLM-2.0 chip model: cycles, energy, area, traces\n"
     "  rtl-timing  latency and II of the verilated RTL (OPC, voting unit) as timing keys\n"
     "  sweep  design-space sweep over a grid of keys (map, eval, run per point; MPI)\n"
+    "  keys   every architecture key: default, allowed values, unit, meaning, source (Markdown)\n"
     "run 'rramft <command> --help' for the options of a command, 'rramft --version' for the "
     "version\n";
 
@@ -60,6 +62,15 @@ int main(int argc, char** argv) {
     if (cmd == "map") return rramft::app::cmd_map(argc - 1, argv + 1);
     if (cmd == "eval") return rramft::app::cmd_eval(argc - 1, argv + 1);
     if (cmd == "infer") return rramft::app::cmd_infer(argc - 1, argv + 1);
+    if (cmd == "keys") {
+      if (argc > 2 && (!std::strcmp(argv[2], "--help") || !std::strcmp(argv[2], "-h"))) {
+        std::cout << "usage: rramft keys\nprints the table of architecture keys (docs/keys.md)\n";
+        return 0;
+      }
+      if (argc > 2) throw rramft::error(std::string("keys: unexpected argument '") + argv[2] + "'");
+      std::cout << rramft::keys_markdown();
+      return 0;
+    }
     if (cmd == "sweep") return rramft::app::cmd_sweep(argc - 1, argv + 1, argv[0]);
     if (cmd == "run" || cmd == "rtl-timing") {
       setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);

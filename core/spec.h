@@ -24,13 +24,46 @@ enum class clip_mode { none, percentile, sigma };
 enum class range_action { clamp, zero };
 /// @brief One profiled range per weight layer, or one per output of the layer.
 enum class range_granularity { layer, output };
+/// @brief One weight quantization scale per layer, or one per output (channel).
+enum class weight_scale_mode { per_layer, per_channel };
+/// @brief Activation scale from each input vector's max |x|, or one per layer from calibration.
+enum class input_scale_mode { per_vector, calibrated };
+/// @brief The chip's interconnect between tiles.
+enum class noc_topology { mesh, bus };
 
-const char* to_string(scheme s);
-const char* to_string(fault_scope s);
-const char* to_string(copy_scope s);
-const char* to_string(clip_mode m);
-const char* to_string(range_action a);
-const char* to_string(range_granularity g);
+/// @brief The names of an enumerated key's values, declared once per enum (parsing, arch.yaml,
+/// the documentation and to_string all read this list).
+template <class E>
+struct enum_names;
+#define RRAMFT_ENUM_NAMES(E, ...)                                    \
+  template <>                                                        \
+  struct enum_names<E> {                                             \
+    static constexpr std::pair<const char*, E> list[] = __VA_ARGS__; \
+  }
+RRAMFT_ENUM_NAMES(scheme, {{"none", scheme::none}, {"vote", scheme::vote}, {"tmr", scheme::tmr}});
+RRAMFT_ENUM_NAMES(fault_scope, {{"all", fault_scope::all}, {"msb", fault_scope::msb}});
+RRAMFT_ENUM_NAMES(copy_scope,
+                  {{"row_block", copy_scope::row_block}, {"crossbar", copy_scope::crossbar}});
+RRAMFT_ENUM_NAMES(clip_mode, {{"none", clip_mode::none},
+                              {"percentile", clip_mode::percentile},
+                              {"sigma", clip_mode::sigma}});
+RRAMFT_ENUM_NAMES(range_action, {{"clamp", range_action::clamp}, {"zero", range_action::zero}});
+RRAMFT_ENUM_NAMES(range_granularity,
+                  {{"layer", range_granularity::layer}, {"output", range_granularity::output}});
+RRAMFT_ENUM_NAMES(weight_scale_mode, {{"per_layer", weight_scale_mode::per_layer},
+                                      {"per_channel", weight_scale_mode::per_channel}});
+RRAMFT_ENUM_NAMES(input_scale_mode, {{"per_vector", input_scale_mode::per_vector},
+                                     {"calibrated", input_scale_mode::calibrated}});
+RRAMFT_ENUM_NAMES(noc_topology, {{"mesh", noc_topology::mesh}, {"bus", noc_topology::bus}});
+#undef RRAMFT_ENUM_NAMES
+
+/// @brief The name of an enumerated value (enum_names).
+template <class E, class = decltype(enum_names<E>::list)>
+const char* to_string(E e) {
+  for (const auto& entry : enum_names<E>::list)
+    if (entry.second == e) return entry.first;
+  return "?";
+}
 
 /// @brief The parts of a protection scheme name such as "vote+range" or "clip+tmr": at most one
 /// of none | vote | tmr (the crossbar scheme), plus range (range checks of every weight layer's
@@ -46,43 +79,38 @@ protection_parts parse_protection(const std::string& name);
 /// @brief The canonical name: [clip+]base[+range], with "none" dropped when combined.
 std::string protection_name(const protection_parts& p);
 
-/// @brief The architecture of the chip and the protection applied to it.
+/// @brief The architecture of the chip and the protection applied to it. Each member's initializer
+/// is the key's default; its unit, range, source and meaning are its line in the key table
+/// (core/keys.cpp, docs/keys.md).
 struct arch_spec {
   struct crossbar_spec {
-    int rows = 128;  ///< R: cells per column (word lines), count
-    int cols = 128;  ///< C: cells per row (bit lines), count
+    int rows = 128;
+    int cols = 128;
   } crossbar;
-  int cell_bits = 1;                       ///< bits stored per ReRAM cell, 1..4
-  int weight_bits = 8;                     ///< n: sign + (n-1) magnitude bits, 2..16
-  std::string weight_scale = "per_layer";  ///< per_layer | per_channel (one scale per output)
-  int input_bits = 8;                      ///< a: activation bits fed to the DACs, 1..16
-  bool input_signed = true;  ///< two's complement (true) or unsigned (false) activations
-  std::string input_scale = "per_vector";  ///< per_vector | calibrated (see README)
+  int cell_bits = 1;
+  int weight_bits = 8;
+  weight_scale_mode weight_scale = weight_scale_mode::per_layer;
+  int input_bits = 8;
+  bool input_signed = true;
+  input_scale_mode input_scale = input_scale_mode::per_vector;
   struct adc_spec {
-    int bits = 8;     ///< ADC resolution, bits, 1..16
-    int share = 128;  ///< columns multiplexed onto one ADC, count
-    double range =
-        0;  ///< full-scale input in column-sum units; 0 = R*(2^cell_bits-1)*(2^dac.bits-1)
+    int bits = 8;
+    int share = 128;
+    double range = 0;  ///< 0 = the column full scale, R*(2^cell_bits-1)*(2^dac.bits-1)
   } adc;
   struct dac_spec {
-    int bits = 1;  ///< bits per input slice (DAC resolution), 1..8
+    int bits = 1;
   } dac;
   struct fault_spec {
-    double rate = 0;                       ///< probability that a cell is stuck (SA0 or SA1), 0..1
-    double sa0 = 1.75, sa1 = 9.04;         ///< SA0:SA1 ratio (only the ratio matters)
-    fault_scope scope = fault_scope::all;  ///< all cells, or only protected-plane cells and copies
-    /// probability that a cell reads one bit flipped during one read (one input vector through
-    /// its crossbar: every image, convolution position and token draws its own flips), 0..1
+    double rate = 0;
+    double sa0 = 1.75, sa1 = 9.04;  ///< fault.sa0_to_sa1 (only the ratio matters)
+    fault_scope scope = fault_scope::all;
     double transient_rate = 0;
-    /// Fault distributions beyond independent cells (docs/faults.md); all off by default.
-    double wordline_rate = 0;  ///< probability that a word line (row) of a crossbar fails, 0..1
-    double bitline_rate = 0;   ///< probability that a bit line (column) of a crossbar fails, 0..1
-    int cluster = 1;    ///< stuck cells come in cluster x cluster squares (1: independent), 1..64
-    double spread = 0;  ///< crossbar-to-crossbar spread of rate: coefficient of variation, 0..10
-    /// a measured fault map (docs/faults.md): its stuck cells replace the ones rate draws; ""
-    /// = none. Read (and checked against the crossbars and their size) when the spec is parsed.
-    std::string map;
-    std::shared_ptr<const stuck_table> table;  ///< map's cells, once read (null: no map)
+    double wordline_rate = 0, bitline_rate = 0;  ///< failed lines (docs/faults.md)
+    int cluster = 1;                             ///< side of a cluster of stuck cells
+    double spread = 0;                           ///< crossbar-to-crossbar spread of rate
+    std::string map;                             ///< measured fault map ("" = none)
+    std::shared_ptr<const stuck_table> table;    ///< map's cells, once read (null: no map)
     double sa0_fraction() const { return sa0 / (sa0 + sa1); }
     /// @brief The fault-free chip: no stuck cells, no transient flips (other keys kept).
     void clear() {
@@ -91,78 +119,71 @@ struct arch_spec {
     }
   } fault;
   struct quant_spec {
-    clip_mode clip = clip_mode::none;  ///< none | percentile | sigma: weight range restriction
-    double clip_value =
-        0;  ///< percentile: percent of |w| kept unclipped, (0, 100]; sigma: k (clip at k sigma)
+    clip_mode clip = clip_mode::none;
+    double clip_value = 0;
   } quant;
+  /// protection.scheme is parsed into scheme, range and clip (parse_protection).
   struct protection_spec {
     rramft::scheme scheme = rramft::scheme::vote;
-    bool range = false;  ///< range checks of every weight layer's outputs (scheme part "range")
-    bool clip = false;   ///< the scheme name includes "clip" (needs quant.clip != none)
-    int candidates = 3;  ///< T: copies of each protected plane (odd)
-    int planes = 1;      ///< P: protected weight planes, counted from the MSB
-    bool flip = true;    ///< store protected planes inverted (vote only)
-    bool embed = true;   ///< place copies 2..T in columns freed by pruning
+    bool range = false;
+    bool clip = false;
+    int candidates = 3;
+    int planes = 1;
+    bool flip = true;
+    bool embed = true;
   } protection;
   struct range_check_spec {
-    range_action action = range_action::clamp;  ///< clamp | zero: outputs outside the range
-    range_granularity granularity = range_granularity::layer;  ///< bounds per layer or output
-    double margin = 0;  ///< widening of the profiled [lo, hi] on each side, fraction of hi - lo
+    range_action action = range_action::clamp;
+    range_granularity granularity = range_granularity::layer;
+    double margin = 0;
   } range_check;
   struct mapping_spec {
-    rramft::copy_scope copy_scope = rramft::copy_scope::row_block;  ///< where copies may go
-    bool strict = false;  ///< fail instead of adding crossbars when copies do not fit
-    /// place column contents around the chip's known stuck cells (docs/faults.md)
-    bool fault_aware = false;
+    rramft::copy_scope copy_scope = rramft::copy_scope::row_block;
+    bool strict = false;
+    bool fault_aware = false;  ///< place columns around the chip's known stuck cells
   } mapping;
-  uint64_t seed = 1;  ///< root of every fault map (chip identity)
+  uint64_t seed = 1;
 
-  // Structure and timing of the chip (used by the SystemC model; the functional core ignores them).
-  double clock_mhz = 1000;  ///< digital periphery clock, MHz
+  // Structure and timing of the chip (read by the SystemC model only; key_def::chip_only).
+  double clock_mhz = 1000;
   struct tiles_spec {
-    int count = 128;     ///< tiles on the chip, count
-    int crossbars = 96;  ///< crossbars per tile, count (ISAAC: 12 IMAs x 8)
+    int count = 128;
+    int crossbars = 96;
   } tiles;
   struct timing_spec {
-    double xbar_read_ns =
-        100;                 ///< one crossbar read: DAC drive, settle, sample-and-hold, ns (ISAAC)
-    double adc_msps = 1280;  ///< ADC sample rate, MS/s (ISAAC: 1.28 GS/s)
-    int opc_cycles = 1;      ///< OPC shift-add latency per slice result, cycles
-    int vote_cycles = 3;     ///< voting unit latency (median of T), cycles
-    int vote_ii = 1;         ///< voting unit initiation interval, cycles per output
-    int accumulate_cycles = 1;  ///< tile accumulator latency per row block, cycles
-    bool pipeline = true;       ///< overlap crossbar reads with ADC conversions (sample-and-hold)
+    double xbar_read_ns = 100;
+    double adc_msps = 1280;
+    int opc_cycles = 1;
+    int vote_cycles = 3;
+    int vote_ii = 1;
+    int accumulate_cycles = 1;
+    bool pipeline = true;
   } timing;
-  /// @brief Programming the weights into the crossbars (write-verify), reported apart from
-  /// inference: every used cell gets verify_iterations write pulses, each row a verify read.
   struct programming_spec {
-    int verify_iterations = 3;   ///< write-verify iterations per cell (mean), count
-    double write_pulse_ns = 10;  ///< one write pulse, ns (NeuroSim's ideal RRAM: 10 ns)
+    int verify_iterations = 3;
+    double write_pulse_ns = 10;
   } programming;
   struct buffer_spec {
-    int tile_kib = 64;         ///< input/output buffer per tile, KiB (ISAAC eDRAM: 64 KB)
-    int global_kib = 2048;     ///< global buffer, KiB
-    int bytes_per_cycle = 32;  ///< buffer port width, bytes per cycle (ISAAC: 256-bit)
+    int tile_kib = 64;
+    int global_kib = 2048;
+    int bytes_per_cycle = 32;
   } buffer;
   struct noc_spec {
-    std::string topology = "mesh";  ///< mesh | bus
-    int hop_cycles = 2;             ///< router + link latency per hop, cycles
-    int bytes_per_cycle = 32;       ///< link width, bytes per cycle
+    noc_topology topology = noc_topology::mesh;
+    int hop_cycles = 2;
+    int bytes_per_cycle = 32;
   } noc;
   struct sfu_spec {
-    int ops_per_cycle = 16;  ///< digital special-function unit throughput, element ops per cycle
+    int ops_per_cycle = 16;
   } sfu;
-  std::string energy_table =
-      "ert/isaac.yaml";  ///< energy and area reference table, relative to the arch file
+  std::string energy_table = "ert/isaac.yaml";  ///< relative to the arch file
   /// @brief The energy table's path: energy_table as it is when absolute, else joined onto the
   /// folder of @p arch_file.
   std::string energy_table_path(const std::string& arch_file) const;
-  /// @brief Blocks the SystemC model runs as verilated RTL instead of their TLM model
-  /// (co-simulation, rtl/; needs a build with Verilator). The numbers do not change: the RTL
-  /// must compute what the functional core computes, and the TLM timing stays in charge.
+  /// Blocks the SystemC model runs as verilated RTL instead of their TLM model (rtl/).
   struct rtl_spec {
-    bool opc = false;   ///< output peripheral component: rtl/opc_unit.sv
-    bool vote = false;  ///< voting unit: rtl/vote_unit.sv
+    bool opc = false;
+    bool vote = false;
   } rtl;
   double cycle_ns() const { return 1e3 / clock_mhz; }
 

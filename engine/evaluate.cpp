@@ -251,7 +251,7 @@ experiment::experiment(const models::model& m, const arch_spec& base, const mode
   }
   rates_ = opt.rates;
   std::sort(rates_.begin(), rates_.end());
-  if (base.input_scale == "calibrated") {
+  if (base.input_scale == input_scale_mode::calibrated) {
     calibrating_backend cb(m);
     logits(net_, cb, opt.calibration ? *opt.calibration : data, opt.batch);
     scales_ = cb.scales(base);
@@ -569,7 +569,7 @@ bool prepare_calibration(models::model& m, const arch_spec& a,
                          const std::string& calib_spec, models::image_set& calib,
                          eval_options& opt) {
   const bool ranges = check_schemes(a, protect);
-  if (a.input_scale == "calibrated" || ranges) {
+  if (a.input_scale == input_scale_mode::calibrated || ranges) {
     if (calib_spec.empty()) {
       calib = models::first_samples(data, 1000);
     } else {
@@ -683,7 +683,7 @@ chip_setup prepare_chip(const models::model& m, const arch_spec& a, const models
   s.arch = a;
   s.cm = mapping::map_model(m, a);
   const fault_map chip = s.faults();
-  if (a.input_scale == "calibrated") {
+  if (a.input_scale == input_scale_mode::calibrated) {
     calibrating_backend cb(m);
     accuracy(net, cb, calibration_set());
     s.scales = cb.scales(a);

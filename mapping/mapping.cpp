@@ -87,8 +87,9 @@ mapped_layer map_layer(const models::weight_layer& wl, const arch_spec& a, uint6
   for (int o = 0; o < O; ++o)
     for (int r = 0; r < K; ++r)
       sub[size_t(o) * K + r] = wl.w[size_t(l.kept_cols[o]) * wl.rows + l.kept_rows[r]];
-  l.w = quantize_weights(sub.data(), O, K, a.weight_bits, a.weight_scale == "per_channel",
-                         a.quant.clip, a.quant.clip_value);
+  l.w = quantize_weights(sub.data(), O, K, a.weight_bits,
+                         a.weight_scale == weight_scale_mode::per_channel, a.quant.clip,
+                         a.quant.clip_value);
 
   const int R = a.crossbar.rows, C = a.crossbar.cols;
   const int S = a.weight_slices(), P = a.protected_slices(), T = a.copies();

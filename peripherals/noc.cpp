@@ -12,7 +12,7 @@ noc::noc(sc_core::sc_module_name name, const arch_spec& a, int tiles)
 }
 
 int noc::hops(int t) const {
-  if (a_.noc.topology == "bus") return 1;
+  if (a_.noc.topology == noc_topology::bus) return 1;
   return 1 + t % side_ + t / side_;  // from the global buffer's router at (0, 0)
 }
 

@@ -29,6 +29,7 @@
 #include "core/output.h"
 #include "core/text.h"
 #include "energy/ert.h"
+#include "mapping/floorplan.h"
 #include "mapping/mapping.h"
 #include "models/idx.h"
 #include "models/model.h"
@@ -36,7 +37,6 @@
 #include "sweep/plots.h"
 #include "sweep/results.h"
 #include "sweep/tasks.h"
-#include "tiles/accelerator.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -610,7 +610,7 @@ std::vector<std::string> preflight(const grid& g) {
       if (p == 0) {
         bool ranges = false;
         for (const auto& s : g.protect) ranges |= parse_protection(s).range;
-        if (a.input_scale == "calibrated" || ranges) {
+        if (a.input_scale == input_scale_mode::calibrated || ranges) {
           models::image_set d = models::load_dataset(g.calib, g.origin + ": eval.calib");
           models::bind_data(m, d);
         }
@@ -621,7 +621,7 @@ std::vector<std::string> preflight(const grid& g) {
         const mapping::chip_mapping cm = mapping::map_model(m, as);
         if (!g.run) continue;
         int tiles = 0;
-        sc::place_blocks(as, cm, tiles);
+        mapping::place_blocks(as, cm, tiles);
         const std::string ert = as.energy_table_path(g.arch);
         if (!tables.count(ert)) {
           tables.emplace(ert, energy::table::load(ert));

@@ -109,7 +109,7 @@ engine::experiment& worker::experiment_of(size_t p) {
   opt.drop = g_.drop;
   bool ranges = false;  // range checks profile their outputs on the calibration images
   for (const auto& p : g_.protect) ranges |= parse_protection(p).range;
-  if (cached_arch_.input_scale == "calibrated" || ranges) {
+  if (cached_arch_.input_scale == input_scale_mode::calibrated || ranges) {
     if (calib_.n == 0) {
       calib_ = models::load_dataset(g_.calib, g_.origin + ": eval.calib");
       models::bind_data(model_, calib_);

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "mapping/floorplan.h"
 #include "models/network.h"
 
 namespace rramft::sc {
@@ -10,39 +11,12 @@ namespace rramft::sc {
 using sc_core::SC_NS;
 using sc_core::sc_time;
 
-std::vector<std::vector<int>> place_blocks(const arch_spec& a, const mapping::chip_mapping& cm,
-                                           int& tiles_used) {
-  std::vector<std::vector<int>> where;
-  int t = 0, free = a.tiles.crossbars;
-  for (const mapped_layer& l : cm.layers) {
-    if (l.xbars_per_block > a.tiles.crossbars)
-      throw error("layer '" + l.name + "': a row block needs " + std::to_string(l.xbars_per_block) +
-                  " crossbars but key 'tiles.crossbars' is " + std::to_string(a.tiles.crossbars));
-    std::vector<int> bt;
-    for (int b = 0; b < l.row_blocks; ++b) {
-      if (free < l.xbars_per_block) {
-        ++t;
-        free = a.tiles.crossbars;
-      }
-      free -= l.xbars_per_block;
-      bt.push_back(t);
-    }
-    where.push_back(bt);
-  }
-  tiles_used = free == a.tiles.crossbars ? t : t + 1;
-  if (tiles_used > a.tiles.count)
-    throw error("model does not fit the chip: it needs " + std::to_string(tiles_used) +
-                " tiles of " + std::to_string(a.tiles.crossbars) +
-                " crossbars, key 'tiles.count' is " + std::to_string(a.tiles.count));
-  return where;
-}
-
 accelerator::accelerator(sc_core::sc_module_name name, const arch_spec& a,
                          const mapping::chip_mapping& cm, const models::model& m,
                          const fault_map& chip, std::vector<double> scales)
     : sc_module(name), a_(a), m_(m), chip_(chip) {
   for (const mapped_layer& l : cm.layers) errors_.push_back(read_errors(l, chip_));
-  std::vector<std::vector<int>> where = place_blocks(a, cm, tiles_used_);
+  std::vector<std::vector<int>> where = mapping::place_blocks(a, cm, tiles_used_);
   i_noc = std::make_unique<noc>("i_noc", a, std::max(1, tiles_used_));
   i_sfu = std::make_unique<sfu>("i_sfu", a);
   // Only the tiles that hold crossbars are instantiated; the rest of the chip idles.

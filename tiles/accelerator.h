@@ -89,9 +89,4 @@ class accelerator : public sc_core::sc_module {
   std::vector<std::vector<float>> logits_;
 };
 
-/// @brief Assigns row blocks to tiles in order, a row block never split across tiles;
-/// rramft::error naming the layer (or the chip size) if the model does not fit.
-std::vector<std::vector<int>> place_blocks(const arch_spec& a, const mapping::chip_mapping& cm,
-                                           int& tiles_used);
-
 }  // namespace rramft::sc

@@ -64,7 +64,7 @@ std::vector<std::pair<std::string, arch_spec>> variants() {
   });
   add("6-bit weights per-channel", [](arch_spec& a) {
     a.weight_bits = 6;
-    a.weight_scale = "per_channel";
+    a.weight_scale = weight_scale_mode::per_channel;
   });
   return v;
 }
