@@ -12,6 +12,7 @@
 
 #include "apps/cli.h"
 #include "core/error.h"
+#include "core/faults.h"
 #include "core/output.h"
 #include "core/settings.h"
 #include "engine/evaluate.h"
@@ -94,7 +95,7 @@ int cmd_eval(int argc, char** argv) {
   std::string model_dir, out_dir, data_spec = "fashion-mnist", rates_s, protect_s = "none,vote",
                                   calib_spec = "fashion-mnist-train:1000";
   int trials = 10, batch = 500, threads = 0, layer_error_images = 100;
-  std::string split_s = "chips";
+  std::string split_s = "chips", fault_map_file;
   po::options_description opts("rramft eval options");
   opts.add_options()("help,h", "show this help")("model", po::value(&model_dir)->required(),
                                                  "model folder (config.json + model.safetensors) "
@@ -104,8 +105,12 @@ int cmd_eval(int argc, char** argv) {
       "data", po::value(&data_spec),
       "fashion-mnist[:N] (default: all 10,000 test images), DIR[:N] (idx), FILE.npz[:N] "
       "(arrays x, y) or X.npy,Y.npy[:N]")(
-      "rates", po::value(&rates_s)->required(),
-      "comma-separated cell failure rates, e.g. 1e-4,5e-4,1e-3")(
+      "rates", po::value(&rates_s),
+      "comma-separated cell failure rates, e.g. 1e-4,5e-4,1e-3 (required unless the chip has a "
+      "fault map)")(
+      "fault-map", po::value(&fault_map_file),
+      "measured fault map (docs/faults.md; sets fault.map): every chip has exactly its stuck "
+      "cells, the trials differ only in transient faults (default --trials 1 then)")(
       "trials", po::value(&trials), "chips (fault maps) per point (default 10)")(
       "protect", po::value(&protect_s),
       "comma-separated schemes: none, vote, tmr, range, clip and '+' combinations such as "
@@ -132,8 +137,24 @@ int cmd_eval(int argc, char** argv) {
   opt.layer_error_images = layer_error_images;
   opt.check();
   opt.split = engine::parse_split(split_s);
-  const arch_spec arch = arch_a.load();
-  opt.rates = parse_rates(rates_s);
+  const arch_spec arch =
+      arch_a.load(vm.count("fault-map") ? std::vector<std::string>{"fault.map=" + fault_map_file}
+                                        : std::vector<std::string>{});
+  if (arch.fault.table) {
+    // The map fixes the stuck cells: one point, at the map's stuck share of its crossbars.
+    if (vm.count("rates"))
+      throw error("--rates: the fault map " + arch.fault.map +
+                  " fixes the stuck cells; leave --rates out");
+    uint64_t xbars = 0;
+    for (const auto& x : arch.fault.table->xbars) xbars = std::max(xbars, x.first + 1);
+    opt.rates = {xbars ? double(arch.fault.table->cells) /
+                             (double(xbars) * arch.crossbar.rows * arch.crossbar.cols)
+                       : 0.0};
+    if (!vm.count("trials") && arch.fault.transient_rate == 0) opt.trials = 1;
+  } else {
+    if (!vm.count("rates")) throw error("eval: the option '--rates' is required but missing");
+    opt.rates = parse_rates(rates_s);
+  }
   opt.protect = split(protect_s, "--protect");
   engine::check_schemes(arch, opt.protect);  // before any work
   models::model m = models::load_model(model_dir);

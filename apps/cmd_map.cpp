@@ -2,6 +2,7 @@
 /// architecture (arch.yaml) and the occupancy picture, and prints a summary table.
 #include <cstdio>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -47,20 +48,26 @@ void print_mapping_summary(const mapping::chip_mapping& cm, std::ostream& os) {
 
 int cmd_map(int argc, char** argv) {
   arch_args arch_a;
-  std::string model_dir, out_dir;
-  bool strict = false;
+  std::string model_dir, out_dir, fault_map_file;
+  bool strict = false, write_fault_map = false;
   po::options_description opts("rramft map options");
   opts.add_options()("help,h", "show this help")("model", po::value(&model_dir)->required(),
                                                  "model folder (config.json + model.safetensors)");
   arch_a.add_to(opts, "architecture YAML (configs/default.yaml)");
   opts.add_options()("strict", po::bool_switch(&strict),
                      "fail if a layer's copies do not fit in pruned space")(
+      "fault-map", po::value(&fault_map_file),
+      "measured fault map (docs/faults.md; sets fault.map): the chip's stuck cells")(
+      "write-fault-map", po::bool_switch(&write_fault_map),
+      "also write fault_map.csv: the stuck cells of the crossbars the model occupies")(
       "out", po::value(&out_dir)->required(), "output folder");
   po::variables_map vm;
   if (!parse_command("map", argc, argv, opts, vm)) return 0;
   const output_lock lock(out_dir);  // one run per folder; a second one is refused now
-  const arch_spec arch = arch_a.load(strict ? std::vector<std::string>{"mapping.strict=true"}
-                                            : std::vector<std::string>{});
+  std::vector<std::string> extra;
+  if (strict) extra.push_back("mapping.strict=true");
+  if (vm.count("fault-map")) extra.push_back("fault.map=" + fault_map_file);
+  const arch_spec arch = arch_a.load(extra);
   const models::model m = models::load_model(model_dir);
   const mapping::chip_mapping cm = mapping::map_model(m, arch);
 
@@ -76,10 +83,22 @@ int cmd_map(int argc, char** argv) {
   });
   const fault_map chip(arch.fault, arch.seed, arch.cell_bits);
   out.write("occupancy.svg", mapping::occupancy_svg(cm, chip));
+  if (write_fault_map)
+    out.write("fault_map.csv", [&](std::ostream& o) {
+      std::ostringstream c;
+      c << "chip: seed " << arch.seed << ", fault.rate " << arch.fault.rate << ", fault.sa0_to_sa1 "
+        << arch.fault.sa0 << ":" << arch.fault.sa1
+        << (arch.fault.map.empty() ? std::string() : ", fault.map " + arch.fault.map) << "; "
+        << cm.crossbars_used() << " crossbars of " << arch.crossbar.rows << "x"
+        << arch.crossbar.cols << " cells (rramft map --write-fault-map)";
+      write_stuck_table(o, chip, uint64_t(cm.crossbars_used()), arch.crossbar.rows,
+                        arch.crossbar.cols, c.str());
+    });
   out.commit();
   print_mapping_summary(cm, std::cout);
   if (const std::string n = adc_notice(arch); !n.empty()) std::cerr << n << "\n";
-  std::cout << "wrote " << out_dir << "/mapping.json, arch.yaml, occupancy.svg\n";
+  std::cout << "wrote " << out_dir << "/mapping.json, arch.yaml, occupancy.svg"
+            << (write_fault_map ? ", fault_map.csv" : "") << "\n";
   return 0;
 }
 

@@ -46,7 +46,7 @@ namespace {
 struct run_options {
   arch_args arch;                 ///< --arch, --set, --set-from
   std::vector<std::string> sets;  ///< keys the other options set, after --set
-  std::string model_dir, out_dir, data_spec = "fashion-mnist:10", protect, rtl;
+  std::string model_dir, out_dir, data_spec = "fashion-mnist:10", protect, rtl, fault_map;
   bool rtl_vcd = false;  ///< rtl.vcd: the co-simulated RTL's own signals
   double fault_rate = -1;
   long long seed = -1;
@@ -171,6 +171,8 @@ int cmd_run(int argc, char** argv) {
                      "X.npy,Y.npy[:N]")("fault-rate", po::value(&o.fault_rate),
                                         "stuck-at cell rate (sets fault.rate)")(
       "seed", po::value(&o.seed), "chip seed (sets seed)")(
+      "fault-map", po::value(&o.fault_map),
+      "measured fault map (docs/faults.md; sets fault.map): the chip's stuck cells")(
       "protect", po::value(&o.protect), "none|vote|tmr, +range, +clip (sets protection.scheme)")(
       "out", po::value(&o.out_dir)->required(), "output folder")(
       "vcd", po::bool_switch(&o.vcd),
@@ -206,6 +208,7 @@ int cmd_run(int argc, char** argv) {
     if (o.seed < 0) throw error("--seed must be non-negative");
     o.sets.push_back("seed=" + std::to_string(o.seed));
   }
+  if (vm.count("fault-map")) o.sets.push_back("fault.map=" + o.fault_map);
   if (!o.protect.empty()) o.sets.push_back("protection.scheme=" + o.protect);
   if (o.threads < 1 || o.threads > 1024) throw error("--threads: expected 1 to 1024");
 #ifdef _OPENMP

@@ -33,7 +33,7 @@ void crossbar_levels(const mapped_layer& l, const std::vector<cell_error>& error
   for (; it != errors.end() && it->block == b && it->column < (x + 1) * C; ++it)
     out[size_t(it->row) * C + (it->column - x * C)] += float(it->delta);
   if (chip && chip->has_variation()) {
-    const uint64_t key = chip->crossbar_key(l.xbar_id(b, x));
+    const uint64_t key = chip->crossbar(l.xbar_id(b, x)).key;
     for (int c = 0; c < C; ++c)
       if (cols[c].used())
         for (int r = 0; r < rows; ++r) {
@@ -50,7 +50,7 @@ void read_sums(const mapped_layer& l, const transient_reads& t, int b, int x, in
     column_sums(digits, n, rows, levels, C, sums);
   } else {
     const fault_map& f = *t.chip;
-    const uint64_t key = f.crossbar_key(l.xbar_id(b, x));
+    const xbar_ref xr = f.crossbar(l.xbar_id(b, x));
     const double noise = f.read_noise();
     thread_local std::vector<double> s, q;
     s.resize(size_t(C));
@@ -69,7 +69,7 @@ void read_sums(const mapped_layer& l, const transient_reads& t, int b, int x, in
             q[size_t(c)] += v * v;
           }
       }
-      const uint64_t rkey = noise > 0 ? f.read_key(key, t.input(i), t.read(i)) : 0;
+      const uint64_t rkey = noise > 0 ? f.read_key(xr, t.input(i), t.read(i)) : 0;
       for (int c = 0; c < C; ++c) {
         double v = s[size_t(c)];
         if (q[size_t(c)] > 0) v += noise * std::sqrt(q[size_t(c)]) * f.read_noise_z(rkey, k, c);

@@ -10,12 +10,18 @@
 /// image, every output position of a convolution and every token sees its own flips, and the
 /// accuracy engine and the chip model, which both call for_each_flip with the same keys, see
 /// the same ones.
+#include <algorithm>
 /// Analog non-idealities (issue 20) follow the same rule: a cell's programming error
 /// (conductance variation) is a pure function of (seed, crossbar id, row, column), and the
 /// read noise of a column is a pure function of (seed, crossbar id, input index, read index,
 /// input slice, column).
 #include <cmath>
 #include <cstdint>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "core/spec.h"
 
@@ -42,25 +48,96 @@ inline double gaussian_of(uint64_t h) {
 /// @brief Converts a probability to a 64-bit threshold: an event happens when hash < threshold.
 uint64_t probability_threshold(double p);
 
+/// @brief A measured fault map (fault.map; format in docs/faults.md): the stuck cells of the
+/// crossbars it lists. A listed chip's stuck cells are exactly these; crossbars it does not
+/// list have none.
+struct stuck_table {
+  struct cell {
+    uint32_t index;  ///< row * cols + col
+    stuck s;
+  };
+  std::string path;  ///< the file, for messages
+  int rows = 0, cols = 0;
+  std::unordered_map<uint64_t, std::vector<cell>> xbars;  ///< crossbar id -> cells, index ascending
+  size_t cells = 0;                                       ///< stuck cells in all
+};
+
+/// @brief The fault map text @p text (file @p path) for chip @p a: version line, header, one
+/// stuck cell a line. Anything else (a cell outside the chip, an unknown type, a cell twice, a
+/// malformed line) throws rramft::error "<path>:<line>: <what>".
+stuck_table parse_stuck_table(const std::string& text, const std::string& path, const arch_spec& a);
+/// @brief parse_stuck_table on the file @p path.
+std::shared_ptr<const stuck_table> read_stuck_table(const std::string& path, const arch_spec& a);
+
+class fault_map;
+/// @brief Writes, in the fault map format, the stuck cells that chip @p f has in crossbars
+/// 0..@p xbars-1 of @p rows x @p cols cells; @p comment (one line, may be empty) goes into a
+/// comment line after the version line.
+void write_stuck_table(std::ostream& os, const fault_map& f, uint64_t xbars, int rows, int cols,
+                       const std::string& comment);
+
+/// @brief One crossbar of a chip, looked up once and reused for all its cells.
+struct xbar_ref {
+  uint64_t key;                                  ///< hash key of the crossbar (seed, id)
+  const std::vector<stuck_table::cell>* listed;  ///< a measured map's cells; null: drawn
+  uint64_t thr;  ///< drawn cells: threshold of a cell (of a cluster's corner when clustered)
+};
+
+/// @brief A draw of Gamma(shape 1/cv^2, scale cv^2) (mean 1, coefficient of variation @p cv)
+/// from the hash stream started by @p key (Marsaglia and Tsang, ACM TOMS 2000).
+double gamma_mean1(double cv, uint64_t key);
+
 /// @brief The stuck-at fault map of one chip and its transient flips per read.
 class fault_map {
  public:
-  /// @brief @p seed identifies the chip; rates and the SA0:SA1 ratio come from @p f.
+  /// @brief @p seed identifies the chip; rates and the SA0:SA1 ratio come from @p f, and the
+  /// stuck cells from f.table when a measured map is given.
   fault_map(const arch_spec::fault_spec& f, uint64_t seed, int cell_bits);
 
-  /// @brief Key of crossbar @p xbar, hashed once and reused for all its cells.
-  uint64_t crossbar_key(uint64_t xbar) const { return mix64(seed_key_ ^ mix64(xbar)); }
-  /// @brief Stuck-at state of cell (row, col) of the crossbar with key @p xkey.
-  stuck stuck_at(uint64_t xkey, int row, int col) const {
-    if (stuck_thr_ == 0) return stuck::none;
-    const uint64_t h = mix64(xkey ^ ((uint64_t(row) << 32) | uint32_t(col)));
-    if (h >= stuck_thr_ && stuck_thr_ != ~0ull) return stuck::none;
-    return mix64(h ^ 0x5a5a5a5a5a5a5a5aull) < sa0_thr_ ? stuck::sa0 : stuck::sa1;
+  /// @brief Crossbar @p xbar: its key, and its cells when the chip has a measured map.
+  xbar_ref crossbar(uint64_t xbar) const {
+    xbar_ref x{mix64(seed_key_ ^ mix64(xbar)), nullptr, cell_thr_};
+    if (table_) {
+      const auto it = table_->xbars.find(xbar);
+      x.listed = it == table_->xbars.end() ? &no_cells_ : &it->second;
+    } else if (spread_ > 0 && rate_ > 0) {
+      x.thr = cell_threshold(rate_ * gamma_mean1(spread_, x.key ^ 0x7370726561640000ull));
+    }
+    return x;
+  }
+  /// @brief Stuck-at state of cell (row, col) of crossbar @p x.
+  stuck stuck_at(const xbar_ref& x, int row, int col) const {
+    if (x.listed) {
+      const uint32_t i = uint32_t(row) * uint32_t(table_->cols) + uint32_t(col);
+      const auto it =
+          std::lower_bound(x.listed->begin(), x.listed->end(), i,
+                           [](const stuck_table::cell& c, uint32_t v) { return c.index < v; });
+      return it != x.listed->end() && it->index == i ? it->s : stuck::none;
+    }
+    if (lines_) {  // a failed word line or bit line: all its cells stuck alike
+      const uint64_t w = mix64(x.key ^ 0x776f72646c696e65ull ^ mix64(uint64_t(row)));
+      if (w < wordline_thr_) return type_of(w);
+      const uint64_t b = mix64(x.key ^ 0x6269746c696e6500ull ^ mix64(uint64_t(col)));
+      if (b < bitline_thr_) return type_of(b);
+    }
+    if (x.thr == 0) return stuck::none;
+    if (cluster_ > 1) {  // covered by a cluster whose corner is up to cluster-1 cells above-left
+      for (int dr = 0; dr < cluster_; ++dr)
+        for (int dc = 0; dc < cluster_; ++dc) {
+          const uint64_t h = mix64(x.key ^ 0x636c757374657200ull ^
+                                   ((uint64_t(uint32_t(row - dr)) << 32) | uint32_t(col - dc)));
+          if (h < x.thr || x.thr == ~0ull) return type_of(h);
+        }
+      return stuck::none;
+    }
+    const uint64_t h = mix64(x.key ^ ((uint64_t(row) << 32) | uint32_t(col)));
+    if (h >= x.thr && x.thr != ~0ull) return stuck::none;
+    return type_of(h);
   }
   /// @brief Key of one read: input vector @p read of input @p input (an image or a token
-  /// sequence; see read_window) through the crossbar with key @p xkey.
-  uint64_t read_key(uint64_t xkey, uint64_t input, uint64_t read) const {
-    return mix64(xkey ^ 0x7472616e7369656eull ^ mix64(mix64(input) + read));
+  /// sequence; see read_window) through crossbar @p x.
+  uint64_t read_key(const xbar_ref& x, uint64_t input, uint64_t read) const {
+    return mix64(x.key ^ 0x7472616e7369656eull ^ mix64(mix64(input) + read));
   }
   /// @brief Calls @p flip(row, col, bit) for every cell of rows 0..rows-1 of a crossbar of
   /// @p cols columns that reads bit @p bit of its level flipped during the read with key
@@ -119,7 +196,9 @@ class fault_map {
   bool has_read_noise() const { return read_noise_ > 0; }
   /// @brief Column sums are analog (not integers): variation or read noise is on.
   bool analog() const { return has_variation() || has_read_noise(); }
-  bool has_stuck() const { return stuck_thr_ != 0; }
+  bool has_stuck() const { return table_ ? table_->cells > 0 : stuck_thr_ != 0 || lines_; }
+  /// @brief The measured map the stuck cells come from (null: drawn from the seed).
+  const stuck_table* table() const { return table_.get(); }
   bool has_transients() const { return flip_thr_ != 0; }
   uint64_t seed() const { return seed_; }
 
@@ -131,6 +210,18 @@ class fault_map {
   int cell_bits_, max_level_;
   double variation_ = 0, log_sigma_ = 0, read_noise_ = 0;
   bool lognormal_ = false;
+  std::shared_ptr<const stuck_table> table_;
+  double rate_, spread_;                 ///< fault.rate, fault.spread
+  int cluster_;                          ///< fault.cluster
+  uint64_t cell_thr_;                    ///< threshold of a cell (or cluster corner) at rate_
+  uint64_t wordline_thr_, bitline_thr_;  ///< thresholds of a failed line
+  bool lines_;                           ///< some line fails
+  stuck type_of(uint64_t h) const {
+    return mix64(h ^ 0x5a5a5a5a5a5a5a5aull) < sa0_thr_ ? stuck::sa0 : stuck::sa1;
+  }
+  /// Threshold of a cell (independent) or of a cluster corner, at cell rate @p rate.
+  uint64_t cell_threshold(double rate) const;
+  static const std::vector<stuck_table::cell> no_cells_;
 };
 
 }  // namespace rramft

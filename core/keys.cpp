@@ -198,6 +198,17 @@ key_def path(const char* name, F field, const doc_text& d) {
   return k;
 }
 
+/// A path key of a nested struct (fault.map).
+template <class F>
+key_def file_key(const char* name, F field, const doc_text& d) {
+  key_def k{name, "path", "a file", d.unit, d.doc, d.source};
+  k.read = [name, field](const YAML::Node& n, arch_spec& s, const std::string& origin) {
+    field(s) = scalar<std::string>(n, origin, name, "a string");
+  };
+  k.write = [field](const arch_spec& s) { return YAML::Node(field(s)); };
+  return k;
+}
+
 key_def seed_key(const doc_text& d) {
   key_def k{"seed", "integer", "0..2^64-1", d.unit, d.doc, d.source};
   k.read = [](const YAML::Node& n, arch_spec& s, const std::string& origin) {
@@ -272,6 +283,11 @@ std::vector<key_def> make_table() {
     number("fault.variation", RRAMFT_FIELD(fault.variation), 0, 10, {"fraction", "programming error: relative sigma of a cell's conductance, drawn once per cell from (seed, crossbar, row, column); 0 = off", "CrossSim NormalProportionalDevice; RRAM_Milo (Milo et al., IRPS 2021): 1.2% at Gmax to 8.7% at 50 uS"}),
     one_of("fault.variation_model", RRAMFT_FIELD(fault.variation_dist), {"", "gaussian (1 + sigma z, clamped at 0) or lognormal (exp(s z - s^2/2), mean 1, sd sigma)"}),
     number("fault.read_noise", RRAMFT_FIELD(fault.read_noise), 0, 10, {"fraction", "read noise: relative sigma of a cell's conductance during one read and input slice; 0 = off", "CrossSim read noise (proportional: G(1 + N(0, sigma)))"}),
+    number("fault.wordline_rate", RRAMFT_FIELD(fault.wordline_rate), 0, 1, {"probability", "probability that a whole word line (row) of a crossbar fails, its cells stuck alike (docs/faults.md)", "line failure patterns: Chen et al., IEEE TC 2015; off by default"}),
+    number("fault.bitline_rate", RRAMFT_FIELD(fault.bitline_rate), 0, 1, {"probability", "probability that a whole bit line (column) of a crossbar fails, its cells stuck alike (docs/faults.md)", "line failure patterns: Chen et al., IEEE TC 2015; off by default"}),
+    integer("fault.cluster", RRAMFT_FIELD(fault.cluster), 1, 64, {"cells", "stuck cells come in cluster x cluster squares at the same cell rate; 1 = independent cells", "clustered defects: Stapper, IBM J. Res. Dev. 1986"}),
+    number("fault.spread", RRAMFT_FIELD(fault.spread), 0, 10, {"coefficient of variation", "crossbar-to-crossbar spread of fault.rate (gamma); 0 = none", "negative binomial model: Stapper, Armstrong, Saji, Proc. IEEE 1983"}),
+    file_key("fault.map", RRAMFT_FIELD(fault.map), {"", "measured fault map (CSV, docs/faults.md), a path from the working folder; its stuck cells replace the drawn ones; empty = none"}),
     one_of("quant.clip", RRAMFT_FIELD(quant.clip), {"", "range restriction of the weights before quantization", "ZOBNN, arXiv 2407.04964"}),
     depends(number("quant.clip_value", RRAMFT_FIELD(quant.clip_value), 0, 0, {"percent or k", "percentile: percent of |w| kept unclipped; sigma: clip |w| at k standard deviations"}), "percentile: (0, 100]; sigma: (0, 1000]", check_clip_value),
     protection_scheme({"", "the protection scheme: vote (flip + T candidates + median), tmr (3 copies of every plane), none; + range checks, + clip", "arXiv 2401.11664"}),
@@ -284,6 +300,7 @@ std::vector<key_def> make_table() {
     number("range_check.margin", RRAMFT_FIELD(range_check.margin), 0, 100, {"fraction of hi - lo", "widening of the profiled [lo, hi] on each side"}),
     one_of("mapping.copy_scope", RRAMFT_FIELD(mapping.copy_scope), {"", "copies in any crossbar of the same row block, or outputs in their dense place and copies in the same crossbar"}),
     boolean("mapping.strict", RRAMFT_FIELD(mapping.strict), {"", "fail when a layer's copies do not fit in the space pruning freed (else add crossbars)"}),
+    boolean("mapping.fault_aware", RRAMFT_FIELD(mapping.fault_aware), {"", "place each crossbar's column contents around the chip's known stuck cells (fewest harmful cells; docs/faults.md)", "remapping: Zhang et al., ASP-DAC 2019"}),
     seed_key({"", "chip identity: every fault map derives from (seed, crossbar id, cell)"}),
     chip(number("clock_mhz", RRAMFT_FIELD(clock_mhz), 1e-3, 1e6, {"MHz", "digital periphery clock", "ISAAC runs at 1.2 GHz; 1 GHz keeps 1 ns cycles"})),
     chip(integer("tiles.count", RRAMFT_FIELD(tiles.count), 1, kMega, {"count", "tiles on the chip", "ISAAC: 168"})),

@@ -26,7 +26,7 @@ std::vector<cell_error> read_errors(const mapped_layer& l, const fault_map& f) {
   for (int b = 0; b < l.row_blocks; ++b) {
     const int rows = l.block_rows(b);
     for (int k = 0; k < l.xbars_per_block; ++k) {
-      const uint64_t key = f.crossbar_key(l.xbar_id(b, k));
+      const xbar_ref key = f.crossbar(l.xbar_id(b, k));
       for (int c = 0; c < C; ++c) {
         const column_content& cc = l.columns[size_t(k) * C + c];
         if (!cc.used() || !l.in_fault_scope(cc.slice)) continue;
@@ -48,7 +48,7 @@ void transient_errors(const mapped_layer& l, const transient_reads& t, int b, in
   if (!t.on()) return;
   const fault_map& f = *t.chip;
   const int C = l.C();
-  const uint64_t key = f.crossbar_key(l.xbar_id(b, x));
+  const xbar_ref key = f.crossbar(l.xbar_id(b, x));
   const column_content* cols = &l.columns[size_t(x) * C];
   f.for_each_flip(f.read_key(key, t.input(v), t.read(v)), l.block_rows(b), C,
                   [&](int r, int c, int bit) {

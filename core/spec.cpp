@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/faults.h"
 #include "core/keys.h"
 #include "core/text.h"
 
@@ -207,6 +208,7 @@ arch_spec parse_from(const YAML::Node& node, const std::string& origin,
       key = what.substr(lead.size(), what.find('\'', lead.size()) - lead.size());
     throw error(r.origin_of(key) + ": " + what);
   }
+  if (!s.fault.map.empty()) s.fault.table = read_stuck_table(s.fault.map, s);
   return s;
 }
 

@@ -6,11 +6,14 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace rramft {
+
+struct stuck_table;  // core/faults.h
 
 enum class scheme { none, vote, tmr };
 enum class fault_scope { all, msb };
@@ -116,7 +119,19 @@ struct arch_spec {
     variation_model variation_dist = variation_model::gaussian;  ///< key fault.variation_model
     double read_noise = 0;
     bool analog() const { return variation > 0 || read_noise > 0; }
+    double wordline_rate = 0, bitline_rate = 0;  ///< failed lines (docs/faults.md)
+    int cluster = 1;                             ///< side of a cluster of stuck cells
+    double spread = 0;                           ///< crossbar-to-crossbar spread of rate
+    std::string map;                             ///< measured fault map ("" = none)
+    std::shared_ptr<const stuck_table> table;    ///< map's cells, once read (null: no map)
     double sa0_fraction() const { return sa0 / (sa0 + sa1); }
+    /// @brief The fault-free, ideal chip: no stuck cells, no transient flips, no conductance
+    /// variation or read noise (other keys kept).
+    void clear() {
+      rate = transient_rate = wordline_rate = bitline_rate = 0;
+      variation = read_noise = 0;  // the ideal chip: no analog non-idealities either
+      table.reset();
+    }
   } fault;
   struct quant_spec {
     clip_mode clip = clip_mode::none;
@@ -140,6 +155,7 @@ struct arch_spec {
   struct mapping_spec {
     rramft::copy_scope copy_scope = rramft::copy_scope::row_block;
     bool strict = false;
+    bool fault_aware = false;  ///< place columns around the chip's known stuck cells
   } mapping;
   uint64_t seed = 1;
 

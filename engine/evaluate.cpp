@@ -221,9 +221,7 @@ void profile_ranges(mapping::chip_mapping& cm, const models::model& m,
   probe.arch.protection.range = false;
   for (mapped_layer& l : probe.layers) l.arch.protection.range = false;
   arch_spec a = cm.arch;
-  a.fault.rate = 0;
-  a.fault.transient_rate = 0;
-  a.fault.variation = a.fault.read_noise = 0;  // the ideal chip's ranges
+  a.fault.clear();
   const fault_map clean(a.fault, a.seed, a.cell_bits);
   mapped_backend mb(probe, m, clean, scales);
   range_recorder rec(mb, m);
@@ -246,8 +244,7 @@ experiment::experiment(const models::model& m, const arch_spec& base, const mode
     arch_spec a = base;
     apply_scheme(a, prot);
     if (any_clip && !a.protection.clip) a.quant.clip = clip_mode::none;
-    a.fault.rate = 0;
-    a.fault.transient_rate = 0;
+    a.fault.clear();
     if (a.protection.range && !opt.calibration)
       throw error("protection '" + prot + "': range checks need calibration images (--calib)");
     arch_.push_back(a);
@@ -275,7 +272,7 @@ auto experiment::with_chip(size_t s, size_t r, int k, F use) const {
   if (r == size_t(-1)) {
     // The ideal chip: no faults and no analog noise (issue 20's variation is per trial chip).
     arch_spec::fault_spec ideal = arch_[s].fault;
-    ideal.variation = ideal.read_noise = 0;
+    ideal.clear();
     const fault_map clean(ideal, arch_[s].seed, arch_[s].cell_bits);
     mapped_backend mb(mapped_[s], m_, clean, scales_);
     return use(mb);
@@ -283,7 +280,17 @@ auto experiment::with_chip(size_t s, size_t r, int k, F use) const {
   arch_spec ar = arch_.at(s);
   ar.fault.rate = rates_.at(r);
   ar.fault.transient_rate = base_.fault.transient_rate;
+  ar.fault.wordline_rate = base_.fault.wordline_rate;
+  ar.fault.bitline_rate = base_.fault.bitline_rate;
+  ar.fault.table = base_.fault.table;  // a measured map: the same stuck cells at every rate
+  ar.fault.variation = base_.fault.variation;  // the analog non-idealities of every trial chip
+  ar.fault.read_noise = base_.fault.read_noise;
   const fault_map chip(ar.fault, trial_seed(base_.seed, k), ar.cell_bits);
+  if (ar.mapping.fault_aware) {  // each chip's own placement around its stuck cells
+    const mapping::chip_mapping placed = mapping::placed_around_faults(mapped_[s], chip);
+    mapped_backend mb(placed, m_, chip, scales_);
+    return use(mb);
+  }
   mapped_backend mb(mapped_[s], m_, chip, scales_);
   return use(mb);
 }

@@ -210,6 +210,14 @@ chip_mapping map_model(const models::model& m, const arch_spec& arch) {
     }
     cm.reports.push_back(rep);
   }
+  // The chip's stuck cells that read wrong, blind and (mapping.fault_aware) placed around.
+  const fault_map chip(arch.fault, arch.seed, arch.cell_bits);
+  if (chip.has_stuck())
+    for (size_t i = 0; i < cm.layers.size(); ++i) {
+      layer_report& r = cm.reports[i];
+      r.harmful_blind = r.harmful = int64_t(read_errors(cm.layers[i], chip).size());
+      if (arch.mapping.fault_aware) r.harmful = place_around_faults(cm.layers[i], chip);
+    }
   return cm;
 }
 
@@ -266,6 +274,15 @@ nlohmann::json chip_mapping::to_json() const {
   j["cells_per_crossbar"] = int64_t(arch.crossbar.rows) * arch.crossbar.cols;
   j["all_embedded"] = extra == 0;
   j["msb_zero_fraction"] = msb_zero_fraction();
+  int64_t harmful = 0, harmful_blind = 0;
+  for (const auto& r : reports) {
+    harmful += std::max<int64_t>(r.harmful, 0);
+    harmful_blind += std::max<int64_t>(r.harmful_blind, 0);
+  }
+  // Stuck cells of the chip that read a wrong level (fault-aware placement against blind).
+  j["fault_aware"] = arch.mapping.fault_aware;
+  j["harmful_cells"] = harmful;
+  j["harmful_cells_blind"] = harmful_blind;
   nlohmann::json jl = nlohmann::json::array();
   for (size_t i = 0; i < reports.size(); ++i) {
     const auto& r = reports[i];
@@ -287,6 +304,8 @@ nlohmann::json chip_mapping::to_json() const {
                   {"cells_used", r.cells_used},
                   {"cells_baseline", r.cells_baseline},
                   {"msb_zero_fraction", r.msb_zero_fraction},
+                  {"harmful_cells", std::max<int64_t>(r.harmful, 0)},
+                  {"harmful_cells_blind", std::max<int64_t>(r.harmful_blind, 0)},
                   {"first_crossbar", layers[i].first_xbar}});
   }
   j["layers"] = jl;

@@ -30,6 +30,10 @@ struct layer_report {
   int64_t cells_used = 0;        ///< programmed cells (used bit columns x rows)
   int64_t cells_baseline = 0;    ///< rows x cols x 2 x slices
   double msb_zero_fraction = 0;  ///< kept weights whose top magnitude slice is 0
+  /// Stuck cells of the chip (arch's seed and fault keys) that read a wrong level in this
+  /// layer: under the blind layout, and under the one mapped (fault-aware or not); -1 when the
+  /// chip has no stuck cells.
+  int64_t harmful_blind = -1, harmful = -1;
 };
 
 /// @brief A whole model mapped onto one chip.
@@ -56,5 +60,17 @@ mapped_layer map_layer(const models::weight_layer& wl, const arch_spec& arch, ui
 /// @brief Maps every weight layer of @p m. In strict mode (arch.mapping.strict) a layer whose
 /// copies do not fit throws rramft::error naming the layer, its sparsity and the sparsity needed.
 chip_mapping map_model(const models::model& m, const arch_spec& arch);
+
+/// @brief Fault-aware placement (mapping.fault_aware; docs/faults.md): rearranges the column
+/// contents of each crossbar of @p l (the same arrangement in every row block, as the layout
+/// is shared) so that the fewest stuck cells of @p chip read a wrong level, summed over the
+/// row blocks: an optimal assignment (Hungarian method) of the crossbar's contents, free
+/// columns included, to its columns, preferring the present place among equally good ones.
+/// Never more harmful cells than before; what the layer computes on a fault-free chip does
+/// not change. @return the harmful cells after placement (read_errors(l, chip).size()).
+int64_t place_around_faults(mapped_layer& l, const fault_map& chip);
+/// @brief place_around_faults on every layer of a copy of @p cm (the reports' harmful counts
+/// updated).
+chip_mapping placed_around_faults(const chip_mapping& cm, const fault_map& chip);
 
 }  // namespace rramft::mapping

@@ -248,7 +248,7 @@ double draw_layer(std::ostream& o, const mapped_layer& l, const layer_report& re
       if (scan) {
         mark_paths mp;
         const double mw = std::max(g.col_w, 2.0), mh = 2.0;  // mark size, px
-        const uint64_t key = chip.crossbar_key(id);
+        const xbar_ref key = chip.crossbar(id);
         for (int c = 0; c < C; ++c) {
           const column_content& cc = l.columns[size_t(k) * C + c];
           const bool live_col = cc.used() && l.in_fault_scope(cc.slice);
@@ -383,6 +383,17 @@ std::string occupancy_svg(const chip_mapping& cm, const fault_map& chip) {
       t << "  |  in drawn crossbars: " << st.sa0 << " SA0 (" << st.sa0_live << " on weight bits), "
         << st.sa1 << " SA1 (" << st.sa1_live << " on weight bits) in " << st.cells_scanned
         << " cells";
+    if (chip.table()) t << "  |  measured map " << a.fault.map;
+    if (chip.has_stuck()) {
+      int64_t harmful = 0, blind = 0;
+      for (const auto& r : cm.reports) {
+        harmful += std::max<int64_t>(r.harmful, 0);
+        blind += std::max<int64_t>(r.harmful_blind, 0);
+      }
+      t << "  |  harmful stuck cells " << harmful << " ("
+        << (a.mapping.fault_aware ? "fault-aware placement; blind " : "blind placement; ") << blind
+        << ")";
+    }
     text(o, kMargin, ly, "lg", t.str());
   }
   ly += 16;

@@ -51,6 +51,39 @@ TEST_CASE("rramft map writes what the library computes", "[cli][map]") {
   CHECK(log.find("storage overhead 0.00%") != std::string::npos);
 }
 
+TEST_CASE("rramft map writes a chip's fault map, and reads it back as the same chip",
+          "[cli][map][fault_map]") {
+  const std::string model = " --model " + src + "/models/zoo/lenet5-pruned --arch " + src +
+                            "/configs/default.yaml --set mapping.fault_aware=true";
+  const std::string seeded = tmpdir("fault_map_seeded");
+  REQUIRE(run_cli("map" + model + " --set fault.rate=0.01 --set seed=5 --write-fault-map --out " +
+                      seeded,
+                  seeded + ".log") == 0);
+  const std::string text = slurp(seeded + "/fault_map.csv");
+  CHECK(text.rfind("# rramft fault map v1\n", 0) == 0);
+  CHECK(text.find("\ncrossbar,row,col,type\n") != std::string::npos);
+  const std::string again = tmpdir("fault_map_read");
+  REQUIRE(run_cli("map" + model + " --fault-map " + seeded +
+                      "/fault_map.csv --write-fault-map --out " + again,
+                  again + ".log") == 0);
+  // The map written from the map lists the same cells, and the placement around them (and the
+  // harmful cells it leaves) is the same as on the seeded chip.
+  const auto cells = [](const std::string& t) { return t.substr(t.find("crossbar,row,col,type")); };
+  CHECK(cells(slurp(again + "/fault_map.csv")) == cells(text));
+  auto js = nlohmann::json::parse(slurp(seeded + "/mapping.json"));
+  auto jr = nlohmann::json::parse(slurp(again + "/mapping.json"));
+  CHECK(js["harmful_cells"] == jr["harmful_cells"]);
+  CHECK(js["harmful_cells_blind"] == jr["harmful_cells_blind"]);
+  CHECK(js["harmful_cells"].get<int64_t>() < js["harmful_cells_blind"].get<int64_t>());
+  CHECK(js["harmful_cells"].get<int64_t>() > 0);
+  // The library maps the chip of the arch.yaml the run wrote (with its fault.map) identically.
+  const auto arch = rramft::arch_spec::load(again + "/arch.yaml");
+  CHECK(arch.fault.table != nullptr);
+  CHECK(jr == rramft::mapping::map_model(
+                  rramft::models::load_model(src + "/models/zoo/lenet5-pruned"), arch)
+                  .to_json());
+}
+
 TEST_CASE("the dense model needs extra crossbars for its copies", "[cli][map]") {
   const std::string out = tmpdir("map_dense");
   REQUIRE(run_cli("map --model " + src + "/models/zoo/mlp-dense --arch " + src +
@@ -372,7 +405,7 @@ TEST_CASE("every command's --help marks its required options", "[cli][help]") {
   const std::string out = rramft::test::fresh_dir("cli", "help");
   const std::map<std::string, std::vector<std::string>> required = {
       {"map", {"--model", "--arch", "--out"}},
-      {"eval", {"--model", "--arch", "--rates", "--out"}},
+      {"eval", {"--model", "--arch", "--out"}},  // --rates: unless the chip has a fault map
       {"infer", {"--model", "--arch", "--data", "--out"}},
       {"run", {"--model", "--arch", "--out"}}};
   for (const auto& [cmd, names] : required) {

@@ -1,8 +1,11 @@
 #include <tlm_utils/simple_initiator_socket.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <systemc>
 
@@ -58,7 +61,7 @@ void equivalence(const std::string& model, const std::vector<std::string>& sets,
   fixture f(model, sets, n);
   size_t wrong_cells = 0;
   for (const auto& e : f.errors) wrong_cells += e.size();
-  if (f.arch.fault.rate > 0) REQUIRE(wrong_cells > 0);
+  if (f.arch.fault.rate > 0 || f.arch.fault.table) REQUIRE(wrong_cells > 0);
   sc::platform top("top", f.arch, f.cm, f.m, f.chip, {}, f.data.pixels.data(), f.data.n,
                    f.data.image_bytes());
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO,
@@ -212,6 +215,69 @@ TEST_CASE("chip model equals the accuracy engine bit for bit: mlp, clip+tmr+rang
               {"fault.rate=0.01", "quant.clip=percentile", "quant.clip_value=99",
                "protection.scheme=clip+tmr+range", "range_check.margin=0.05"},
               4);
+}
+
+TEST_CASE("chip model equals the accuracy engine bit for bit: lenet5, vote, measured fault map",
+          "[systemc][equivalence][fault_map]") {
+  // The map a seeded chip draws (rate 1%), written and read back: the engine on the map reads
+  // the same logits as on the seeded chip (and not those of a fault-free chip), and the chip
+  // model on the map equals the engine on it.
+  const std::string model = "models/zoo/lenet5-pruned";
+  const int n = 2;
+  const std::string file = (std::filesystem::temp_directory_path() /
+                            ("rramft_test_map_" + std::to_string(::getpid()) + ".csv"))
+                               .string();
+  {
+    fixture seeded(model, {"fault.rate=0.01", "protection.scheme=vote"}, n);
+    std::ofstream o(file);
+    write_stuck_table(o, seeded.chip, uint64_t(seeded.cm.crossbars_used()),
+                      seeded.arch.crossbar.rows, seeded.arch.crossbar.cols, "");
+    REQUIRE(o.good());
+    fixture mapped(model, {"fault.map=" + file, "protection.scheme=vote"}, n);
+    fixture clean(model, {"protection.scheme=vote"}, n);
+    REQUIRE(mapped.errors.size() == seeded.errors.size());
+    for (size_t l = 0; l < mapped.errors.size(); ++l) {
+      REQUIRE(mapped.errors[l].size() == seeded.errors[l].size());
+      for (size_t i = 0; i < mapped.errors[l].size(); ++i) {
+        CHECK(mapped.errors[l][i].column == seeded.errors[l][i].column);
+        CHECK(mapped.errors[l][i].row == seeded.errors[l][i].row);
+        CHECK(mapped.errors[l][i].delta == seeded.errors[l][i].delta);
+      }
+    }
+    const models::network net(seeded.m);
+    const engine::input_scope inputs(0, n);
+    std::vector<std::vector<float>> out;
+    for (const fixture* f : {&seeded, &mapped, &clean}) {
+      engine::mapped_backend mb(f->cm, f->m, f->chip);
+      out.emplace_back(size_t(n) * net.num_classes());
+      net.forward_images(f->data.pixels.data(), n, mb, out.back().data());
+    }
+    CHECK(out[1] == out[0]);
+    CHECK(out[1] != out[2]);
+  }
+  equivalence(model, {"fault.map=" + file, "protection.scheme=vote"}, n);
+  std::filesystem::remove(file);
+}
+
+TEST_CASE("chip model equals the accuracy engine bit for bit: lenet5, vote, fault-aware placement",
+          "[systemc][equivalence][fault_aware]") {
+  const std::vector<std::string> sets{"fault.rate=0.02", "mapping.fault_aware=true",
+                                      "fault.transient_rate=0.001"};
+  {
+    // The placement left fewer stuck cells harmful than the blind layout on this chip.
+    fixture f("models/zoo/lenet5-pruned", sets, 1);
+    int64_t harmful = 0, blind = 0;
+    for (const auto& r : f.cm.reports) {
+      harmful += r.harmful;
+      blind += r.harmful_blind;
+      CHECK(r.harmful <= r.harmful_blind);
+    }
+    CHECK(harmful < blind);
+    int64_t listed = 0;
+    for (const auto& e : f.errors) listed += int64_t(e.size());
+    CHECK(listed == harmful);
+  }
+  equivalence("models/zoo/lenet5-pruned", sets, 2);
 }
 
 namespace {
