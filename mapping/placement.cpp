@@ -64,12 +64,11 @@ struct stuck_cell {
   stuck s;
 };
 
-/// 1 when a cell stuck at @p s reads a wrong level where it holds kept row @p kr of @p cc.
-int64_t harm_of(const mapped_layer& l, const fault_map& chip, int kr, const column_content& cc,
-                stuck s) {
-  if (!cc.used() || !l.in_fault_scope(cc.slice)) return 0;
-  const int level = l.programmed_level(kr, cc);
-  return chip.apply(level, s, -1) != level;
+/// The level a cell of kept row @p kr holds in a column holding @p cc; -1 when no stuck cell
+/// there can be harmful (a free column, or a slice outside the fault scope).
+int level_of(const mapped_layer& l, int kr, const column_content& cc) {
+  if (!cc.used() || !l.in_fault_scope(cc.slice)) return -1;
+  return l.programmed_level(kr, cc);
 }
 
 /// The best arrangement of n items over n places, given harm[i * n + p] (the harm of item i,
@@ -96,12 +95,18 @@ bool place_columns(mapped_layer& l, const fault_map& chip,
   column_content* cols = &l.columns[size_t(k) * C];
   std::vector<int64_t> harm(size_t(C) * C, 0);
   bool any = false;
-  for (int b = 0; b < l.row_blocks; ++b)
+  std::vector<std::vector<int>> level(size_t(l.R()));  // [row][content], filled when needed
+  for (int b = 0; b < l.row_blocks; ++b) {
+    for (auto& v : level) v.clear();
     for (const stuck_cell& sc : at[size_t(b) * l.xbars_per_block + k]) {
       any = true;
-      for (int i = 0; i < C; ++i)
-        harm[size_t(i) * C + sc.col] += harm_of(l, chip, b * l.R() + sc.row, cols[i], sc.s);
+      std::vector<int>& lv = level[size_t(sc.row)];
+      if (lv.empty())
+        for (int i = 0; i < C; ++i) lv.push_back(level_of(l, b * l.R() + sc.row, cols[i]));
+      const int reads = chip.apply(0, sc.s, -1);  // a stuck cell reads its stuck level
+      for (int i = 0; i < C; ++i) harm[size_t(i) * C + sc.col] += lv[size_t(i)] >= 0 && lv[size_t(i)] != reads;
     }
+  }
   std::vector<int> content_at;
   if (!any || !improve(harm, C, content_at)) return false;
   const std::vector<column_content> old(cols, cols + C);
@@ -116,13 +121,20 @@ bool place_rows(mapped_layer& l, const fault_map& chip,
   const int n = l.block_rows(b), C = l.C(), base = b * l.R();
   std::vector<int64_t> harm(size_t(n) * n, 0);
   bool any = false;
-  for (int k = 0; k < l.xbars_per_block; ++k)
+  std::vector<std::vector<int>> level(static_cast<size_t>(C));  // [column][input], filled when needed
+  for (int k = 0; k < l.xbars_per_block; ++k) {
+    for (auto& v : level) v.clear();
     for (const stuck_cell& sc : at[size_t(b) * l.xbars_per_block + k]) {
       const column_content& cc = l.columns[size_t(k) * C + sc.col];
       if (!cc.used() || !l.in_fault_scope(cc.slice)) continue;
       any = true;
-      for (int i = 0; i < n; ++i) harm[size_t(i) * n + sc.row] += harm_of(l, chip, base + i, cc, sc.s);
+      std::vector<int>& lv = level[size_t(sc.col)];
+      if (lv.empty())
+        for (int i = 0; i < n; ++i) lv.push_back(l.programmed_level(base + i, cc));
+      const int reads = chip.apply(0, sc.s, -1);  // a stuck cell reads its stuck level
+      for (int i = 0; i < n; ++i) harm[size_t(i) * n + sc.row] += lv[size_t(i)] != reads;
     }
+  }
   std::vector<int> input_at;
   if (!any || !improve(harm, n, input_at)) return false;
   const std::vector<int> old(l.kept_rows.begin() + base, l.kept_rows.begin() + base + n);
