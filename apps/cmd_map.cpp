@@ -60,8 +60,8 @@ int cmd_map(int argc, char** argv) {
       "measured fault map (docs/faults.md; sets fault.map): the chip's stuck cells")(
       "write-fault-map", po::value(&write_map_file)->implicit_value("", "")->value_name("[FILE]"),
       "also write the stuck cells of the crossbars the model occupies to FILE (a fault map; "
-      "without FILE: fault_map.csv in the output folder)")(
-      "out", po::value(&out_dir)->required(), "output folder");
+      "without FILE: fault_map.csv in the output folder)")("out", po::value(&out_dir)->required(),
+                                                           "output folder");
   po::variables_map vm;
   if (!parse_command("map", argc, argv, opts, vm)) return 0;
   const output_lock lock(out_dir);  // one run per folder; a second one is refused now
@@ -86,14 +86,14 @@ int cmd_map(int argc, char** argv) {
   out.write("occupancy.svg", mapping::occupancy_svg(cm, chip));
   const bool write_fault_map = vm.count("write-fault-map") > 0;
   const auto write_map = [&](std::ostream& o) {
-      std::ostringstream c;
-      c << "chip: seed " << arch.seed << ", fault.rate " << arch.fault.rate << ", fault.sa0_to_sa1 "
-        << arch.fault.sa0 << ":" << arch.fault.sa1
-        << (arch.fault.map.empty() ? std::string() : ", fault.map " + arch.fault.map) << "; "
-        << cm.crossbars_used() << " crossbars of " << arch.crossbar.rows << "x"
-        << arch.crossbar.cols << " cells (rramft map --write-fault-map)";
-      write_stuck_table(o, chip, uint64_t(cm.crossbars_used()), arch.crossbar.rows,
-                        arch.crossbar.cols, c.str());
+    std::ostringstream c;
+    c << "chip: seed " << arch.seed << ", fault.rate " << arch.fault.rate << ", fault.sa0_to_sa1 "
+      << arch.fault.sa0 << ":" << arch.fault.sa1
+      << (arch.fault.map.empty() ? std::string() : ", fault.map " + arch.fault.map) << "; "
+      << cm.crossbars_used() << " crossbars of " << arch.crossbar.rows << "x" << arch.crossbar.cols
+      << " cells (rramft map --write-fault-map)";
+    write_stuck_table(o, chip, uint64_t(cm.crossbars_used()), arch.crossbar.rows,
+                      arch.crossbar.cols, c.str());
   };
   if (write_fault_map && write_map_file.empty()) out.write("fault_map.csv", write_map);
   // A named map is written (atomically) before the folder is committed: a failure leaves

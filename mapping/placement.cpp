@@ -80,7 +80,8 @@ bool improve(const std::vector<int64_t>& harm, int n, std::vector<int>& item_at)
   if (now == 0) return false;  // nothing to gain: the arrangement stays as it is
   std::vector<int64_t> cost(harm.size());
   for (int i = 0; i < n; ++i)
-    for (int p = 0; p < n; ++p) cost[size_t(i) * n + p] = harm[size_t(i) * n + p] * (n + 1) - (i == p);
+    for (int p = 0; p < n; ++p)
+      cost[size_t(i) * n + p] = harm[size_t(i) * n + p] * (n + 1) - (i == p);
   item_at = assign(cost, n);
   int64_t after = 0;
   for (int p = 0; p < n; ++p) after += harm[size_t(item_at[size_t(p)]) * n + p];
@@ -104,7 +105,8 @@ bool place_columns(mapped_layer& l, const fault_map& chip,
       if (lv.empty())
         for (int i = 0; i < C; ++i) lv.push_back(level_of(l, b * l.R() + sc.row, cols[i]));
       const int reads = chip.apply(0, sc.s, -1);  // a stuck cell reads its stuck level
-      for (int i = 0; i < C; ++i) harm[size_t(i) * C + sc.col] += lv[size_t(i)] >= 0 && lv[size_t(i)] != reads;
+      for (int i = 0; i < C; ++i)
+        harm[size_t(i) * C + sc.col] += lv[size_t(i)] >= 0 && lv[size_t(i)] != reads;
     }
   }
   std::vector<int> content_at;
@@ -121,7 +123,8 @@ bool place_rows(mapped_layer& l, const fault_map& chip,
   const int n = l.block_rows(b), C = l.C(), base = b * l.R();
   std::vector<int64_t> harm(size_t(n) * n, 0);
   bool any = false;
-  std::vector<std::vector<int>> level(static_cast<size_t>(C));  // [column][input], filled when needed
+  std::vector<std::vector<int>> level(
+      static_cast<size_t>(C));  // [column][input], filled when needed
   for (int k = 0; k < l.xbars_per_block; ++k) {
     for (auto& v : level) v.clear();
     for (const stuck_cell& sc : at[size_t(b) * l.xbars_per_block + k]) {

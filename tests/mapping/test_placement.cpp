@@ -151,13 +151,14 @@ TEST_CASE("fault-aware placement never changes the fault-free result and never a
         CHECK(product(placed, {}, x, 4) == clean);
       }
   }
-  CHECK(improved >= 24);       // of 36 chips: placement is not a no-op
+  CHECK(improved >= 24);      // of 36 chips: placement is not a no-op
   CHECK(improved_rows >= 6);  // nor is the row step on top of the column step (7 of 36)
 }
 
-TEST_CASE("row permutation on a hand-made map: 1 harmful stuck cell after column placement, 0 "
-          "with rows",
-          "[mapping][fault_aware]") {
+TEST_CASE(
+    "row permutation on a hand-made map: 1 harmful stuck cell after column placement, 0 "
+    "with rows",
+    "[mapping][fault_aware]") {
   arch_spec a;
   a.protection.scheme = scheme::none;
   a.crossbar.rows = 4;
