@@ -93,7 +93,7 @@ case("nan_weight", nan_weight)
 case("missing_tensor", missing_tensor)
 case("shape_mismatch", shape_mismatch)
 case("wrong_shape_for_config", wrong_shape_for_config)
-case("unknown_family", edit_cfg=lambda c: dict(c, model_type="resnet"))
+case("unknown_family", edit_cfg=lambda c: dict(c, model_type="resnet50"))
 case("config_not_json", edit_cfg=lambda c: "{\"model_type\": \"mlp\",")
 case("config_wrong_type", edit_cfg=lambda c: dict(c, layer_sizes="784-256-128-10"))
 
