@@ -48,8 +48,8 @@ void print_mapping_summary(const mapping::chip_mapping& cm, std::ostream& os) {
 
 int cmd_map(int argc, char** argv) {
   arch_args arch_a;
-  std::string model_dir, out_dir, fault_map_file;
-  bool strict = false, write_fault_map = false;
+  std::string model_dir, out_dir, fault_map_file, write_map_file;
+  bool strict = false;
   po::options_description opts("rramft map options");
   opts.add_options()("help,h", "show this help")("model", po::value(&model_dir)->required(),
                                                  "model folder (config.json + model.safetensors)");
@@ -58,9 +58,10 @@ int cmd_map(int argc, char** argv) {
                      "fail if a layer's copies do not fit in pruned space")(
       "fault-map", po::value(&fault_map_file),
       "measured fault map (docs/faults.md; sets fault.map): the chip's stuck cells")(
-      "write-fault-map", po::bool_switch(&write_fault_map),
-      "also write fault_map.csv: the stuck cells of the crossbars the model occupies")(
-      "out", po::value(&out_dir)->required(), "output folder");
+      "write-fault-map", po::value(&write_map_file)->implicit_value("", "")->value_name("[FILE]"),
+      "also write the stuck cells of the crossbars the model occupies to FILE (a fault map; "
+      "without FILE: fault_map.csv in the output folder)")("out", po::value(&out_dir)->required(),
+                                                           "output folder");
   po::variables_map vm;
   if (!parse_command("map", argc, argv, opts, vm)) return 0;
   const output_lock lock(out_dir);  // one run per folder; a second one is refused now
@@ -83,22 +84,27 @@ int cmd_map(int argc, char** argv) {
   });
   const fault_map chip(arch.fault, arch.seed, arch.cell_bits);
   out.write("occupancy.svg", mapping::occupancy_svg(cm, chip));
-  if (write_fault_map)
-    out.write("fault_map.csv", [&](std::ostream& o) {
-      std::ostringstream c;
-      c << "chip: seed " << arch.seed << ", fault.rate " << arch.fault.rate << ", fault.sa0_to_sa1 "
-        << arch.fault.sa0 << ":" << arch.fault.sa1
-        << (arch.fault.map.empty() ? std::string() : ", fault.map " + arch.fault.map) << "; "
-        << cm.crossbars_used() << " crossbars of " << arch.crossbar.rows << "x"
-        << arch.crossbar.cols << " cells (rramft map --write-fault-map)";
-      write_stuck_table(o, chip, uint64_t(cm.crossbars_used()), arch.crossbar.rows,
-                        arch.crossbar.cols, c.str());
-    });
+  const bool write_fault_map = vm.count("write-fault-map") > 0;
+  const auto write_map = [&](std::ostream& o) {
+    std::ostringstream c;
+    c << "chip: seed " << arch.seed << ", fault.rate " << arch.fault.rate << ", fault.sa0_to_sa1 "
+      << arch.fault.sa0 << ":" << arch.fault.sa1
+      << (arch.fault.map.empty() ? std::string() : ", fault.map " + arch.fault.map) << "; "
+      << cm.crossbars_used() << " crossbars of " << arch.crossbar.rows << "x" << arch.crossbar.cols
+      << " cells (rramft map --write-fault-map)";
+    write_stuck_table(o, chip, uint64_t(cm.crossbars_used()), arch.crossbar.rows,
+                      arch.crossbar.cols, c.str());
+  };
+  if (write_fault_map && write_map_file.empty()) out.write("fault_map.csv", write_map);
+  // A named map is written (atomically) before the folder is committed: a failure leaves
+  // neither.
+  if (!write_map_file.empty()) write_atomically(write_map_file, write_map);
   out.commit();
   print_mapping_summary(cm, std::cout);
   if (const std::string n = adc_notice(arch); !n.empty()) std::cerr << n << "\n";
   std::cout << "wrote " << out_dir << "/mapping.json, arch.yaml, occupancy.svg"
-            << (write_fault_map ? ", fault_map.csv" : "") << "\n";
+            << (write_fault_map && write_map_file.empty() ? ", fault_map.csv" : "")
+            << (write_map_file.empty() ? "" : " and " + write_map_file) << "\n";
   return 0;
 }
 

@@ -28,9 +28,11 @@ struct column_content {
 struct mapped_layer {
   std::string name;
   int rows = 0, cols = 0;               ///< logical inputs and outputs before compaction
-  std::vector<int> kept_rows;           ///< inputs that carry a weight, ascending
+  /// Inputs that carry a weight; kept row i sits on word line i % R of row block i / R. In
+  /// ascending order, unless fault-aware placement permuted them within their row blocks.
+  std::vector<int> kept_rows;
   std::vector<int> kept_cols;           ///< outputs that carry a weight, ascending
-  quantized_matrix w;                   ///< kept_cols x kept_rows
+  quantized_matrix w;                   ///< kept_cols x kept_rows, in kept_rows' order
   arch_spec arch;                       ///< the chip it was mapped for
   int row_blocks = 0;                   ///< crossbars stacked over the kept inputs
   int xbars_per_block = 0;              ///< crossbars side by side in one row block

@@ -736,7 +736,8 @@ void quantize_kept_inputs(const mapped_layer& l, const float* x, int n, double f
                           int32_t* xk, double* sx) {
   const activation_quantizer aq{l.arch.input_bits, l.arch.input_signed};
   const size_t rows = size_t(l.rows), K = l.kept_rows.size();
-  const bool all_kept = K == rows;  // kept_rows is sorted and unique: all kept is the identity
+  // kept_rows is unique: all kept and ascending (not permuted by placement) is the identity
+  const bool all_kept = K == rows && std::is_sorted(l.kept_rows.begin(), l.kept_rows.end());
   thread_local std::vector<float> g;
   if (!all_kept && g.size() < K) g.resize(K);
   for (int i = 0; i < n; ++i) {

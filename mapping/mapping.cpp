@@ -216,7 +216,8 @@ chip_mapping map_model(const models::model& m, const arch_spec& arch) {
     for (size_t i = 0; i < cm.layers.size(); ++i) {
       layer_report& r = cm.reports[i];
       r.harmful_blind = r.harmful = int64_t(read_errors(cm.layers[i], chip).size());
-      if (arch.mapping.fault_aware) r.harmful = place_around_faults(cm.layers[i], chip);
+      if (arch.mapping.fault_aware)
+        r.harmful = place_around_faults(cm.layers[i], chip, arch.mapping.fault_aware_rows);
     }
   return cm;
 }

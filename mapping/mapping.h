@@ -61,14 +61,21 @@ mapped_layer map_layer(const models::weight_layer& wl, const arch_spec& arch, ui
 /// copies do not fit throws rramft::error naming the layer, its sparsity and the sparsity needed.
 chip_mapping map_model(const models::model& m, const arch_spec& arch);
 
-/// @brief Fault-aware placement (mapping.fault_aware; docs/faults.md): rearranges the column
-/// contents of each crossbar of @p l (the same arrangement in every row block, as the layout
-/// is shared) so that the fewest stuck cells of @p chip read a wrong level, summed over the
-/// row blocks: an optimal assignment (Hungarian method) of the crossbar's contents, free
-/// columns included, to its columns, preferring the present place among equally good ones.
-/// Never more harmful cells than before; what the layer computes on a fault-free chip does
-/// not change. @return the harmful cells after placement (read_errors(l, chip).size()).
-int64_t place_around_faults(mapped_layer& l, const fault_map& chip);
+/// @brief Rounds of the column / row alternation of place_around_faults at most.
+constexpr int max_placement_rounds = 8;
+
+/// @brief Fault-aware placement (mapping.fault_aware; docs/faults.md) so that the fewest stuck
+/// cells of @p chip read a wrong level. Column step: the column contents of each crossbar of
+/// @p l (the same arrangement in every row block, as the layout is shared), free columns
+/// included, over its columns, the harm summed over the row blocks. Row step (@p rows): the
+/// inputs of each row block over its word lines (kept_rows and the columns of w permuted alike
+/// within the block), the harm summed over the block's crossbars. Each step is an optimal
+/// assignment (Hungarian method) preferring the present place among equally good ones; the
+/// steps alternate, columns first, while one strictly helps (at most max_placement_rounds
+/// rounds). Never more harmful cells than before, nor than the column step alone; what the
+/// layer computes on a fault-free chip does not change.
+/// @return the harmful cells after placement (read_errors(l, chip).size()).
+int64_t place_around_faults(mapped_layer& l, const fault_map& chip, bool rows = true);
 /// @brief place_around_faults on every layer of a copy of @p cm (the reports' harmful counts
 /// updated).
 chip_mapping placed_around_faults(const chip_mapping& cm, const fault_map& chip);

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <memory>
+#include <numeric>
 #include <tuple>
+#include <utility>
 
 #include "core/mvm.h"
 #include "layer_fixtures.h"
@@ -85,7 +87,7 @@ TEST_CASE("fault-aware placement on a hand-made map: 3 harmful stuck cells blind
 
 TEST_CASE("fault-aware placement never changes the fault-free result and never adds harm",
           "[mapping][fault_aware]") {
-  int improved = 0;
+  int improved = 0, improved_rows = 0;
   for (int variant = 0; variant < 4; ++variant) {
     arch_spec a;
     a.crossbar.rows = 32;
@@ -105,12 +107,34 @@ TEST_CASE("fault-aware placement never changes the fault-free result and never a
         INFO("variant " << variant << " rate " << rate << " seed " << seed);
         a.fault.rate = rate;
         const fault_map chip(a.fault, seed, a.cell_bits);
-        mapped_layer placed = blind;
+        mapped_layer columns_only = blind, placed = blind;
         const int64_t before = int64_t(read_errors(blind, chip).size());
+        const int64_t cols_after = mapping::place_around_faults(columns_only, chip, false);
+        CHECK(cols_after == int64_t(read_errors(columns_only, chip).size()));
+        CHECK(cols_after <= before);
+        CHECK(columns_only.kept_rows == blind.kept_rows);  // no row moves without rows
+        CHECK(columns_only.w.q == blind.w.q);
         const int64_t after = mapping::place_around_faults(placed, chip);
         CHECK(after == int64_t(read_errors(placed, chip).size()));
-        CHECK(after <= before);
+        CHECK(after <= cols_after);  // rows on top of columns never add harm
         improved += after < before;
+        improved_rows += after < cols_after;
+        // Each row block holds the same inputs, with their weights, in some order.
+        for (int b = 0; b < blind.row_blocks; ++b) {
+          const int base = b * a.crossbar.rows, n = blind.block_rows(b);
+          std::vector<std::pair<int, std::vector<int32_t>>> p, o;
+          for (int r = base; r < base + n; ++r) {
+            std::vector<int32_t> wp, wo;
+            for (size_t c = 0; c < blind.kept_cols.size(); ++c) {
+              wp.push_back(placed.w.q[c * placed.w.in + size_t(r)]);
+              wo.push_back(blind.w.q[c * blind.w.in + size_t(r)]);
+            }
+            p.emplace_back(placed.kept_rows[size_t(r)], wp);
+            o.emplace_back(blind.kept_rows[size_t(r)], wo);
+          }
+          std::sort(p.begin(), p.end());
+          REQUIRE(p == o);  // blind's kept rows are ascending
+        }
         // The same contents, rearranged within each crossbar.
         for (int k = 0; k < blind.xbars_per_block; ++k) {
           std::vector<std::tuple<int, int, int, int>> p, o;
@@ -127,5 +151,120 @@ TEST_CASE("fault-aware placement never changes the fault-free result and never a
         CHECK(product(placed, {}, x, 4) == clean);
       }
   }
-  CHECK(improved >= 24);  // of 36 chips: placement is not a no-op
+  CHECK(improved >= 24);      // of 36 chips: placement is not a no-op
+  CHECK(improved_rows >= 6);  // nor is the row step on top of the column step (7 of 36)
+}
+
+TEST_CASE(
+    "row permutation on a hand-made map: 1 harmful stuck cell after column placement, 0 "
+    "with rows",
+    "[mapping][fault_aware]") {
+  arch_spec a;
+  a.protection.scheme = scheme::none;
+  a.crossbar.rows = 4;
+  a.crossbar.cols = 2;  // one output per crossbar: its + and - columns, no free column
+  a.weight_bits = 2;    // sign + 1 magnitude bit: one slice (1-bit cells)
+  a.adc.share = 2;
+  a.validate();
+  // One output over 4 inputs with weights +1, +1, +1, -1: the + column holds 1, 1, 1, 0, the
+  // - column 0, 0, 0, 1.
+  models::weight_layer wl;
+  wl.name = "fc";
+  wl.kind = "linear";
+  wl.rows = 4;
+  wl.cols = 1;
+  wl.w = {1, 1, 1, -1};
+  mapping::layer_report rep;
+  const mapped_layer l = mapping::map_layer(wl, a, 0, rep);
+  REQUIRE(l.xbars_per_block == 1);
+  REQUIRE(l.row_blocks == 1);
+  REQUIRE(fixtures::column_of(l, 0, 0, 0, 0) == 0);
+  REQUIRE(fixtures::column_of(l, 0, 0, 1, 0) == 1);
+  const fault_map chip = chip_of(a,
+                                 "# rramft fault map v1\ncrossbar,row,col,type\n"
+                                 "0,3,0,SA1\n"    // + holds 0 (input 3): harmful
+                                 "0,0,1,SA0\n"    // - holds 0 (input 0): harmless
+                                 "0,1,1,SA0\n");  // - holds 0 (input 1): harmless
+  // Blind: 1 harmful. Swapping the two columns: + over column 1 holds 1s on rows 0 and 1 (2
+  // harmful SA0), - over column 0 holds 1 on row 3 (SA1 harmless): 2. Columns alone keep 1.
+  CHECK(read_errors(l, chip).size() == 1);
+  mapped_layer columns_only = l;
+  CHECK(mapping::place_around_faults(columns_only, chip, false) == 1);
+  CHECK(columns_only.columns[0].neg == 0);
+  // Rows: input 3 (the -1 weight) is the only input that any of the three cells can hurt;
+  // row 2 has no stuck cell. Inputs 2 and 3 trade word lines (+ holds 1 on row 3: SA1
+  // harmless; row 2 holds input 3 over healthy cells): 0 harmful, two rows moved.
+  mapped_layer placed = l;
+  CHECK(mapping::place_around_faults(placed, chip) == 0);
+  CHECK(read_errors(placed, chip).empty());
+  CHECK(placed.kept_rows == std::vector<int>{0, 1, 3, 2});
+  CHECK(placed.w.q == std::vector<int32_t>{1, 1, -1, 1});
+  CHECK(placed.columns[0].neg == 0);  // the columns stayed
+  const std::vector<int32_t> x = fixtures::random_inputs(a, 5, 4, 3);
+  const auto want = product(l, {}, x, 5);
+  CHECK(want == fixtures::reference(l, x, 5));
+  CHECK(product(placed, {}, x, 5) == want);
+  CHECK(product(placed, read_errors(placed, chip), x, 5) == want);
+  CHECK(product(l, read_errors(l, chip), x, 5) != want);  // blind, the stuck cell is seen
+}
+
+namespace {
+
+/// @p l with its column contents at column_perm (content i to column column_perm[i]) and its
+/// inputs at row_perm (kept row i to word line row_perm[i]): one row block, one crossbar.
+mapped_layer arranged(const mapped_layer& l, const std::vector<int>& column_perm,
+                      const std::vector<int>& row_perm) {
+  mapped_layer m = l;
+  for (size_t i = 0; i < column_perm.size(); ++i) m.columns[size_t(column_perm[i])] = l.columns[i];
+  for (size_t i = 0; i < row_perm.size(); ++i) {
+    m.kept_rows[size_t(row_perm[i])] = l.kept_rows[i];
+    for (int o = 0; o < l.w.out; ++o)
+      m.w.q[size_t(o) * l.w.in + size_t(row_perm[i])] = l.w.q[size_t(o) * l.w.in + i];
+  }
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("fault-aware placement against brute force over every row and column arrangement",
+          "[mapping][fault_aware]") {
+  // A 5 x 6 crossbar holding one output (2 slices: 4 columns, + 2 free): 5! x 6! = 86,400
+  // arrangements, each counted by read_errors.
+  arch_spec a;
+  a.protection.scheme = scheme::none;
+  a.crossbar.rows = 5;
+  a.crossbar.cols = 6;
+  a.weight_bits = 3;
+  a.adc.share = 6;
+  a.validate();
+  int rows_helped = 0;
+  for (uint64_t seed = 1; seed <= 6; ++seed) {
+    INFO("seed " << seed);
+    const auto wl = fixtures::random_layer(5, 1, 0, 0, 40 + seed);
+    mapping::layer_report rep;
+    const mapped_layer l = mapping::map_layer(wl, a, 0, rep);
+    REQUIRE(l.crossbars() == 1);
+    REQUIRE(l.block_rows(0) == 5);
+    a.fault.rate = 0.25;
+    const fault_map chip(a.fault, seed, a.cell_bits);
+    std::vector<int> cp(6), rp(5);
+    std::iota(cp.begin(), cp.end(), 0);
+    int64_t best_columns = 1 << 30, best = 1 << 30;
+    do {
+      best_columns = std::min<int64_t>(best_columns, read_errors(arranged(l, cp, {}), chip).size());
+      std::iota(rp.begin(), rp.end(), 0);
+      do {
+        best = std::min<int64_t>(best, read_errors(arranged(l, cp, rp), chip).size());
+      } while (std::next_permutation(rp.begin(), rp.end()));
+    } while (std::next_permutation(cp.begin(), cp.end()));
+    mapped_layer columns_only = l, placed = l;
+    // The column step alone is exact: the best of the 720 column arrangements.
+    CHECK(mapping::place_around_faults(columns_only, chip, false) == best_columns);
+    // The alternation is a local search over both: between the joint optimum and columns alone.
+    const int64_t h = mapping::place_around_faults(placed, chip);
+    CHECK(h >= best);
+    CHECK(h <= best_columns);
+    rows_helped += h < best_columns;
+  }
+  CHECK(rows_helped >= 1);  // rows beat columns alone on 1 of these 6 chips
 }
