@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -159,6 +160,20 @@ std::string read_file(const file_reader& read, const std::string& path, const st
   return read(path, what, max_bytes);
 }
 
+/// The file a path key names, as an absolute path: @p p joined onto the folder @p base when
+/// relative. Stored so, the effective arch.yaml a command writes into its output folder names the
+/// same file wherever it is read from.
+std::string absolute_file(const std::string& base, const std::string& p) {
+  namespace fs = std::filesystem;
+  try {
+    fs::path q(p);
+    if (q.is_relative()) q = fs::path(base) / q;
+    return fs::absolute(q).lexically_normal().string();
+  } catch (const fs::filesystem_error& e) {
+    throw error(p + ": cannot resolve the path (" + e.code().message() + ")");
+  }
+}
+
 /// parse() with the sources of overridden keys; an error about a key blames its source.
 arch_spec parse_from(const YAML::Node& node, const std::string& origin,
                      const std::map<std::string, std::string>& sources, const file_reader& read) {
@@ -172,13 +187,10 @@ arch_spec parse_from(const YAML::Node& node, const std::string& origin,
     // The ADC's transfer table: code transition levels, one number a line ('#' comments),
     // relative to the architecture file like energy_table.
     const std::string where = r.origin_of("adc.table");
-    if (s.adc.table[0] != '/') {
-      const size_t slash = origin.find_last_of('/');
-      s.adc.table = (slash == std::string::npos ? std::string(".") : origin.substr(0, slash)) +
-                    "/" + s.adc.table;
-    }
     std::string text;
     try {
+      s.adc.table =
+          absolute_file(std::filesystem::path(origin).parent_path().string(), s.adc.table);
       text = read_file(read, s.adc.table, "ADC transfer table", 0);
     } catch (const error& e) {
       throw error(where + ": key 'adc.table': " + e.what());
@@ -214,9 +226,15 @@ arch_spec parse_from(const YAML::Node& node, const std::string& origin,
       key = what.substr(lead.size(), what.find('\'', lead.size()) - lead.size());
     throw error(r.origin_of(key) + ": " + what);
   }
-  if (!s.fault.map.empty())
+  if (!s.fault.map.empty()) {
+    try {
+      s.fault.map = absolute_file(".", s.fault.map);  // a path from the working folder
+    } catch (const error& e) {
+      throw error(r.origin_of("fault.map") + ": key 'fault.map': " + e.what());
+    }
     s.fault.table = std::make_shared<const stuck_table>(parse_stuck_table(
         read_file(read, s.fault.map, "fault map", uint64_t{1} << 30), s.fault.map, s));
+  }
   return s;
 }
 
