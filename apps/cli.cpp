@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "io/arch_file.h"
 
 namespace rramft::app {
 
@@ -127,7 +128,7 @@ std::vector<std::string> arch_args::overrides(const std::vector<std::string>& ex
 arch_spec arch_args::load(const std::vector<std::string>& extra) const {
   std::vector<std::string> sources;
   const std::vector<std::string> all = overrides(extra, &sources);
-  return arch_spec::load(file, all, sources);
+  return load_arch(file, all, sources);
 }
 
 std::string adc_notice(const arch_spec& a) {

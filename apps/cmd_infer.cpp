@@ -9,8 +9,8 @@
 
 #include "apps/cli.h"
 #include "core/error.h"
-#include "core/output.h"
 #include "engine/evaluate.h"
+#include "io/output.h"
 #include "models/idx.h"
 #include "models/model.h"
 #include "models/network.h"

@@ -8,7 +8,7 @@
 
 #include "apps/cli.h"
 #include "core/error.h"
-#include "core/output.h"
+#include "io/output.h"
 #include "mapping/mapping.h"
 #include "mapping/occupancy.h"
 #include "models/model.h"

@@ -9,8 +9,8 @@
 
 #include "apps/cli.h"
 #include "core/error.h"
-#include "core/output.h"
 #include "core/spec.h"
+#include "io/output.h"
 #include "testbenches/simulate.h"
 #ifdef RRAMFT_HAVE_RTL
 #include <tlm_utils/simple_initiator_socket.h>

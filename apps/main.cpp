@@ -11,7 +11,7 @@
 
 #include "core/error.h"
 #include "core/keys.h"
-#include "core/output.h"
+#include "io/output.h"
 #include "rramft_version.h"
 
 namespace rramft::app {
@@ -40,7 +40,7 @@ const char* usage =
 
 int main(int argc, char** argv) {
   // Before any other thread exists: SIGINT/SIGTERM/SIGHUP are taken by one thread that removes
-  // what is not committed and exits 130/143/129 (core/output.h).
+  // what is not committed and exits 130/143/129 (io/output.h).
   rramft::install_interrupt_handling();
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
     std::cout << usage;

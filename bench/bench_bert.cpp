@@ -21,6 +21,7 @@
 
 #include "core/faults.h"
 #include "engine/mapped_backend.h"
+#include "io/arch_file.h"
 #include "mapping/mapping.h"
 #include "models/network.h"
 
@@ -102,8 +103,8 @@ int main(int argc, char** argv) {
 
   for (int bits : {8, 6}) {
     arch_spec a =
-        arch_spec::load(std::string(RRAMFT_SOURCE_DIR) + "/configs/default.yaml",
-                        {"fault.rate=" + std::to_string(rate), "adc.bits=" + std::to_string(bits)});
+        load_arch(std::string(RRAMFT_SOURCE_DIR) + "/configs/default.yaml",
+                  {"fault.rate=" + std::to_string(rate), "adc.bits=" + std::to_string(bits)});
     const auto t0 = clk::now();
     const mapping::chip_mapping cm = mapping::map_model(m, a);
     const double map_s = std::chrono::duration<double>(clk::now() - t0).count();

@@ -5,7 +5,6 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "core/text.h"
 
 namespace rramft {
 
@@ -187,11 +186,6 @@ stuck_table parse_stuck_table(const std::string& text, const std::string& path,
   for (const entry& e : cells) t.xbars[e.xbar].push_back({e.index, e.s});
   t.cells = cells.size();
   return t;
-}
-
-std::shared_ptr<const stuck_table> read_stuck_table(const std::string& path, const arch_spec& a) {
-  return std::make_shared<const stuck_table>(
-      parse_stuck_table(read_file(path, "fault map", uint64_t{1} << 30), path, a));
 }
 
 void write_stuck_table(std::ostream& os, const fault_map& f, uint64_t xbars, int rows, int cols,

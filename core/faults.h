@@ -66,8 +66,6 @@ struct stuck_table {
 /// stuck cell a line. Anything else (a cell outside the chip, an unknown type, a cell twice, a
 /// malformed line) throws rramft::error "<path>:<line>: <what>".
 stuck_table parse_stuck_table(const std::string& text, const std::string& path, const arch_spec& a);
-/// @brief parse_stuck_table on the file @p path.
-std::shared_ptr<const stuck_table> read_stuck_table(const std::string& path, const arch_spec& a);
 
 class fault_map;
 /// @brief Writes, in the fault map format, the stuck cells that chip @p f has in crossbars

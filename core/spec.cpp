@@ -12,7 +12,6 @@
 #include "core/error.h"
 #include "core/faults.h"
 #include "core/keys.h"
-#include "core/text.h"
 
 namespace rramft {
 
@@ -154,6 +153,13 @@ const std::set<std::string>& schema_keys() {
   return keys;
 }
 
+/// @p path through @p read; refused when there is no reader.
+std::string read_file(const file_reader& read, const std::string& path, const std::string& what,
+                      uint64_t max_bytes) {
+  if (!read) throw error(path + ": " + what + ": this parser reads no files");
+  return read(path, what, max_bytes);
+}
+
 /// The file a path key names, as an absolute path: @p p joined onto the folder @p base when
 /// relative. Stored so, the effective arch.yaml a command writes into its output folder names the
 /// same file wherever it is read from.
@@ -170,7 +176,7 @@ std::string absolute_file(const std::string& base, const std::string& p) {
 
 /// parse() with the sources of overridden keys; an error about a key blames its source.
 arch_spec parse_from(const YAML::Node& node, const std::string& origin,
-                     const std::map<std::string, std::string>& sources) {
+                     const std::map<std::string, std::string>& sources, const file_reader& read) {
   if (node && !node.IsNull() && !node.IsMap())
     throw error(origin + ": expected a mapping of keys at the top level");
   reader r(node, origin, &sources);
@@ -185,7 +191,7 @@ arch_spec parse_from(const YAML::Node& node, const std::string& origin,
     try {
       s.adc.table =
           absolute_file(std::filesystem::path(origin).parent_path().string(), s.adc.table);
-      text = read_file(s.adc.table, "ADC transfer table");
+      text = read_file(read, s.adc.table, "ADC transfer table", 0);
     } catch (const error& e) {
       throw error(where + ": key 'adc.table': " + e.what());
     }
@@ -226,7 +232,8 @@ arch_spec parse_from(const YAML::Node& node, const std::string& origin,
     } catch (const error& e) {
       throw error(r.origin_of("fault.map") + ": key 'fault.map': " + e.what());
     }
-    s.fault.table = read_stuck_table(s.fault.map, s);
+    s.fault.table = std::make_shared<const stuck_table>(parse_stuck_table(
+        read_file(read, s.fault.map, "fault map", uint64_t{1} << 30), s.fault.map, s));
   }
   return s;
 }
@@ -239,8 +246,9 @@ std::string arch_key_hint(const std::string& key) {
   return error::did_you_mean(key, {schema_keys().begin(), schema_keys().end()});
 }
 
-arch_spec arch_spec::parse(const YAML::Node& node, const std::string& origin) {
-  return parse_from(node, origin, {});
+arch_spec arch_spec::parse(const YAML::Node& node, const std::string& origin,
+                           const file_reader& read) {
+  return parse_from(node, origin, {}, read);
 }
 
 std::string arch_spec::energy_table_path(const std::string& arch_file) const {
@@ -287,47 +295,9 @@ void apply_override(YAML::Node& root, const std::string& assignment, const std::
   chain.back()[parts.back()] = YAML::Node(value);
 }
 
-std::vector<std::string> overrides_from_file(const std::string& path) {
-  return overrides_from_text(read_file(path, "YAML fragment"), path);
-}
-
-std::vector<std::string> overrides_from_text(const std::string& text, const std::string& path) {
-  const YAML::Node root = parse_yaml(text, path);
-  std::vector<std::string> out;
-  if (!root || root.IsNull())
-    throw error(path + ": the YAML fragment holds no keys (empty, or only comments)");
-  if (!root.IsMap()) throw error(path + ": expected a mapping of keys at the top level");
-  // Depth first, in file order: a.b.c=value for every leaf.
-  std::vector<std::pair<std::string, YAML::Node>> todo{{"", root}};
-  while (!todo.empty()) {
-    auto [prefix, n] = todo.back();
-    todo.pop_back();
-    if (n.IsMap()) {
-      std::vector<std::pair<std::string, YAML::Node>> kids;
-      for (auto it = n.begin(); it != n.end(); ++it)
-        kids.emplace_back(prefix.empty() ? it->first.Scalar() : prefix + "." + it->first.Scalar(),
-                          it->second);
-      todo.insert(todo.end(), kids.rbegin(), kids.rend());
-    } else if (n.IsScalar()) {
-      if (!schema_keys().count(prefix))
-        throw error(path + ": unknown key '" + one_line(prefix) + "'" + arch_key_hint(prefix));
-      out.push_back(prefix + "=" + n.Scalar());
-    } else if (!n.IsNull()) {
-      throw error(path + ": key '" + one_line(prefix) + "': expected a single value");
-    }
-  }
-  return out;
-}
-
-arch_spec arch_spec::load(const std::string& path, const std::vector<std::string>& overrides,
-                          const std::vector<std::string>& sources) {
-  return load_text(read_file(path, "architecture file"), path, overrides, sources);
-}
-
-arch_spec arch_spec::load_text(const std::string& text, const std::string& path,
+arch_spec arch_spec::from_yaml(YAML::Node root, const std::string& path,
                                const std::vector<std::string>& overrides,
-                               const std::vector<std::string>& sources) {
-  YAML::Node root = parse_yaml(text, path);
+                               const std::vector<std::string>& sources, const file_reader& read) {
   if (!root || root.IsNull())
     throw error(path +
                 ": the architecture file holds no keys (empty, or only comments; write {} to "
@@ -339,7 +309,7 @@ arch_spec arch_spec::load_text(const std::string& text, const std::string& path,
     apply_override(root, overrides[i], src);
     source_of[override_key(overrides[i])] = src;
   }
-  return parse_from(root, path, source_of);
+  return parse_from(root, path, source_of, read);
 }
 
 void apply_scheme(arch_spec& a, const std::string& name) {

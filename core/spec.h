@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -14,6 +15,13 @@
 namespace rramft {
 
 struct stuck_table;  // core/faults.h
+
+/// @brief How the spec's parser gets the files that keys name (adc.table, fault.map): the whole
+/// file @p path as bytes, at most @p max_bytes (0: the reader's limit for text files), @p what
+/// naming it in errors. The core opens no file itself: io/arch_file.h passes io's checked
+/// reader (read_file); an empty reader refuses every file.
+using file_reader = std::function<std::string(const std::string& path, const std::string& what,
+                                              uint64_t max_bytes)>;
 
 enum class scheme { none, vote, tmr };
 enum class fault_scope { all, msb };
@@ -203,18 +211,20 @@ struct arch_spec {
   } rtl;
   double cycle_ns() const { return 1e3 / clock_mhz; }
 
-  /// @brief Parses @p node; @p origin names the file in errors. Unknown keys are errors.
-  static arch_spec parse(const YAML::Node& node, const std::string& origin);
-  /// @brief Loads @p path, applies "a.b=value" overrides, parses and validates. A file without
-  /// keys (empty, or only comments) is an error: "{}" says "every default" on purpose.
-  /// @p sources names where each override came from ("--set", a --set-from file, a grid); an
-  /// error about an overridden key blames that source instead of the file (default "--set").
-  static arch_spec load(const std::string& path, const std::vector<std::string>& overrides = {},
-                        const std::vector<std::string>& sources = {});
-  /// @brief load() on the file's content @p text (the fuzzers use it); @p path names it in errors.
-  static arch_spec load_text(const std::string& text, const std::string& path,
+  /// @brief Parses @p node; @p origin names the file in errors. Unknown keys are errors. The
+  /// files that keys name (adc.table, resolved against @p origin's folder; fault.map) are read
+  /// through @p read.
+  static arch_spec parse(const YAML::Node& node, const std::string& origin,
+                         const file_reader& read = {});
+  /// @brief The architecture file's YAML tree @p root (file @p path): applies "a.b=value"
+  /// overrides, parses and validates. A file without keys (empty, or only comments) is an
+  /// error: "{}" says "every default" on purpose. @p sources names where each override came
+  /// from ("--set", a --set-from file, a grid); an error about an overridden key blames that
+  /// source instead of the file (default "--set"). Loading from a file: io/arch_file.h.
+  static arch_spec from_yaml(YAML::Node root, const std::string& path,
                              const std::vector<std::string>& overrides = {},
-                             const std::vector<std::string>& sources = {});
+                             const std::vector<std::string>& sources = {},
+                             const file_reader& read = {});
   /// @brief Throws rramft::error naming the first offending key and value.
   void validate() const;
   /// @brief The effective configuration, every key, as YAML (written next to results).
@@ -260,12 +270,5 @@ void apply_override(YAML::Node& root, const std::string& assignment,
 
 /// @brief The key of "a.b=value" ("a.b"; the whole text without '=').
 std::string override_key(const std::string& assignment);
-
-/// @brief The keys of the YAML fragment @p path as "a.b=value" overrides (for --set-from), in
-/// file order; rramft::error naming the file for unreadable YAML or a value that is a list.
-std::vector<std::string> overrides_from_file(const std::string& path);
-
-/// @brief overrides_from_file() on the fragment's text; @p origin names it in errors.
-std::vector<std::string> overrides_from_text(const std::string& text, const std::string& origin);
 
 }  // namespace rramft

@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "core/text.h"
+#include "io/text.h"
 
 namespace rramft::energy {
 

@@ -1,14 +1,14 @@
 #pragma once
 /// @file footprint.h
-/// @brief Memory estimates of the engines, checked before a job starts (core/memory.h): the
+/// @brief Memory estimates of the engines, checked before a job starts (io/memory.h): the
 /// accuracy engine's batch buffers and fault lists, the chip model's programmed crossbars.
 /// The shapes come from one float pass of one image (vectors per image of every weight layer,
 /// the largest digital tensor), so every family, present and future, is covered alike.
 #include <vector>
 
 #include "core/layer.h"
-#include "core/memory.h"
 #include "core/spec.h"
+#include "io/memory.h"
 #include "mapping/mapping.h"
 #include "models/idx.h"
 #include "models/model.h"

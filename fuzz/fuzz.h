@@ -54,7 +54,7 @@ inline std::pair<std::string, std::string> split(const uint8_t* data, size_t siz
 }
 
 /// @brief True if some object of the JSON @p text names a key twice. An oracle independent of
-/// core/text.h's check: nlohmann's callback parser, keys collected per open object.
+/// io/text.h's check: nlohmann's callback parser, keys collected per open object.
 inline bool json_has_duplicate_key(const std::string& text) {
   std::vector<std::set<std::string>> open;
   bool dup = false;
@@ -75,7 +75,7 @@ inline bool json_has_duplicate_key(const std::string& text) {
 }
 
 /// @brief True if some mapping of the YAML @p text names a scalar key twice. Independent of
-/// core/text.h's event walk: yaml-cpp's tree keeps both entries of a duplicated key, so the
+/// io/text.h's event walk: yaml-cpp's tree keeps both entries of a duplicated key, so the
 /// tree is searched (depth and node count bounded: aliases may share or nest nodes).
 inline bool yaml_has_duplicate_key(const std::string& text) {
   YAML::Node root;

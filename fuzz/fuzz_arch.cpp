@@ -10,6 +10,7 @@
 
 #include "core/spec.h"
 #include "fuzz/fuzz.h"
+#include "io/arch_file.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace rramft;
@@ -25,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::istringstream ss(sets_text);
   for (std::string line; std::getline(ss, line);) sets.push_back(line);
   arch_spec a;
-  if (!fuzz::accepts([&] { a = arch_spec::load_text(yaml, "fuzz.yaml", sets); })) return 0;
+  if (!fuzz::accepts([&] { a = load_arch_text(yaml, "fuzz.yaml", sets); })) return 0;
   // Accepted files name no key twice (else one of the two values was silently dropped).
   fuzz::require(!fuzz::yaml_has_duplicate_key(yaml),
                 "an arch file with a duplicate key was accepted");
@@ -34,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   YAML::Emitter e1;
   e1 << a.to_yaml();
   arch_spec b;
-  fuzz::require(fuzz::accepts([&] { b = arch_spec::load_text(e1.c_str(), "arch.yaml"); }),
+  fuzz::require(fuzz::accepts([&] { b = load_arch_text(e1.c_str(), "arch.yaml"); }),
                 "the effective arch.yaml of an accepted spec is refused");
   YAML::Emitter e2;
   e2 << b.to_yaml();

@@ -6,6 +6,7 @@
 
 #include "core/spec.h"
 #include "fuzz/fuzz.h"
+#include "io/arch_file.h"
 #include "sweep/grid.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -20,7 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (size_t k = 0; k < 4; ++k) {
     const size_t i = std::min(g.points() - 1, k * (g.points() / 3));
     fuzz::require(g.point(i).size() == keys, "a point without one value per swept key");
-    fuzz::accepts([&] { arch_spec::load_text("{}", "base.yaml", g.overrides(i)); });
+    fuzz::accepts([&] { load_arch_text("{}", "base.yaml", g.overrides(i)); });
   }
   fuzz::accepts([&] { g.point(g.points()); });  // one past the end: refused, not a crash
   g.to_json().dump();

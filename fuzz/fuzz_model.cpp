@@ -6,6 +6,7 @@
 
 #include "core/spec.h"
 #include "fuzz/fuzz.h"
+#include "io/arch_file.h"
 #include "mapping/mapping.h"
 #include "models/model.h"
 
@@ -39,7 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fuzz::require(l.col_mask.empty() || l.col_mask.size() == size_t(l.cols), "column mask size");
   }
   // Whatever loads must map (or be refused with an error naming why).
-  static const arch_spec arch = arch_spec::load_text("{}", "default");
+  static const arch_spec arch = load_arch_text("{}", "default");
   fuzz::accepts([&] { mapping::map_model(m, arch); });
   return 0;
 }

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "core/error.h"
-#include "core/output.h"
+#include "io/output.h"
 
 namespace rramft::mapping {
 

@@ -12,8 +12,8 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "core/memory.h"
-#include "core/text.h"
+#include "io/memory.h"
+#include "io/text.h"
 
 namespace rramft::models {
 

@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "core/text.h"
+#include "io/text.h"
 #include "models/graph.h"
 #include "models/onnx.h"
 

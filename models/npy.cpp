@@ -10,7 +10,7 @@
 #include <regex>
 
 #include "core/error.h"
-#include "core/memory.h"
+#include "io/memory.h"
 #include "models/idx.h"
 
 namespace rramft::models {

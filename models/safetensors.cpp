@@ -10,9 +10,9 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "core/memory.h"
-#include "core/output.h"
-#include "core/text.h"
+#include "io/memory.h"
+#include "io/output.h"
+#include "io/text.h"
 #include "models/model.h"
 
 namespace rramft::models {

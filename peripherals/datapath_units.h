@@ -17,15 +17,18 @@
 #include "core/periph.h"
 #include "core/spec.h"
 #include "peripherals/job.h"
+#include "peripherals/stats.h"
 
 namespace rramft::sc {
 
 /// @brief 1-bit (dac.bits) DACs driving the word lines with one input slice.
-class dac_array : public sc_core::sc_module {
+class dac_array : public sc_core::sc_module, public has_stats {
  public:
-  struct stats {
-    uint64_t drives = 0;  ///< word-line drives (rows x vectors x slices), count: action dac.drive
+  struct stats : stats_group {
+    counter drives{this, "drives", "dac.drive",
+                   "word-line drives (rows x vectors x slices), count"};
   } st;
+  const stats_group& statistics() const override { return st; }
   tlm_utils::simple_target_socket<dac_array> tsock{"tsock"};
   tlm_utils::simple_initiator_socket<dac_array> dac2xbar{"dac2xbar"};
   dac_array(sc_core::sc_module_name name, const arch_spec& a);
@@ -35,11 +38,12 @@ class dac_array : public sc_core::sc_module {
 };
 
 /// @brief The ADCs of a crossbar: ceil(C / adc.share) converters, each serving adc.share columns.
-class adc_bank : public sc_core::sc_module {
+class adc_bank : public sc_core::sc_module, public has_stats {
  public:
-  struct stats {
-    uint64_t conversions = 0;  ///< column conversions, count: action adc.convert
+  struct stats : stats_group {
+    counter conversions{this, "conversions", "adc.convert", "column conversions, count"};
   } st;
+  const stats_group& statistics() const override { return st; }
   tlm_utils::simple_target_socket<adc_bank> xbar2adc{"xbar2adc"};
   tlm_utils::simple_initiator_socket<adc_bank> adc2opc{"adc2opc"};
   adc_bank(sc_core::sc_module_name name, const arch_spec& a);
@@ -54,11 +58,12 @@ class adc_bank : public sc_core::sc_module {
 
 /// @brief Output peripheral component: shift-and-add over slices and planes, sign inversion of
 /// flipped planes, positive minus negative.
-class opc_unit : public sc_core::sc_module {
+class opc_unit : public sc_core::sc_module, public has_stats {
  public:
-  struct stats {
-    uint64_t adds = 0;  ///< shift-and-add operations, count: action sa.add
+  struct stats : stats_group {
+    counter adds{this, "adds", "sa.add", "shift-and-add operations, count"};
   } st;
+  const stats_group& statistics() const override { return st; }
   tlm_utils::simple_target_socket<opc_unit> adc2opc{"adc2opc"};
   opc_unit(sc_core::sc_module_name name, const arch_spec& a);
 
@@ -69,12 +74,13 @@ class opc_unit : public sc_core::sc_module {
 
 /// @brief Voting unit: the median of the T candidate partial sums of every output of a row
 /// block, added into the tile accumulator.
-class vote_unit : public sc_core::sc_module {
+class vote_unit : public sc_core::sc_module, public has_stats {
  public:
-  struct stats {
-    uint64_t compares = 0;  ///< compare-exchange operations, count: action vote.compare
-    uint64_t outputs = 0;   ///< outputs voted or passed through, count: action acc.add
+  struct stats : stats_group {
+    counter compares{this, "compares", "vote.compare", "compare-exchange operations, count"};
+    counter outputs{this, "outputs", "acc.add", "outputs voted or passed through, count"};
   } st;
+  const stats_group& statistics() const override { return st; }
   tlm_utils::simple_target_socket<vote_unit> opc2vote{"opc2vote"};
   vote_unit(sc_core::sc_module_name name, const arch_spec& a);
   /// @brief Latency of voting @p outputs outputs of @p n vectors, ns (latency + II per output).

@@ -11,16 +11,18 @@
 #include <tlm>
 
 #include "core/spec.h"
+#include "peripherals/stats.h"
 
 namespace rramft::sc {
 
-class noc : public sc_core::sc_module {
+class noc : public sc_core::sc_module, public has_stats {
  public:
-  struct stats {
-    uint64_t flit_hops =
-        0;  ///< flits of noc.bytes_per_cycle bytes times hops, count: action noc.hop
-    uint64_t transfers = 0;  ///< transactions routed, count
+  struct stats : stats_group {
+    counter flit_hops{this, "flit_hops", "noc.hop",
+                      "flits of noc.bytes_per_cycle bytes times hops, count"};
+    counter transfers{this, "transfers", nullptr, "transactions routed, count"};
   } st;
+  const stats_group& statistics() const override { return st; }
   tlm_utils::simple_target_socket<noc> ctrl2noc{"ctrl2noc"};
   tlm_utils::multi_passthrough_initiator_socket<noc> noc2tile{"noc2tile"};
   noc(sc_core::sc_module_name name, const arch_spec& a, int tiles);

@@ -13,6 +13,7 @@
 
 #include "core/range_check.h"
 #include "core/spec.h"
+#include "peripherals/stats.h"
 
 namespace rramft::sc {
 
@@ -28,14 +29,17 @@ struct sfu_request {
   uint64_t out_of_range = 0;  ///< answer: values found outside the bounds
 };
 
-class sfu : public sc_core::sc_module {
+class sfu : public sc_core::sc_module, public has_stats {
  public:
-  struct stats {
-    uint64_t ops = 0;                       ///< element operations, count: action sfu.op
+  struct stats : stats_group {
+    counter ops{this, "ops", "sfu.op", "element operations, count"};
     std::map<std::string, uint64_t> by_op;  ///< the same, per operation name
-    uint64_t range_checks = 0;  ///< values range-checked (two compares each), count: range.check
-    uint64_t out_of_range = 0;  ///< of those, values outside their range (clamped or zeroed)
+    counter range_checks{this, "range_checks", "range.check",
+                         "values range-checked (two compares each), count"};
+    counter out_of_range{this, "out_of_range", nullptr,
+                         "of those, values outside their range (clamped or zeroed), count"};
   } st;
+  const stats_group& statistics() const override { return st; }
   tlm_utils::simple_target_socket<sfu> ctrl2sfu{"ctrl2sfu"};
   sfu(sc_core::sc_module_name name, const arch_spec& a);
 

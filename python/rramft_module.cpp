@@ -18,6 +18,7 @@
 #include "core/spec.h"
 #include "energy/ert.h"
 #include "engine/evaluate.h"
+#include "io/arch_file.h"
 #include "mapping/mapping.h"
 #include "models/idx.h"
 #include "models/model.h"
@@ -84,8 +85,8 @@ arch_handle load_arch(const std::string& file, const py::object& overrides) {
     }
   }
   // The overrides apply as --set does; errors about them name "overrides" instead of "--set".
-  h.a =
-      arch_spec::load(file, h.overrides, std::vector<std::string>(h.overrides.size(), "overrides"));
+  h.a = rramft::load_arch(file, h.overrides,
+                          std::vector<std::string>(h.overrides.size(), "overrides"));
   return h;
 }
 
@@ -159,7 +160,7 @@ arch_spec with_seed(const arch_handle& ah, const py::object& seed) {
   std::vector<std::string> all = ah.overrides, sources(ah.overrides.size(), "overrides");
   all.push_back("seed=" + std::to_string(s));
   sources.push_back("command line");
-  return arch_spec::load(ah.file, all, sources);
+  return rramft::load_arch(ah.file, all, sources);
 }
 
 /// The caller's calibration arrays (calib_x, calib_y) bound to @p m, or none: then the first

@@ -6,7 +6,7 @@
 ///
 ///     #include <rramft/chip.h>
 ///     auto data = rramft::models::load_dataset("data.npz");
-///     auto setup = rramft::prepare_chip("model.onnx", rramft::arch_spec::load("arch.yaml"),
+///     auto setup = rramft::prepare_chip("model.onnx", rramft::load_arch("arch.yaml"),
 ///                                       data, "data.npz");
 ///     auto acc = rramft::make_accelerator("acc", *setup);
 ///     cpu.socket.bind(acc->cpu2acc);      // registers: docs/chip.md, "Register map"
@@ -19,6 +19,7 @@
 
 #include "core/spec.h"
 #include "engine/evaluate.h"
+#include "io/arch_file.h"
 #include "models/idx.h"
 #include "models/model.h"
 #include "tiles/accelerator.h"

@@ -11,7 +11,7 @@
 
 #include "core/error.h"
 #include "core/spec.h"
-#include "core/text.h"
+#include "io/text.h"
 
 namespace rramft::sweep {
 

@@ -11,8 +11,9 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "core/output.h"
-#include "core/settings.h"
+#include "io/arch_file.h"
+#include "io/output.h"
+#include "io/settings.h"
 #include "sweep/results.h"
 
 namespace rramft::sweep {
@@ -35,7 +36,7 @@ std::string settings_title(const grid& g) {
   std::vector<std::string> skip = g.swept_keys();
   skip.insert(skip.end(), {"protection.scheme", "fault.rate"});
   try {
-    return title_lines(settings_lines(arch_spec::load(g.arch, sets), skip));
+    return title_lines(settings_lines(load_arch(g.arch, sets), skip));
   } catch (const std::exception&) {
     return "";  // the base architecture has changed since the sweep ran: no settings line
   }

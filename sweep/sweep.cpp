@@ -26,9 +26,10 @@
 #include <thread>
 
 #include "core/error.h"
-#include "core/output.h"
-#include "core/text.h"
 #include "energy/ert.h"
+#include "io/arch_file.h"
+#include "io/output.h"
+#include "io/text.h"
 #include "mapping/floorplan.h"
 #include "mapping/mapping.h"
 #include "models/idx.h"
@@ -606,7 +607,7 @@ std::vector<std::string> preflight(const grid& g) {
   for (size_t p = 0; p < g.points(); ++p) {
     try {
       const std::vector<std::string> o = g.overrides(p);
-      const arch_spec a = arch_spec::load(g.arch, o, std::vector<std::string>(o.size(), "grid"));
+      const arch_spec a = load_arch(g.arch, o, std::vector<std::string>(o.size(), "grid"));
       if (p == 0) {
         bool ranges = false;
         for (const auto& s : g.protect) ranges |= parse_protection(s).range;

@@ -17,9 +17,10 @@
 #include <thread>
 
 #include "core/error.h"
-#include "core/output.h"
-#include "core/text.h"
 #include "engine/evaluate.h"
+#include "io/arch_file.h"
+#include "io/output.h"
+#include "io/text.h"
 
 namespace rramft::sweep {
 
@@ -100,7 +101,7 @@ engine::experiment& worker::experiment_of(size_t p) {
   if (cached_ && cached_point_ == p) return *cached_;
   cached_.reset();
   cached_point_ = size_t(-1);
-  cached_arch_ = arch_spec::load(g_.arch, g_.overrides(p));
+  cached_arch_ = load_arch(g_.arch, g_.overrides(p));
   engine::eval_options opt;
   opt.protect = g_.protect;
   opt.rates = g_.rates;

@@ -17,11 +17,13 @@
 namespace rramft::sc {
 
 /// @brief Byte-addressed system memory with a fixed access latency.
-class memory : public sc_core::sc_module {
+class memory : public sc_core::sc_module, public has_stats {
  public:
-  struct stats {
-    uint64_t reads = 0, writes = 0;  ///< bytes, count
+  struct stats : stats_group {
+    counter reads{this, "reads", nullptr, "bytes read, count"};
+    counter writes{this, "writes", nullptr, "bytes written, count"};
   } st;
+  const stats_group& statistics() const override { return st; }
   tlm_utils::simple_target_socket<memory> bus2mem{"bus2mem"};
   memory(sc_core::sc_module_name name, size_t bytes, double latency_ns);
   std::vector<uint8_t> data;

@@ -88,8 +88,8 @@ run_report make_report(const arch_spec& a, const energy::table& ert,
     nlohmann::json jr = {{"action", to_string(a.range_check.action)},
                          {"granularity", to_string(a.range_check.granularity)},
                          {"margin", a.range_check.margin},
-                         {"values_checked", sf.range_checks},
-                         {"out_of_range", sf.out_of_range},
+                         {"values_checked", sf.range_checks.value()},
+                         {"out_of_range", sf.out_of_range.value()},
                          {"layers", nlohmann::json::array()}};
     for (const auto& l : cm.layers)
       jr["layers"].push_back({{"name", l.name}, {"lo", l.out_range.lo}, {"hi", l.out_range.hi}});

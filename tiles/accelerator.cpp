@@ -44,32 +44,6 @@ accelerator::accelerator(sc_core::sc_module_name name, const arch_spec& a,
   SC_THREAD(run);
 }
 
-action_counts accelerator::counters() const {
-  action_counts c;
-  auto put = [&](const sc_core::sc_object& o, const char* action, uint64_t v) {
-    if (v) c[std::string(o.name()) + "/" + action] += v;
-  };
-  for (const auto& t : i_tiles) {
-    put(t->i_dac, "dac.drive", t->i_dac.st.drives);
-    put(t->i_xbar, "xbar.read", t->i_xbar.st.reads);
-    put(t->i_adc, "adc.convert", t->i_adc.st.conversions);
-    put(*t->i_opc, "sa.add", t->i_opc->st.adds);
-    put(*t->i_vote, "vote.compare", t->i_vote->st.compares);
-    put(*t->i_vote, "acc.add", t->i_vote->st.outputs);
-    put(*t, "buffer.read", t->st.buffer_reads);
-    put(*t, "buffer.write", t->st.buffer_writes);
-    // Every tile-buffer access moves one port width over the eDRAM-to-IMA bus.
-    put(*t, "bus.transfer", t->st.buffer_reads + t->st.buffer_writes);
-  }
-  put(*i_noc, "noc.hop", i_noc->st.flit_hops);
-  put(*i_sfu, "sfu.op", i_sfu->st.ops);
-  put(*i_sfu, "range.check", i_sfu->st.range_checks);
-  put(*i_ctrl, "gbuf.read", i_ctrl->st.gbuf_reads);
-  put(*i_ctrl, "gbuf.write", i_ctrl->st.gbuf_writes);
-  put(*i_ctrl, "acc.add", i_ctrl->st.acc_adds);
-  return c;
-}
-
 void accelerator::b_transport(tlm::tlm_generic_payload& p, sc_time& delay) {
   const uint64_t addr = p.get_address();
   if (p.get_data_length() != 4 || addr % 4 || addr >= sizeof regs_) {

@@ -23,7 +23,7 @@
 
 namespace rramft::sc {
 
-class accelerator : public sc_core::sc_module {
+class accelerator : public sc_core::sc_module, public has_stats {
  public:
   enum reg : uint32_t {
     CTRL = 0x00,
@@ -35,10 +35,11 @@ class accelerator : public sc_core::sc_module {
     CLASSES = 0x18,
     DONE_COUNT = 0x1C
   };
-  struct stats {
-    uint64_t dma_reads = 0;   ///< bytes read from system memory, count
-    uint64_t dma_writes = 0;  ///< bytes written to system memory, count
+  struct stats : stats_group {
+    counter dma_reads{this, "dma_reads", nullptr, "bytes read from system memory, count"};
+    counter dma_writes{this, "dma_writes", nullptr, "bytes written to system memory, count"};
   } st;
+  const stats_group& statistics() const override { return st; }
   tlm_utils::simple_target_socket<accelerator> cpu2acc{"cpu2acc"};
   tlm_utils::simple_initiator_socket<accelerator> acc2mem{"acc2mem"};
   sc_core::sc_signal<bool, sc_core::SC_MANY_WRITERS> s_irq{
@@ -61,8 +62,9 @@ class accelerator : public sc_core::sc_module {
   const sfu& special() const { return *i_sfu; }
   /// @brief Tiles that hold at least one crossbar.
   int tiles_used() const { return tiles_used_; }
-  /// @brief Every named action count of the chip, keyed "instance/action".
-  action_counts counters() const;
+  /// @brief Every named action count of the chip, keyed "instance/action": the priced
+  /// statistics of its components' stats groups (peripherals/stats.h, actions()).
+  action_counts counters() const { return actions(*this); }
   /// @brief Latency of the last run: from the start (CTRL written) to the done interrupt, ns.
   /// The driver's own register accesses before the start are not part of it.
   double latency_ns() const { return (done_at_ - started_at_).to_seconds() * 1e9; }

@@ -17,13 +17,11 @@
 #include "core/layer.h"
 #include "mapping/mapping.h"
 #include "models/network.h"
+#include "peripherals/stats.h"
 
 namespace rramft::sc {
 
 struct sfu_request;  // peripherals/sfu.h
-
-/// @brief Named action counts, keyed by "instance/action".
-using action_counts = std::map<std::string, uint64_t>;
 
 /// @brief What one weight layer or digital step of one input cost.
 struct step_record {
@@ -32,18 +30,19 @@ struct step_record {
   action_counts actions;  ///< actions it caused (difference of the chip's counters)
 };
 
-class controller : public sc_core::sc_module, private models::linear_backend {
+class controller : public sc_core::sc_module, public has_stats, private models::linear_backend {
  public:
-  struct stats {
-    uint64_t jobs = 0;     ///< row-block jobs issued, count
-    uint64_t vectors = 0;  ///< input vectors through weight layers, count
-    uint64_t gbuf_reads =
-        0;  ///< global-buffer accesses (buffer.bytes_per_cycle bytes), count: action buffer.read
-    uint64_t gbuf_writes = 0;  ///< likewise, count: action buffer.write
-    uint64_t acc_adds = 0;     ///< additions of row-block partial sums, count: action acc.add
-    uint64_t macs =
-        0;  ///< multiply-accumulates of the dense weight layers (rows x cols per vector)
+  struct stats : stats_group {
+    counter jobs{this, "jobs", nullptr, "row-block jobs issued, count"};
+    counter vectors{this, "vectors", nullptr, "input vectors through weight layers, count"};
+    counter gbuf_reads{this, "gbuf_reads", "gbuf.read",
+                       "global-buffer accesses (buffer.bytes_per_cycle bytes), count"};
+    counter gbuf_writes{this, "gbuf_writes", "gbuf.write", "likewise, count"};
+    counter acc_adds{this, "acc_adds", "acc.add", "additions of row-block partial sums, count"};
+    counter macs{this, "macs", nullptr,
+                 "multiply-accumulates of the dense weight layers (rows x cols per vector)"};
   } st;
+  const stats_group& statistics() const override { return st; }
   tlm_utils::simple_initiator_socket<controller> ctrl2noc{"ctrl2noc"};
   tlm_utils::simple_initiator_socket<controller> ctrl2sfu{"ctrl2sfu"};
   sc_core::sc_signal<int> s_state{

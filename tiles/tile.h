@@ -21,12 +21,13 @@ namespace rramft::sc {
 
 /// @brief The crossbar arrays of a tile, holding the levels their cells read on this chip at
 /// every read (stuck-at faults); a read adds its job's transient flips to the column sums.
-class crossbar_bank : public sc_core::sc_module {
+class crossbar_bank : public sc_core::sc_module, public has_stats {
  public:
-  struct stats {
-    uint64_t reads =
-        0;  ///< crossbar read operations (one slice, all rows, one vector), count: action xbar.read
+  struct stats : stats_group {
+    counter reads{this, "reads", "xbar.read",
+                  "crossbar read operations (one slice, all rows, one vector), count"};
   } st;
+  const stats_group& statistics() const override { return st; }
   tlm_utils::simple_target_socket<crossbar_bank> dac2xbar{"dac2xbar"};
   tlm_utils::simple_initiator_socket<crossbar_bank> xbar2adc{"xbar2adc"};
   crossbar_bank(sc_core::sc_module_name name, const arch_spec& a);
@@ -42,15 +43,20 @@ class crossbar_bank : public sc_core::sc_module {
   std::map<std::tuple<size_t, int, int>, std::vector<float>> levels_;
 };
 
-class tile : public sc_core::sc_module {
+class tile : public sc_core::sc_module, public has_stats {
  public:
-  struct stats {
-    uint64_t jobs = 0;  ///< row-block jobs executed, count
-    uint64_t buffer_reads =
-        0;  ///< buffer accesses of buffer.bytes_per_cycle bytes, count: action buffer.read
-    uint64_t buffer_writes = 0;  ///< likewise, count: action buffer.write
-    double busy_ns = 0;          ///< time spent computing, ns
+  struct stats : stats_group {
+    counter jobs{this, "jobs", nullptr, "row-block jobs executed, count"};
+    counter buffer_reads{this, "buffer_reads", "buffer.read",
+                         "buffer accesses of buffer.bytes_per_cycle bytes, count"};
+    counter buffer_writes{this, "buffer_writes", "buffer.write", "likewise, count"};
+    /// Every tile-buffer access moves one port width over the eDRAM-to-IMA bus.
+    formula bus_transfers{this, "bus_transfers", "bus.transfer",
+                          "port-width transfers on the tile bus (buffer reads + writes), count",
+                          [this] { return buffer_reads.value() + buffer_writes.value(); }};
+    double busy_ns = 0;  ///< time spent computing, ns
   } st;
+  const stats_group& statistics() const override { return st; }
   tlm_utils::simple_target_socket<tile> noc2tile{"noc2tile"};
   tlm_utils::simple_initiator_socket<tile> tile2dac{"tile2dac"};
   tlm_utils::simple_initiator_socket<tile> opc2vote{"opc2vote"};

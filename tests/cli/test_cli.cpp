@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/spec.h"
+#include "io/arch_file.h"
 #include "mapping/mapping.h"
 #include "models/idx.h"
 #include "tests/support.h"
@@ -35,7 +36,7 @@ TEST_CASE("rramft map writes what the library computes", "[cli][map]") {
                   out + ".log") == 0);
   const auto j = nlohmann::json::parse(slurp(out + "/mapping.json"));
   // The same mapping through the library, from the arch the run wrote next to its result.
-  const auto arch = rramft::arch_spec::load(out + "/arch.yaml");
+  const auto arch = rramft::load_arch(out + "/arch.yaml");
   CHECK(arch.fault.rate == 0.001);
   const auto cm =
       rramft::mapping::map_model(rramft::models::load_model(src + "/models/zoo/mlp-pruned"), arch);
@@ -88,7 +89,7 @@ TEST_CASE("rramft map writes a chip's fault map, and reads it back as the same c
   CHECK(js["harmful_cells"].get<int64_t>() < js["harmful_cells_blind"].get<int64_t>());
   CHECK(js["harmful_cells"].get<int64_t>() > 0);
   // The library maps the chip of the arch.yaml the run wrote (with its fault.map) identically.
-  const auto arch = rramft::arch_spec::load(again + "/arch.yaml");
+  const auto arch = rramft::load_arch(again + "/arch.yaml");
   CHECK(arch.fault.table != nullptr);
   CHECK(jr == rramft::mapping::map_model(
                   rramft::models::load_model(src + "/models/zoo/lenet5-pruned"), arch)
@@ -112,7 +113,7 @@ TEST_CASE("an arch.yaml written with path keys reads back from another folder as
   REQUIRE(run_cli_in(dir + "/work",
                      "map" + model + " --arch a.yaml --fault-map stuck.csv --out ../first",
                      dir + "/first.log") == 0);
-  const rramft::arch_spec first = rramft::arch_spec::load(dir + "/first/arch.yaml");
+  const rramft::arch_spec first = rramft::load_arch(dir + "/first/arch.yaml");
   CHECK(first.adc.table == fs::canonical(dir + "/work/levels.txt").string());
   CHECK(first.fault.map == fs::canonical(dir + "/work/stuck.csv").string());
   REQUIRE(first.adc.transitions.size() == 7);
@@ -164,7 +165,7 @@ TEST_CASE("map and eval apply --set-from before --set, eval draws what it can an
                   d + "/eval.log") == 0);
   for (const char* step : {"map", "eval"}) {
     INFO(step);
-    const auto a = rramft::arch_spec::load(d + "/" + step + "/arch.yaml");
+    const auto a = rramft::load_arch(d + "/" + step + "/arch.yaml");
     CHECK(a.adc.bits == 6);
     CHECK(a.fault.rate == 0.003);
   }

@@ -6,6 +6,7 @@
 
 #include "core/keys.h"
 #include "core/spec.h"
+#include "io/arch_file.h"
 #include "tests/support.h"
 
 using namespace rramft;
@@ -39,7 +40,7 @@ TEST_CASE("configs/default.yaml sets every key of the table to its default", "[k
   for (const key_def& k : arch_keys()) in_table.insert(k.name);
   CHECK(in_file == in_table);
   // Same values: the file parsed and written back equals a default-constructed spec.
-  CHECK(emit(arch_spec::load(path).to_yaml()) == emit(arch_spec{}.to_yaml()));
+  CHECK(emit(load_arch(path).to_yaml()) == emit(arch_spec{}.to_yaml()));
 }
 
 TEST_CASE("docs/keys.md holds the table that rramft keys prints", "[keys]") {
@@ -68,7 +69,7 @@ TEST_CASE("every key reads, writes back and range-checks through its table line"
     if (k.name == "protection.candidates") other = "5", sets = {k.name + "=5"};
     if (k.name == "input_bits") sets.push_back("dac.bits=1");
     INFO(k.name << "=" << other);
-    const arch_spec a = arch_spec::load(source_dir + "/configs/default.yaml", sets);
+    const arch_spec a = load_arch(source_dir + "/configs/default.yaml", sets);
     CHECK(emit(k.write(a)) == other);
     CHECK(emit(arch_spec::parse(a.to_yaml(), "written").to_yaml()) == emit(a.to_yaml()));
   }
@@ -80,8 +81,8 @@ TEST_CASE("every key reads, writes back and range-checks through its table line"
     const std::string hi = k.allowed.substr(dots + 2);
     if (hi.find_first_not_of("0123456789") != std::string::npos) continue;
     INFO(k.name);
-    CHECK_THROWS_WITH(arch_spec::load(source_dir + "/configs/default.yaml",
-                                      {k.name + "=" + std::to_string(std::stoll(hi) + 1)}),
+    CHECK_THROWS_WITH(load_arch(source_dir + "/configs/default.yaml",
+                                {k.name + "=" + std::to_string(std::stoll(hi) + 1)}),
                       Catch::Contains("key '" + k.name + "'"));
   }
 }

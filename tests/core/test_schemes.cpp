@@ -11,6 +11,7 @@
 #include "core/quant.h"
 #include "core/range_check.h"
 #include "core/spec.h"
+#include "io/arch_file.h"
 
 using namespace rramft;
 
@@ -252,7 +253,7 @@ TEST_CASE("clip and range keys are validated and round-trip", "[spec][schemes]")
   const std::string yaml = std::string(RRAMFT_SOURCE_DIR) + "/configs/default.yaml";
   auto fails = [&](const std::vector<std::string>& sets, const std::string& needle) {
     INFO(needle);
-    CHECK_THROWS_WITH(arch_spec::load(yaml, sets), Catch::Contains(needle));
+    CHECK_THROWS_WITH(load_arch(yaml, sets), Catch::Contains(needle));
   };
   fails({"quant.clip=percentile"},
         "'quant.clip_value': percentile clipping needs a percent in "
@@ -266,9 +267,9 @@ TEST_CASE("clip and range keys are validated and round-trip", "[spec][schemes]")
   fails({"range_check.action=drop"}, "'range_check.action': 'drop' is not one of clamp | zero");
   fails({"range_check.granularity=row"}, "'row' is not one of layer | output");
   fails({"range_check.margin=-0.1"}, "'range_check.margin': -0.1 is out of range");
-  const arch_spec a = arch_spec::load(
-      yaml, {"quant.clip=sigma", "quant.clip_value=2.5", "protection.scheme=vote+clip",
-             "range_check.action=zero", "range_check.granularity=output"});
+  const arch_spec a =
+      load_arch(yaml, {"quant.clip=sigma", "quant.clip_value=2.5", "protection.scheme=vote+clip",
+                       "range_check.action=zero", "range_check.granularity=output"});
   CHECK(a.scheme_name() == "clip+vote");
   CHECK(a.copies() == 3);
   const arch_spec b = arch_spec::parse(a.to_yaml(), "roundtrip");

@@ -3,7 +3,8 @@
 
 #include "core/error.h"
 #include "core/spec.h"
-#include "core/text.h"
+#include "io/arch_file.h"
+#include "io/text.h"
 
 using namespace rramft;
 
@@ -18,7 +19,7 @@ std::string write_tmp(const std::string& name, const std::string& text) {
 }  // namespace
 
 TEST_CASE("the shipped default architecture parses to the documented defaults", "[spec]") {
-  arch_spec a = arch_spec::load(default_yaml);
+  arch_spec a = load_arch(default_yaml);
   CHECK(a.crossbar.rows == 128);
   CHECK(a.crossbar.cols == 128);
   CHECK(a.weight_bits == 8);
@@ -30,8 +31,8 @@ TEST_CASE("the shipped default architecture parses to the documented defaults", 
 }
 
 TEST_CASE("overrides (--set) reach any schema key and round-trips through to_yaml", "[spec]") {
-  arch_spec a = arch_spec::load(default_yaml, {"adc.bits=6", "crossbar.rows=256", "fault.scope=msb",
-                                               "protection.scheme=tmr", "fault.sa0_to_sa1=1:1"});
+  arch_spec a = load_arch(default_yaml, {"adc.bits=6", "crossbar.rows=256", "fault.scope=msb",
+                                         "protection.scheme=tmr", "fault.sa0_to_sa1=1:1"});
   CHECK(a.adc.bits == 6);
   CHECK(a.crossbar.rows == 256);
   CHECK(a.fault.scope == fault_scope::msb);
@@ -46,7 +47,7 @@ TEST_CASE("overrides (--set) reach any schema key and round-trips through to_yam
 TEST_CASE("bad architecture input gets one line naming the key", "[spec][bad-input]") {
   auto fails = [](const std::vector<std::string>& sets, const std::string& needle) {
     INFO(needle);
-    CHECK_THROWS_WITH(arch_spec::load(default_yaml, sets), Catch::Contains(needle));
+    CHECK_THROWS_WITH(load_arch(default_yaml, sets), Catch::Contains(needle));
   };
   fails({"protection.candidates=4"}, "'protection.candidates': T = 4 is even");
   fails({"crossbar.rows=0"}, "'crossbar.rows': 0 is out of range");
@@ -66,17 +67,17 @@ TEST_CASE("bad architecture input gets one line naming the key", "[spec][bad-inp
   fails({"crossbar.cols=8"}, "'crossbar.cols': 8 columns cannot hold");
 
   const std::string typo = write_tmp("typo.yaml", "crossbar:\n  rowz: 64\n");
-  CHECK_THROWS_WITH(arch_spec::load(typo),
+  CHECK_THROWS_WITH(load_arch(typo),
                     Catch::Contains("typo.yaml: unknown key 'crossbar.rowz' (did you mean "
                                     "crossbar.rows?)"));
   const std::string wrong = write_tmp("wrong.yaml", "crossbar: 7\n");
-  CHECK_THROWS_WITH(arch_spec::load(wrong), Catch::Contains("wrong.yaml: unknown key 'crossbar'"));
+  CHECK_THROWS_WITH(load_arch(wrong), Catch::Contains("wrong.yaml: unknown key 'crossbar'"));
   const std::string broken = write_tmp("broken.yaml", "crossbar: [1, 2\n");
-  CHECK_THROWS_WITH(arch_spec::load(broken), Catch::Contains("broken.yaml: invalid YAML"));
-  CHECK_THROWS_WITH(arch_spec::load("/nonexistent.yaml"),
+  CHECK_THROWS_WITH(load_arch(broken), Catch::Contains("broken.yaml: invalid YAML"));
+  CHECK_THROWS_WITH(load_arch("/nonexistent.yaml"),
                     Catch::Contains("/nonexistent.yaml: cannot open"));
   const std::string list = write_tmp("list.yaml", "- 1\n- 2\n");
-  CHECK_THROWS_WITH(arch_spec::load(list), Catch::Contains("list.yaml: expected a mapping"));
+  CHECK_THROWS_WITH(load_arch(list), Catch::Contains("list.yaml: expected a mapping"));
 }
 
 TEST_CASE("text checks name the first byte that is not UTF-8 or a forbidden control character",

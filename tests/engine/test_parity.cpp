@@ -14,6 +14,7 @@
 #include "core/faults.h"
 #include "core/spec.h"
 #include "engine/mapped_backend.h"
+#include "io/arch_file.h"
 #include "mapping/mapping.h"
 #include "models/model.h"
 #include "models/network.h"
@@ -129,7 +130,7 @@ void check_float_parity(const std::string& family) {
 }
 
 arch_spec default_arch() {
-  return arch_spec::load(std::string(RRAMFT_SOURCE_DIR) + "/configs/default.yaml");
+  return load_arch(std::string(RRAMFT_SOURCE_DIR) + "/configs/default.yaml");
 }
 
 void check_mapped_close_to_float(const std::string& family) {

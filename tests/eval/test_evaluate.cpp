@@ -8,6 +8,7 @@
 #include "core/mvm.h"
 #include "engine/evaluate.h"
 #include "engine/mapped_backend.h"
+#include "io/arch_file.h"
 #include "mapping/mapping.h"
 
 using namespace rramft;
@@ -52,7 +53,7 @@ TEST_CASE("intervals stay inside [0, 1]; the test-set interval is the binomial o
 TEST_CASE("eval is deterministic and its references are consistent", "[eval][determinism]") {
   const auto m = models::load_model(src + "/models/zoo/mlp-pruned");
   const auto data = models::load_dataset("fashion-mnist:300");
-  arch_spec a = arch_spec::load(src + "/configs/default.yaml");
+  arch_spec a = load_arch(src + "/configs/default.yaml");
   engine::eval_options opt;
   opt.protect = {"none", "vote"};
   opt.rates = {0.05, 0.01};
@@ -101,10 +102,10 @@ TEST_CASE("eval refuses nonsense before working", "[eval][bad-input]") {
 // with a = +-x_i 2^j, E[e^2] = p/2 and E[e] = +p/2 (stored 0) or -p/2 (stored 1).
 TEST_CASE("a layer's relative RMS error under stuck cells matches its closed form",
           "[eval][layer_error]") {
-  arch_spec a = arch_spec::load(
-      src + "/configs/default.yaml",
-      {"crossbar.rows=256", "crossbar.cols=256", "adc.bits=9", "protection.scheme=none",
-       "fault.rate=0.001", "fault.sa0_to_sa1=1:1", "seed=11"});
+  arch_spec a =
+      load_arch(src + "/configs/default.yaml",
+                {"crossbar.rows=256", "crossbar.cols=256", "adc.bits=9", "protection.scheme=none",
+                 "fault.rate=0.001", "fault.sa0_to_sa1=1:1", "seed=11"});
   const int N = 768, V = 16;
   models::weight_layer wl;
   wl.name = "fc";
@@ -168,7 +169,7 @@ TEST_CASE("eval reports each layer's relative RMS error, zero on a fault-free ch
           "[eval][layer_error]") {
   const auto m = models::load_model(src + "/models/zoo/mlp-pruned");
   const auto data = models::load_dataset("fashion-mnist:60");
-  arch_spec a = arch_spec::load(src + "/configs/default.yaml");
+  arch_spec a = load_arch(src + "/configs/default.yaml");
   engine::eval_options opt;
   opt.protect = {"none", "vote"};
   opt.rates = {0, 0.01};
@@ -212,7 +213,7 @@ TEST_CASE("transient flips are drawn per image and per read, static faults are n
   std::copy_n(data.pixels.begin(), data.image_bytes(), twice.begin());
   std::copy_n(data.pixels.begin(), data.image_bytes(), twice.begin() + data.image_bytes());
   auto same_twice = [&](const std::vector<std::string>& sets) {
-    const arch_spec a = arch_spec::load(src + "/configs/default.yaml", sets);
+    const arch_spec a = load_arch(src + "/configs/default.yaml", sets);
     const auto cm = mapping::map_model(m, a);
     engine::mapped_backend mb(cm, m, fault_map(a.fault, 5, a.cell_bits));
     std::vector<float> y(2 * size_t(classes));
@@ -225,8 +226,8 @@ TEST_CASE("transient flips are drawn per image and per read, static faults are n
 
   // Same seed, same bits; batches of any size give each image the same flips (its index in the
   // data, not its place in a batch, keys them); the backend needs to know the inputs.
-  const arch_spec a = arch_spec::load(src + "/configs/default.yaml",
-                                      {"fault.rate=0.01", "fault.transient_rate=0.005"});
+  const arch_spec a =
+      load_arch(src + "/configs/default.yaml", {"fault.rate=0.01", "fault.transient_rate=0.005"});
   for (const char* model : {"mlp-pruned", "lenet5-pruned"}) {
     INFO(model);
     const auto mm = models::load_model(src + "/models/zoo/" + model);

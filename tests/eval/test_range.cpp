@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "engine/evaluate.h"
 #include "engine/mapped_backend.h"
+#include "io/arch_file.h"
 #include "mapping/mapping.h"
 
 using namespace rramft;
@@ -41,7 +42,7 @@ TEST_CASE("profiled ranges are the exact extremes of the calibration outputs", "
   const auto calib = models::load_dataset("fashion-mnist-train:64");
   for (const char* grain : {"layer", "output"}) {
     INFO(grain);
-    arch_spec a = arch_spec::load(
+    arch_spec a = load_arch(
         src + "/configs/default.yaml",
         {"protection.scheme=vote+range", std::string("range_check.granularity=") + grain});
     mapping::chip_mapping cm = mapping::map_model(m, a);
@@ -85,10 +86,10 @@ TEST_CASE("the engine clamps or zeroes a layer's outputs as the reference does",
   for (const char* act : {"clamp", "zero"})
     for (const char* grain : {"layer", "output"}) {
       INFO(act << " " << grain);
-      const arch_spec a = arch_spec::load(src + "/configs/default.yaml",
-                                          {"protection.scheme=vote+range", "fault.rate=0.02",
-                                           std::string("range_check.action=") + act,
-                                           std::string("range_check.granularity=") + grain});
+      const arch_spec a = load_arch(src + "/configs/default.yaml",
+                                    {"protection.scheme=vote+range", "fault.rate=0.02",
+                                     std::string("range_check.action=") + act,
+                                     std::string("range_check.granularity=") + grain});
       mapping::chip_mapping cm = mapping::map_model(m, a);
       // Tight bounds of our own, so that many outputs fall outside.
       for (auto& l : cm.layers) {
@@ -128,7 +129,7 @@ TEST_CASE("the engine clamps or zeroes a layer's outputs as the reference does",
 
 TEST_CASE("range checks need profiled bounds and calibration images", "[eval][range][bad-input]") {
   const auto m = models::load_model(src + "/models/zoo/mlp-pruned");
-  const arch_spec a = arch_spec::load(src + "/configs/default.yaml", {"protection.scheme=range"});
+  const arch_spec a = load_arch(src + "/configs/default.yaml", {"protection.scheme=range"});
   const mapping::chip_mapping cm = mapping::map_model(m, a);
   const fault_map clean(arch_spec::fault_spec{}, 1, 1);
   CHECK_THROWS_WITH(engine::mapped_backend(cm, m, clean),
@@ -148,7 +149,7 @@ TEST_CASE("a protect list with clip compares clipped and unclipped weights", "[e
   const auto m = models::load_model(src + "/models/zoo/lenet5-pruned");
   const auto data = models::load_dataset("fashion-mnist:50");
   const arch_spec a =
-      arch_spec::load(src + "/configs/default.yaml", {"quant.clip=sigma", "quant.clip_value=2"});
+      load_arch(src + "/configs/default.yaml", {"quant.clip=sigma", "quant.clip_value=2"});
   engine::eval_options opt;
   opt.protect = {"none", "clip", "clip+vote"};
   opt.trials = 1;

@@ -37,7 +37,7 @@ cat >"$work/pc.cpp" <<'CPP'
 #include <iostream>
 #include <rramft/chip.h>
 int sc_main(int argc, char** argv) {
-  const auto a = rramft::arch_spec::load(argv[1]);
+  const auto a = rramft::load_arch(argv[1]);
   auto data = rramft::models::load_dataset("fashion-mnist:2");
   const auto s = rramft::prepare_chip(argv[2], a, data, "fashion-mnist:2");
   std::cout << s->chip.cm.crossbars_used() << "\n";

@@ -6,17 +6,18 @@ set -u
 cd "${1:?usage: check_layers.sh SOURCE_DIR}"
 declare -A allowed=(
   [core]=""
-  [models]="core"
-  [mapping]="core models"
-  [engine]="core models mapping"
-  [energy]="core"
+  [io]="core"
+  [models]="core io"
+  [mapping]="core io models"
+  [engine]="core io models mapping"
+  [energy]="core io"
   [peripherals]="core"
   [rtl]="core peripherals"
   [tiles]="core models mapping peripherals"
-  [testbenches]="core models mapping engine energy peripherals rtl tiles"
-  [rramft]="core models mapping engine energy peripherals tiles testbenches"
-  [traces]="core energy peripherals tiles"
-  [sweep]="core models mapping engine energy"
+  [testbenches]="core io models mapping engine energy peripherals rtl tiles traces"
+  [rramft]="core io models mapping engine energy peripherals tiles testbenches"
+  [traces]="core io energy peripherals tiles"
+  [sweep]="core io models mapping engine energy"
 )
 bad=0
 for folder in "${!allowed[@]}"; do
@@ -30,7 +31,7 @@ for folder in "${!allowed[@]}"; do
   done < <(grep -rnE '^#include "[a-z_]+/' "$folder" --include='*.cpp' --include='*.h')
 done
 # The functional core is plain C++: no SystemC anywhere in it.
-if grep -rlE '#include <(systemc|tlm)' core models mapping engine energy sweep; then
+if grep -rlE '#include <(systemc|tlm)' core io models mapping engine energy sweep; then
   echo "the files above include SystemC, which only peripherals/ and what builds on it may use"
   bad=1
 fi

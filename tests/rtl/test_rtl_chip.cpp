@@ -8,6 +8,7 @@
 #include <systemc>
 
 #include "engine/mapped_backend.h"
+#include "io/arch_file.h"
 #include "mapping/mapping.h"
 #include "models/idx.h"
 #include "models/network.h"
@@ -29,10 +30,10 @@ sc::action_counts strip(const sc::action_counts& c) {
 
 void rtl_equals_tlm(const std::string& model, std::vector<std::string> sets, int n,
                     const std::string& blocks) {
-  const arch_spec a = arch_spec::load(src + "/configs/default.yaml", sets);
+  const arch_spec a = load_arch(src + "/configs/default.yaml", sets);
   if (blocks.find("opc") != std::string::npos) sets.push_back("rtl.opc=true");
   if (blocks.find("vote") != std::string::npos) sets.push_back("rtl.vote=true");
-  const arch_spec ar = arch_spec::load(src + "/configs/default.yaml", sets);
+  const arch_spec ar = load_arch(src + "/configs/default.yaml", sets);
   const models::model m = models::load_model(src + "/" + model);
   const models::image_set data = models::load_dataset("fashion-mnist:" + std::to_string(n));
   const mapping::chip_mapping cm = mapping::map_model(m, a), cmr = mapping::map_model(m, ar);
@@ -112,8 +113,8 @@ namespace {
 /// Runs mlp-pruned with both blocks co-simulated, one RTL result corrupted on its way out of
 /// @p which block (the n-th), and returns the error the run stopped with.
 std::string stopped_by(const std::string& which, uint64_t nth) {
-  const arch_spec a = arch_spec::load(src + "/configs/default.yaml",
-                                      {"rtl.vote=true", "rtl.opc=true", "fault.rate=0.01"});
+  const arch_spec a = load_arch(src + "/configs/default.yaml",
+                                {"rtl.vote=true", "rtl.opc=true", "fault.rate=0.01"});
   const models::model m = models::load_model(src + "/models/zoo/mlp-pruned");
   const models::image_set data = models::load_dataset("fashion-mnist:1");
   const mapping::chip_mapping cm = mapping::map_model(m, a);

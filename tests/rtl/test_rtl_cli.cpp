@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/spec.h"
+#include "io/arch_file.h"
 #include "tests/support.h"
 
 namespace {
@@ -51,7 +52,7 @@ TEST_CASE("rramft run --rtl vote,opc reports what the TLM run reports", "[rtl][c
   CHECK(r["vote"]["timing_mismatches"] == 0);
   CHECK(r["vote"]["rtl"]["T"] == 3);
   // The arch written next to the result records the co-simulation.
-  const auto arch = rramft::arch_spec::load(d + "/rtl/arch.yaml");
+  const auto arch = rramft::load_arch(d + "/rtl/arch.yaml");
   CHECK(arch.rtl.vote);
   CHECK(arch.rtl.opc);
   // The VCD holds the RTL's own signals on its own time base.
@@ -72,11 +73,11 @@ TEST_CASE("rramft rtl-timing writes the RTL's timing, which equals the architect
   // The measured keys override deliberately wrong values; they must give configs/default.yaml's.
   const auto from = rramft::overrides_from_file(d + "/t.yaml");
   CHECK(from.size() == 3);
-  const auto def = rramft::arch_spec::load(src + "/configs/default.yaml");
+  const auto def = rramft::load_arch(src + "/configs/default.yaml");
   std::vector<std::string> sets = {"timing.opc_cycles=99", "timing.vote_cycles=99",
                                    "timing.vote_ii=99"};
   sets.insert(sets.end(), from.begin(), from.end());
-  const auto measured = rramft::arch_spec::load(src + "/configs/default.yaml", sets);
+  const auto measured = rramft::load_arch(src + "/configs/default.yaml", sets);
   CHECK(measured.timing.vote_cycles == def.timing.vote_cycles);
   CHECK(measured.timing.vote_ii == def.timing.vote_ii);
   CHECK(measured.timing.opc_cycles == def.timing.opc_cycles);
@@ -91,7 +92,7 @@ TEST_CASE("rramft rtl-timing writes the RTL's timing, which equals the architect
                   d + "/run7.log") == 0);
   const auto j = nlohmann::json::parse(slurp(d + "/run7/report.json"));
   CHECK(j["rtl"]["vote"]["timing_mismatches"] == 0);
-  const auto used = rramft::arch_spec::load(d + "/run7/arch.yaml");
+  const auto used = rramft::load_arch(d + "/run7/arch.yaml");
   CHECK(used.timing.vote_cycles == 5);  // ceil(7 / 2) network stages + the add stage
   CHECK(slurp(d + "/run7.log").find("warning") == std::string::npos);
   // Without it, the run warns that the TLM's timing is not the RTL's.

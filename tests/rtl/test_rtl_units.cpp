@@ -14,6 +14,7 @@
 #include "core/datapath.h"
 #include "core/error.h"
 #include "core/quant.h"
+#include "io/arch_file.h"
 #include "mapping/mapping.h"
 #include "peripherals/job.h"
 #include "rtl/cosim.h"
@@ -59,7 +60,7 @@ void simulate(const std::function<void()>& body) {
 }
 
 arch_spec arch_with(const std::vector<std::string>& sets) {
-  return arch_spec::load(src + "/configs/default.yaml", sets);
+  return load_arch(src + "/configs/default.yaml", sets);
 }
 
 /// A layer that only gives the voting unit its outputs (kept_cols) and a name.

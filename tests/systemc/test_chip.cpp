@@ -15,6 +15,7 @@
 #include "energy/ert.h"
 #include "engine/evaluate.h"
 #include "engine/mapped_backend.h"
+#include "io/arch_file.h"
 #include "mapping/mapping.h"
 #include "models/idx.h"
 #include "testbenches/platform.h"
@@ -33,7 +34,7 @@ struct fixture {
   fault_map chip;
   std::vector<std::vector<cell_error>> errors;
   fixture(const std::string& model, const std::vector<std::string>& sets, int n)
-      : arch(arch_spec::load(src + "/configs/default.yaml", sets)),
+      : arch(load_arch(src + "/configs/default.yaml", sets)),
         m(models::load_model(src + "/" + model)),
         data(models::load_dataset("fashion-mnist:" + std::to_string(n))),
         cm(mapping::map_model(m, arch)),
@@ -308,7 +309,7 @@ struct probe : sc_core::sc_module {
 /// One vector through one crossbar of a rows x cols layer of constant weights; returns the
 /// tile's annotated latency in ns and checks the result against the integer reference.
 double one_mvm_ns(const std::vector<std::string>& sets, int cols) {
-  arch_spec a = arch_spec::load(src + "/configs/default.yaml", sets);
+  arch_spec a = load_arch(src + "/configs/default.yaml", sets);
   models::weight_layer wl;
   wl.name = "fc";
   wl.kind = "linear";

@@ -11,6 +11,7 @@
 #include <regex>
 #include <systemc>
 
+#include "io/arch_file.h"
 #include "models/network.h"
 #include "rramft/chip.h"
 
@@ -109,8 +110,8 @@ TEST_CASE("the register map of docs/chip.md is the model's", "[registers]") {
 
   models::image_set data = models::load_dataset("fashion-mnist:2");
   const auto setup =
-      prepare_chip(src + "/models/zoo/mlp-pruned", arch_spec::load(src + "/configs/default.yaml"),
-                   data, "fashion-mnist:2");
+      prepare_chip(src + "/models/zoo/mlp-pruned", load_arch(src + "/configs/default.yaml"), data,
+                   "fashion-mnist:2");
   const models::network net(setup->model);
   const std::map<std::string, uint32_t> model_values{{"IMAGE_BYTES", uint32_t(net.sample_bytes())},
                                                      {"CLASSES", uint32_t(net.num_classes())}};

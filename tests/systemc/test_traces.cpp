@@ -11,6 +11,7 @@
 
 #include "core/quant.h"
 #include "energy/ert.h"
+#include "io/arch_file.h"
 #include "mapping/mapping.h"
 #include "models/idx.h"
 #include "testbenches/platform.h"
@@ -33,7 +34,7 @@ struct run {
   mapping::chip_mapping cm;
   std::unique_ptr<sc::platform> top;
   run(const std::string& model, int n)
-      : arch(arch_spec::load(src + "/configs/default.yaml", {"fault.rate=0.01"})),
+      : arch(load_arch(src + "/configs/default.yaml", {"fault.rate=0.01"})),
         ert(energy::table::load(src + "/configs/" + arch.energy_table)),
         m(models::load_model(src + "/" + model)),
         data(models::load_dataset("fashion-mnist:" + std::to_string(n))),

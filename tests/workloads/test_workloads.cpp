@@ -10,6 +10,7 @@
 
 #include "core/faults.h"
 #include "engine/mapped_backend.h"
+#include "io/arch_file.h"
 #include "mapping/mapping.h"
 #include "models/idx.h"
 #include "models/network.h"
@@ -94,8 +95,7 @@ void float_matches_torch(const std::string& name, const std::string& model_path)
 /// engine on the same faulty chip, on the first @p n reference inputs.
 void chip_equals_engine(const std::string& name, const std::string& model_path, int n,
                         const std::vector<std::string>& sets) {
-  const arch_spec arch =
-      arch_spec::load(std::string(RRAMFT_SOURCE_DIR) + "/configs/default.yaml", sets);
+  const arch_spec arch = load_arch(std::string(RRAMFT_SOURCE_DIR) + "/configs/default.yaml", sets);
   models::model m = models::load_model(model_path);
   models::image_set data = reference_data(name, n);
   as_pixels(m, data);

@@ -1,4 +1,4 @@
-#include "core/memory.h"
+#include "io/memory.h"
 
 #include <sys/resource.h>
 

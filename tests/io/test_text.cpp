@@ -5,7 +5,7 @@
 #include <fstream>
 
 #include "core/error.h"
-#include "core/text.h"
+#include "io/text.h"
 #include "tests/support.h"
 
 using Catch::Contains;

@@ -1,4 +1,4 @@
-#include "core/text.h"
+#include "io/text.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,10 +1,10 @@
-#include "core/settings.h"
+#include "io/settings.h"
 
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 
-#include "core/output.h"
+#include "io/output.h"
 
 namespace rramft {
 

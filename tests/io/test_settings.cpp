@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 
-#include "core/settings.h"
+#include "io/settings.h"
 
 using namespace rramft;
 

@@ -6,7 +6,7 @@
 #include <stdexcept>
 
 #include "core/error.h"
-#include "core/output.h"
+#include "io/output.h"
 #include "tests/support.h"
 
 namespace {

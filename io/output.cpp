@@ -1,4 +1,4 @@
-#include "core/output.h"
+#include "io/output.h"
 
 #include <fcntl.h>
 #include <signal.h>

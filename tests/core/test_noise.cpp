@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "core/mvm.h"
 #include "core/periph.h"
+#include "io/arch_file.h"
 #include "layer_fixtures.h"
 
 using namespace rramft;
@@ -314,7 +315,7 @@ TEST_CASE("adc.table: loaded from a file next to the architecture, checked", "[n
   const std::string arch = (dir / "arch.yaml").string();
   std::ofstream(arch) << "adc:\n  bits: 3\n  table: levels.txt\n";
   std::ofstream(dir / "levels.txt") << "# transition levels\n0.5\n1.5\n2.5\n3.5\n4.5\n5.5\n6.6\n";
-  const arch_spec a = arch_spec::load(arch);
+  const arch_spec a = load_arch(arch);
   REQUIRE(a.adc.transitions.size() == 7);
   CHECK(a.adc.transitions[6] == 6.6);
   CHECK_FALSE(a.adc_lossless());
@@ -323,12 +324,12 @@ TEST_CASE("adc.table: loaded from a file next to the architecture, checked", "[n
   CHECK(adc_model(a).convert(1) == std::llround(128.0 / 7));
   CHECK(adc_model(a).convert(6) == std::llround(6 * 128.0 / 7));
   CHECK(adc_model(a).convert(7) == 128);
-  CHECK_THROWS_WITH(arch_spec::load(arch, {"adc.bits=4"}),
+  CHECK_THROWS_WITH(load_arch(arch, {"adc.bits=4"}),
                     Catch::Contains("adc.table") && Catch::Contains("needs 2^bits - 1 = 15"));
   std::ofstream(dir / "bad.txt") << "0.5\n1.5 x\n";
-  CHECK_THROWS_WITH(arch_spec::load(arch, {"adc.table=bad.txt"}),
+  CHECK_THROWS_WITH(load_arch(arch, {"adc.table=bad.txt"}),
                     Catch::Contains("bad.txt:2") && Catch::Contains("transition level"));
   std::ofstream(dir / "down.txt") << "0.5\n1.5\n2.5\n3.5\n4.5\n5.5\n5\n";
-  CHECK_THROWS_WITH(arch_spec::load(arch, {"adc.table=down.txt"}), Catch::Contains("ascend"));
+  CHECK_THROWS_WITH(load_arch(arch, {"adc.table=down.txt"}), Catch::Contains("ascend"));
   std::filesystem::remove_all(dir);
 }

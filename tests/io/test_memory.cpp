@@ -2,7 +2,7 @@
 #include <cstdlib>
 
 #include "core/error.h"
-#include "core/memory.h"
+#include "io/memory.h"
 
 using rramft::memory_estimate;
 
