@@ -552,17 +552,25 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
         load_lanes(row, dig + size_t(r) * kLanes);
         tot += row;
       }
-      // Subset sums of every group of 8 rows: entry q = entry q without its lowest bit + the
-      // digits of that row.
+      // Subset sums of every group of 8 rows: the 16 subset sums of its low 4 rows (lo) and of
+      // its high 4 rows (hi), then entry (h << 4 | l) = hi[h] + lo[l]. Every entry is one add of
+      // two values already at hand, with no chain through the table's stores.
+      static_assert(kGroup == 8, "the table is built from two halves of 4 rows");
       for (int g = 0; g < ngroups; ++g) {
         U* t = table + size_t(g) * kPatterns * kLanes;
-        store_lanes(t, VU{});
-        for (int q = 1; q < kPatterns; ++q) {
-          VU prev, d;
-          load_lanes(prev, t + size_t(q & (q - 1)) * kLanes);
-          load_lanes(d, dig + size_t(g * kGroup + __builtin_ctz(unsigned(q))) * kLanes);
-          store_lanes(t + size_t(q) * kLanes, VU(prev + d));
+        VU lo[16], hi[16];
+        lo[0] = VU{};
+        hi[0] = VU{};
+        for (int q = 1; q < 16; ++q) {
+          const int r = __builtin_ctz(unsigned(q));
+          VU dl, dh;
+          load_lanes(dl, dig + size_t(g * kGroup + r) * kLanes);
+          load_lanes(dh, dig + size_t(g * kGroup + 4 + r) * kLanes);
+          lo[q] = lo[q & (q - 1)] + dl;
+          hi[q] = hi[q & (q - 1)] + dh;
         }
+        for (int h = 0; h < 16; ++h)
+          for (int q = 0; q < 16; ++q) store_lanes(t + size_t(h * 16 + q) * kLanes, VU(hi[h] + lo[q]));
       }
       const A wk = A(slice_weight[size_t(k)]);
       size_t next_flip = 0;
@@ -576,27 +584,35 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
           VU sumv = {};
           for (uint32_t pi = co.plane0; pi < co.plane1; ++pi) {
             const plane& pl = bl.planes[pi];
-            VU ps = pl.complement ? tot : VU{}, e;
-            if (pl.complement)
-              for (uint32_t t = pl.term0; t < pl.term1; ++t) {
-                load_lanes(e, table + size_t(bl.terms[t]) * kLanes);
-                ps -= e;
-              }
-            else
-              for (uint32_t t = pl.term0; t < pl.term1; ++t) {
-                load_lanes(e, table + size_t(bl.terms[t]) * kLanes);
-                ps += e;
-              }
+            // Two sums side by side (the table loads are independent), in the lanes' modular
+            // arithmetic: the result lies in 0..full_scale.
+            VU ps = {}, ps2 = {}, e, e2;
+            uint32_t t = pl.term0;
+            for (; t + 1 < pl.term1; t += 2) {
+              load_lanes(e, table + size_t(bl.terms[t]) * kLanes);
+              load_lanes(e2, table + size_t(bl.terms[t + 1]) * kLanes);
+              ps += e;
+              ps2 += e2;
+            }
+            if (t < pl.term1) {
+              load_lanes(e, table + size_t(bl.terms[t]) * kLanes);
+              ps2 += e;
+            }
+            // The complement: the block's digit total minus the entries.
+            ps = pl.complement ? VU(tot - ps - ps2) : VU(ps + ps2);
             sumv += ps << U(pl.shift);
           }
-          alignas(64) U sum[kLanes];
-          store_lanes(sum, sumv);
           // Transient flips of this column: delta x DAC level, before the ADC (the sum stays in
           // 0..full_scale, so the lanes' modular arithmetic is exact).
-          for (; next_flip < flips.size() && flips[next_flip].col == int32_t(c); ++next_flip) {
-            const lane_flip& f = flips[next_flip];
-            sum[f.lane] = U(int64_t(sum[f.lane]) +
-                            int64_t(f.delta) * int64_t(dig[size_t(f.row) * kLanes + f.lane]));
+          if (next_flip < flips.size() && flips[next_flip].col == int32_t(c)) {
+            alignas(64) U sum[kLanes];
+            store_lanes(sum, sumv);
+            for (; next_flip < flips.size() && flips[next_flip].col == int32_t(c); ++next_flip) {
+              const lane_flip& f = flips[next_flip];
+              sum[f.lane] = U(int64_t(sum[f.lane]) +
+                              int64_t(f.delta) * int64_t(dig[size_t(f.row) * kLanes + f.lane]));
+            }
+            load_lanes(sumv, sum);
           }
           // ADC and OPC.
           if constexpr (sizeof(W) == 2) {
@@ -605,24 +621,30 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
             typedef uint8_t v16u8 __attribute__((vector_size(16)));
             typedef uint16_t v16u16 __attribute__((vector_size(32)));
             typedef int16_t v16i16 __attribute__((vector_size(32)));
+            static_assert(kLanes == 32 && sizeof(U) == 1, "two halves of 16 8-bit sums");
             const affine_floor f1 = to_code16, f2 = to_value16;
             const int16_t top = int16_t(top_code);
-            for (int h = 0; h < kLanes; h += 16) {
-              v16u8 s8;
-              std::memcpy(&s8, sum + h, sizeof s8);
-              const v16u16 x = __builtin_convertvector(s8, v16u16);
+            const v16u8 halves[2] = {
+                __builtin_shufflevector(sumv, sumv, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
+                                        14, 15),
+                __builtin_shufflevector(sumv, sumv, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27,
+                                        28, 29, 30, 31)};
+            for (int h = 0; h < 2; ++h) {
+              const v16u16 x = __builtin_convertvector(halves[h], v16u16);
               v16i16 code = v16i16((x * uint16_t(f1.a) + uint16_t(f1.b)) >> f1.shift);
               const v16i16 over = code > top;
               code = (code & ~over) | (top & over);
               const v16i16 value = v16i16(
                   ((v16u16(code) * uint16_t(f2.a) + uint16_t(f2.b)) >> f2.shift) << co.shift);
               v16i16 in;
-              std::memcpy(&in, inner[co.slot] + h, sizeof in);
+              std::memcpy(&in, inner[co.slot] + 16 * h, sizeof in);
               in = co.negative ? in - value : in + value;
-              std::memcpy(inner[co.slot] + h, &in, sizeof in);
+              std::memcpy(inner[co.slot] + 16 * h, &in, sizeof in);
             }
             continue;
           }
+          alignas(64) U sum[kLanes];
+          store_lanes(sum, sumv);
           alignas(64) W conv[kLanes];
           if (affine) {
             const affine_floor f1 = to_code, f2 = to_value;
