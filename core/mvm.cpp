@@ -600,7 +600,10 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
             }
             // The complement: the block's digit total minus the entries.
             ps = pl.complement ? VU(tot - ps - ps2) : VU(ps + ps2);
-            sumv += ps << U(pl.shift);
+            // The plane's weight 2^shift (cell bit j) by doubling: x86 has no 8-bit shifts, and
+            // 1-bit cells have only shift 0.
+            for (int j = 0; j < pl.shift; ++j) ps += ps;
+            sumv += ps;
           }
           // Transient flips of this column: delta x DAC level, before the ADC (the sum stays in
           // 0..full_scale, so the lanes' modular arithmetic is exact).
