@@ -258,6 +258,12 @@ inline void store_lanes(T* p, const V& v) {
   std::memcpy(p, &v, sizeof v);
 }
 
+/// Where lane u (input vector i0 + u) of a 32-lane vector of 8-bit sums ends up once it is
+/// widened to 16 bits by interleaving with zeros (x86 vpunpcklbw / vpunpckhbw, which work within
+/// each 16-byte half): the low-byte halves of both 16-byte halves first, then the high ones.
+constexpr int lane_position(int u) { return (u & 7) | ((u >> 4) & 1) << 3 | ((u >> 3) & 1) << 4; }
+static_assert(lane_position(8) == 16 && lane_position(16) == 8 && lane_position(31) == 31);
+
 /// y = floor((x * a + b) / 2^shift), exact for the x it was fitted to, with every
 /// intermediate in 0..limit.
 struct affine_floor {
@@ -621,22 +627,24 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
           if constexpr (sizeof(W) == 2) {
             // 8-bit sums: the ADC in uint16 and the OPC in int16, 16 lanes per native vector
             // (the native width keeps GCC's generic vectors from falling back to scalars).
-            typedef uint8_t v16u8 __attribute__((vector_size(16)));
             typedef uint16_t v16u16 __attribute__((vector_size(32)));
             typedef int16_t v16i16 __attribute__((vector_size(32)));
             static_assert(kLanes == 32 && sizeof(U) == 1, "two halves of 16 8-bit sums");
             const affine_floor f1 = to_code16, f2 = to_value16;
             const int16_t top = int16_t(top_code);
-            const v16u8 halves[2] = {
-                __builtin_shufflevector(sumv, sumv, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
-                                        14, 15),
-                __builtin_shufflevector(sumv, sumv, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27,
-                                        28, 29, 30, 31)};
+            // The two halves widened by interleaving with zeros (vpunpcklbw / vpunpckhbw): the
+            // 16-bit lanes hold the vectors in the order of lane_position, kept up to the vote.
+            const VU zero = {};
+            const v16u16 halves[2] = {
+                v16u16(__builtin_shufflevector(sumv, zero, 0, 32, 1, 33, 2, 34, 3, 35, 4, 36, 5, 37,
+                                               6, 38, 7, 39, 16, 48, 17, 49, 18, 50, 19, 51, 20,
+                                               52, 21, 53, 22, 54, 23, 55)),
+                v16u16(__builtin_shufflevector(sumv, zero, 8, 40, 9, 41, 10, 42, 11, 43, 12, 44, 13,
+                                               45, 14, 46, 15, 47, 24, 56, 25, 57, 26, 58, 27, 59,
+                                               28, 60, 29, 61, 30, 62, 31, 63))};
             for (int h = 0; h < 2; ++h) {
-              const v16u16 x = __builtin_convertvector(halves[h], v16u16);
-              v16i16 code = v16i16((x * uint16_t(f1.a) + uint16_t(f1.b)) >> f1.shift);
-              const v16i16 over = code > top;
-              code = (code & ~over) | (top & over);
+              v16i16 code = v16i16((halves[h] * uint16_t(f1.a) + uint16_t(f1.b)) >> f1.shift);
+              code = code > top ? top : code;  // vpminsw
               const v16i16 value = v16i16(
                   ((v16u16(code) * uint16_t(f2.a) + uint16_t(f2.b)) >> f2.shift) << co.shift);
               v16i16 in;
@@ -681,8 +689,10 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
     // Voting unit and tile accumulator, as vote_accumulate.
     for (const output& ou : bl.outs) {
       const A* a = acc + size_t(ou.out) * slots * kLanes;
-      for (int v = 0; v < nv; ++v) {
-        int64_t& y = yk[size_t(i0 + v) * O + ou.out];
+      for (int u = 0; u < nv; ++u) {
+        // Where vector u's sums are: in the interleaved order of the 16-bit path, else in order.
+        const int v = sizeof(W) == 2 ? lane_position(u) : u;
+        int64_t& y = yk[size_t(i0 + u) * O + ou.out];
         y += int64_t(a[v]);
         if (T == 3) {
           y += int64_t(median3(a[kLanes + v], a[2 * kLanes + v], a[3 * kLanes + v]));
