@@ -576,7 +576,8 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
           hi[q] = hi[q & (q - 1)] + dh;
         }
         for (int h = 0; h < 16; ++h)
-          for (int q = 0; q < 16; ++q) store_lanes(t + size_t(h * 16 + q) * kLanes, VU(hi[h] + lo[q]));
+          for (int q = 0; q < 16; ++q)
+            store_lanes(t + size_t(h * 16 + q) * kLanes, VU(hi[h] + lo[q]));
       }
       const A wk = A(slice_weight[size_t(k)]);
       size_t next_flip = 0;
@@ -637,8 +638,8 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
             const VU zero = {};
             const v16u16 halves[2] = {
                 v16u16(__builtin_shufflevector(sumv, zero, 0, 32, 1, 33, 2, 34, 3, 35, 4, 36, 5, 37,
-                                               6, 38, 7, 39, 16, 48, 17, 49, 18, 50, 19, 51, 20,
-                                               52, 21, 53, 22, 54, 23, 55)),
+                                               6, 38, 7, 39, 16, 48, 17, 49, 18, 50, 19, 51, 20, 52,
+                                               21, 53, 22, 54, 23, 55)),
                 v16u16(__builtin_shufflevector(sumv, zero, 8, 40, 9, 41, 10, 42, 11, 43, 12, 44, 13,
                                                45, 14, 46, 15, 47, 24, 56, 25, 57, 26, 58, 27, 59,
                                                28, 60, 29, 61, 30, 62, 31, 63))};
