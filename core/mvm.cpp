@@ -258,6 +258,12 @@ inline void store_lanes(T* p, const V& v) {
   std::memcpy(p, &v, sizeof v);
 }
 
+/// Where lane u (input vector i0 + u) of a 32-lane vector of 8-bit sums ends up once it is
+/// widened to 16 bits by interleaving with zeros (x86 vpunpcklbw / vpunpckhbw, which work within
+/// each 16-byte half): the low-byte halves of both 16-byte halves first, then the high ones.
+constexpr int lane_position(int u) { return (u & 7) | ((u >> 4) & 1) << 3 | ((u >> 3) & 1) << 4; }
+static_assert(lane_position(8) == 16 && lane_position(16) == 8 && lane_position(31) == 31);
+
 /// y = floor((x * a + b) / 2^shift), exact for the x it was fitted to, with every
 /// intermediate in 0..limit.
 struct affine_floor {
@@ -552,17 +558,26 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
         load_lanes(row, dig + size_t(r) * kLanes);
         tot += row;
       }
-      // Subset sums of every group of 8 rows: entry q = entry q without its lowest bit + the
-      // digits of that row.
+      // Subset sums of every group of 8 rows: the 16 subset sums of its low 4 rows (lo) and of
+      // its high 4 rows (hi), then entry (h << 4 | l) = hi[h] + lo[l]. Every entry is one add of
+      // two values already at hand, with no chain through the table's stores.
+      static_assert(kGroup == 8, "the table is built from two halves of 4 rows");
       for (int g = 0; g < ngroups; ++g) {
         U* t = table + size_t(g) * kPatterns * kLanes;
-        store_lanes(t, VU{});
-        for (int q = 1; q < kPatterns; ++q) {
-          VU prev, d;
-          load_lanes(prev, t + size_t(q & (q - 1)) * kLanes);
-          load_lanes(d, dig + size_t(g * kGroup + __builtin_ctz(unsigned(q))) * kLanes);
-          store_lanes(t + size_t(q) * kLanes, VU(prev + d));
+        VU lo[16], hi[16];
+        lo[0] = VU{};
+        hi[0] = VU{};
+        for (int q = 1; q < 16; ++q) {
+          const int r = __builtin_ctz(unsigned(q));
+          VU dl, dh;
+          load_lanes(dl, dig + size_t(g * kGroup + r) * kLanes);
+          load_lanes(dh, dig + size_t(g * kGroup + 4 + r) * kLanes);
+          lo[q] = lo[q & (q - 1)] + dl;
+          hi[q] = hi[q & (q - 1)] + dh;
         }
+        for (int h = 0; h < 16; ++h)
+          for (int q = 0; q < 16; ++q)
+            store_lanes(t + size_t(h * 16 + q) * kLanes, VU(hi[h] + lo[q]));
       }
       const A wk = A(slice_weight[size_t(k)]);
       size_t next_flip = 0;
@@ -576,53 +591,72 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
           VU sumv = {};
           for (uint32_t pi = co.plane0; pi < co.plane1; ++pi) {
             const plane& pl = bl.planes[pi];
-            VU ps = pl.complement ? tot : VU{}, e;
-            if (pl.complement)
-              for (uint32_t t = pl.term0; t < pl.term1; ++t) {
-                load_lanes(e, table + size_t(bl.terms[t]) * kLanes);
-                ps -= e;
-              }
-            else
-              for (uint32_t t = pl.term0; t < pl.term1; ++t) {
-                load_lanes(e, table + size_t(bl.terms[t]) * kLanes);
-                ps += e;
-              }
-            sumv += ps << U(pl.shift);
+            // Two sums side by side (the table loads are independent), in the lanes' modular
+            // arithmetic: the result lies in 0..full_scale.
+            VU ps = {}, ps2 = {}, e, e2;
+            uint32_t t = pl.term0;
+            for (; t + 1 < pl.term1; t += 2) {
+              load_lanes(e, table + size_t(bl.terms[t]) * kLanes);
+              load_lanes(e2, table + size_t(bl.terms[t + 1]) * kLanes);
+              ps += e;
+              ps2 += e2;
+            }
+            if (t < pl.term1) {
+              load_lanes(e, table + size_t(bl.terms[t]) * kLanes);
+              ps2 += e;
+            }
+            // The complement: the block's digit total minus the entries.
+            ps = pl.complement ? VU(tot - ps - ps2) : VU(ps + ps2);
+            // The plane's weight 2^shift (cell bit j) by doubling: x86 has no 8-bit shifts, and
+            // 1-bit cells have only shift 0.
+            for (int j = 0; j < pl.shift; ++j) ps += ps;
+            sumv += ps;
           }
-          alignas(64) U sum[kLanes];
-          store_lanes(sum, sumv);
           // Transient flips of this column: delta x DAC level, before the ADC (the sum stays in
           // 0..full_scale, so the lanes' modular arithmetic is exact).
-          for (; next_flip < flips.size() && flips[next_flip].col == int32_t(c); ++next_flip) {
-            const lane_flip& f = flips[next_flip];
-            sum[f.lane] = U(int64_t(sum[f.lane]) +
-                            int64_t(f.delta) * int64_t(dig[size_t(f.row) * kLanes + f.lane]));
+          if (next_flip < flips.size() && flips[next_flip].col == int32_t(c)) {
+            alignas(64) U sum[kLanes];
+            store_lanes(sum, sumv);
+            for (; next_flip < flips.size() && flips[next_flip].col == int32_t(c); ++next_flip) {
+              const lane_flip& f = flips[next_flip];
+              sum[f.lane] = U(int64_t(sum[f.lane]) +
+                              int64_t(f.delta) * int64_t(dig[size_t(f.row) * kLanes + f.lane]));
+            }
+            load_lanes(sumv, sum);
           }
           // ADC and OPC.
           if constexpr (sizeof(W) == 2) {
             // 8-bit sums: the ADC in uint16 and the OPC in int16, 16 lanes per native vector
             // (the native width keeps GCC's generic vectors from falling back to scalars).
-            typedef uint8_t v16u8 __attribute__((vector_size(16)));
             typedef uint16_t v16u16 __attribute__((vector_size(32)));
             typedef int16_t v16i16 __attribute__((vector_size(32)));
+            static_assert(kLanes == 32 && sizeof(U) == 1, "two halves of 16 8-bit sums");
             const affine_floor f1 = to_code16, f2 = to_value16;
             const int16_t top = int16_t(top_code);
-            for (int h = 0; h < kLanes; h += 16) {
-              v16u8 s8;
-              std::memcpy(&s8, sum + h, sizeof s8);
-              const v16u16 x = __builtin_convertvector(s8, v16u16);
-              v16i16 code = v16i16((x * uint16_t(f1.a) + uint16_t(f1.b)) >> f1.shift);
-              const v16i16 over = code > top;
-              code = (code & ~over) | (top & over);
+            // The two halves widened by interleaving with zeros (vpunpcklbw / vpunpckhbw): the
+            // 16-bit lanes hold the vectors in the order of lane_position, kept up to the vote.
+            const VU zero = {};
+            const v16u16 halves[2] = {
+                v16u16(__builtin_shufflevector(sumv, zero, 0, 32, 1, 33, 2, 34, 3, 35, 4, 36, 5, 37,
+                                               6, 38, 7, 39, 16, 48, 17, 49, 18, 50, 19, 51, 20, 52,
+                                               21, 53, 22, 54, 23, 55)),
+                v16u16(__builtin_shufflevector(sumv, zero, 8, 40, 9, 41, 10, 42, 11, 43, 12, 44, 13,
+                                               45, 14, 46, 15, 47, 24, 56, 25, 57, 26, 58, 27, 59,
+                                               28, 60, 29, 61, 30, 62, 31, 63))};
+            for (int h = 0; h < 2; ++h) {
+              v16i16 code = v16i16((halves[h] * uint16_t(f1.a) + uint16_t(f1.b)) >> f1.shift);
+              code = code > top ? top : code;  // vpminsw
               const v16i16 value = v16i16(
                   ((v16u16(code) * uint16_t(f2.a) + uint16_t(f2.b)) >> f2.shift) << co.shift);
               v16i16 in;
-              std::memcpy(&in, inner[co.slot] + h, sizeof in);
+              std::memcpy(&in, inner[co.slot] + 16 * h, sizeof in);
               in = co.negative ? in - value : in + value;
-              std::memcpy(inner[co.slot] + h, &in, sizeof in);
+              std::memcpy(inner[co.slot] + 16 * h, &in, sizeof in);
             }
             continue;
           }
+          alignas(64) U sum[kLanes];
+          store_lanes(sum, sumv);
           alignas(64) W conv[kLanes];
           if (affine) {
             const affine_floor f1 = to_code, f2 = to_value;
@@ -656,8 +690,10 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
     // Voting unit and tile accumulator, as vote_accumulate.
     for (const output& ou : bl.outs) {
       const A* a = acc + size_t(ou.out) * slots * kLanes;
-      for (int v = 0; v < nv; ++v) {
-        int64_t& y = yk[size_t(i0 + v) * O + ou.out];
+      for (int u = 0; u < nv; ++u) {
+        // Where vector u's sums are: in the interleaved order of the 16-bit path, else in order.
+        const int v = sizeof(W) == 2 ? lane_position(u) : u;
+        int64_t& y = yk[size_t(i0 + u) * O + ou.out];
         y += int64_t(a[v]);
         if (T == 3) {
           y += int64_t(median3(a[kLanes + v], a[2 * kLanes + v], a[3 * kLanes + v]));

@@ -446,3 +446,29 @@ TEST_CASE("a read with transient flips computes as a chip whose cells read those
       CHECK(changed > 0);  // the flips reached the outputs
     }
 }
+
+TEST_CASE("the prepared path puts every vector back in its place from any part of a pass",
+          "[mvm][adc]") {
+  // 128-row blocks of 1-bit cells and a 6-bit ADC: 8-bit column sums, which the ADC widens to
+  // 16 bits by interleaving (the vectors change lanes until the vote). Batches that end inside
+  // each group of 8 lanes, on their edges, and past one pass of 32; every vector's outputs
+  // differ, so a vector read from another's lane (or from an absent one) fails.
+  arch_spec a;
+  a.adc.bits = 6;
+  a.fault.rate = 0.01;
+  a.fault.transient_rate = 0.002;
+  a.validate();
+  REQUIRE_FALSE(a.adc_lossless());
+  const auto wl = fixtures::random_layer(150, 40, 3, 5, 77);
+  const mapped_layer l = fixtures::map(wl, a);
+  const fault_map chip(a.fault, 9, a.cell_bits);
+  const auto errs = read_errors(l, chip);
+  REQUIRE(!errs.empty());
+  for (int n : {1, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 32, 33, 40, 48, 63, 65}) {
+    INFO(n << " vectors");
+    const auto x = fixtures::random_inputs(a, n, l.rows, 500 + n);
+    CHECK(run_prepared(l, errs, x, n) == run(l, errs, x, n, mvm_path::bit_serial));
+    const transient_reads t{&chip, {uint64_t(n), 1}};
+    CHECK(run_prepared(l, errs, x, n, t) == run(l, errs, x, n, mvm_path::bit_serial, t));
+  }
+}
