@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Relative RMS error of one bit-sliced MVM under programming error, computed by CrossSim.
+
+Peer comparison for docs/noise.md (issue 20). It runs only against a CrossSim checkout given
+on the command line (sandialabs/cross-sim; needs numpy and scipy), never in CI: its printed
+figures are recorded in tests/mapping/test_peer_crosssim.cpp, which checks rramft against them.
+
+    python3 tests/peers/crosssim_mvm_error.py /path/to/cross-sim [--chips 40]
+
+The configuration, expressed identically in both tools:
+- a 128-input x 128-output linear layer of integer weights in [-127, 127] (max |w| = 127, so
+  both tools quantize to exactly these integers) from splitmix64 (rramft's mix64), seed 12345;
+- 64 input vectors of unsigned 8-bit integers in [0, 255] from the same generator;
+- 8-bit sign-magnitude weights in 7 one-bit slices, a differential pair per slice (CrossSim:
+  BITSLICED core, BALANCED slices, num_slices 7, subtraction after the ADC; rramft: 1-bit
+  cells, scheme none), zero conductance for a 0 bit (CrossSim: infinite on/off ratio);
+- one crossbar of 128 rows (the whole input in one analog sum);
+- inputs streamed 1 bit per read (8 unsigned input slices);
+- every column sum of every input slice converted by an ADC that rounds it to the nearest
+  integer count (CrossSim: QuantizerADC, 8 bits, calibrated range [0, 255], adc_per_ibit;
+  rramft: the lossless 8-bit ADC of a 128-row crossbar);
+- programming error G (1 + N(0, sigma)), drawn once per cell and chip, clipped at 0 only
+  (CrossSim: NormalProportionalDevice, clip_conductance false; rramft: fault.variation,
+  gaussian); read noise off.
+The error of one chip is ||y - y_ideal|| / ||y_ideal|| over all outputs and vectors; the
+figure is its mean over chips (numpy seeds 1..chips), with the standard error of that mean.
+"""
+import argparse
+import math
+import sys
+
+MASK = (1 << 64) - 1
+
+
+def mix64(z):
+    z = (z + 0x9E3779B97F4A7C15) & MASK
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+    return z ^ (z >> 31)
+
+
+def layer_and_inputs(n_in=128, n_out=128, vectors=64, seed=12345):
+    """The same integers as fixture() in tests/mapping/test_peer_crosssim.cpp."""
+    h = seed
+    vals = []
+
+    def nxt():
+        nonlocal h
+        h = mix64(h)
+        return h
+
+    w = [[0] * n_in for _ in range(n_out)]
+    for o in range(n_out):
+        for i in range(n_in):
+            w[o][i] = int(nxt() % 255) - 127
+    w[0][0] = 127
+    x = [[int(nxt() % 256) for _ in range(n_in)] for _ in range(vectors)]
+    return w, x
+
+
+def crosssim_params(CrossSimParameters, sigma, n_in):
+    p = CrossSimParameters()
+    p.core.style = "BITSLICED"
+    p.core.rows_max = n_in
+    p.core.cols_max = 1024
+    p.core.weight_bits = 8
+    p.core.bit_sliced.style = "BALANCED"
+    p.core.bit_sliced.num_slices = 7
+    p.core.balanced.subtract_current_in_xbar = False  # each array of the pair has its own ADC
+    p.core.mapping.weights.percentile = None
+    p.core.mapping.weights.min = -127.0
+    p.core.mapping.weights.max = 127.0
+    p.core.mapping.inputs.mvm.min = 0.0
+    p.core.mapping.inputs.mvm.max = 1.0
+    p.simulation.disable_fast_balanced = True
+    d = p.xbar.device
+    d.infinite_on_off_ratio = True
+    d.clip_conductance = False
+    d.read_noise.enable = False
+    d.programming_error.enable = sigma > 0
+    d.programming_error.model = "NormalProportionalDevice"
+    d.programming_error.magnitude = sigma
+    p.xbar.adc.mvm.model = "QuantizerADC"  # replaces the mvm object: set it first
+    a = p.xbar.adc.mvm
+    a.bits = 8
+    a.signed = False
+    a.adc_per_ibit = True
+    a.adc_range_option = "CALIBRATED"
+    a.calibrated_range = [[0.0, 255.0]] * 7
+    p.xbar.dac.mvm.model = "QuantizerDAC"
+    c = p.xbar.dac.mvm
+    c.bits = 8
+    c.signed = False
+    c.input_bitslicing = True
+    c.slice_size = 1
+    # Check that every setting took (some setters replace objects).
+    got = (p.xbar.adc.mvm.bits, p.xbar.adc.mvm.adc_per_ibit, p.xbar.dac.mvm.bits,
+           p.xbar.dac.mvm.input_bitslicing, p.xbar.device.programming_error.magnitude)
+    assert got == (8, True, 8, True, sigma), got
+    return p
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("crosssim", help="a CrossSim checkout (the folder holding simulator/)")
+    ap.add_argument("--chips", type=int, default=40)
+    ap.add_argument("--sigmas", default="0.05,0.1,0.2")
+    args = ap.parse_args()
+    sys.path.insert(0, args.crosssim)
+    import numpy as np
+    from simulator import AnalogCore, CrossSimParameters
+
+    w, x = layer_and_inputs()
+    W = np.array(w, dtype=np.float64)
+    X = np.array(x, dtype=np.float64).T  # n_in x vectors
+    exact = W @ X
+    n_in = W.shape[1]
+
+    # Without error the MVM must be exact up to one output scale: find it, check it.
+    core = AnalogCore(W, crosssim_params(CrossSimParameters, 0.0, n_in))
+    y0 = core.matmat(X / 255.0)
+    scale = float(np.sum(y0 * exact) / np.sum(exact * exact))
+    dev = float(np.max(np.abs(y0 / scale - exact)))
+    print(f"# ideal CrossSim output = {scale!r} x W x, max deviation {dev:.2e} (integer units)")
+    if dev > 1e-6 * float(np.max(np.abs(exact))):
+        sys.exit("CrossSim's ideal output is not the exact product: configuration mismatch")
+
+    print("sigma,chips,mean_rel_rms,stderr")
+    for sigma in [float(s) for s in args.sigmas.split(",")]:
+        errs = []
+        for chip in range(1, args.chips + 1):
+            np.random.seed(chip)
+            core = AnalogCore(W, crosssim_params(CrossSimParameters, sigma, n_in))
+            y = core.matmat(X / 255.0) / scale
+            errs.append(float(np.linalg.norm(y - exact) / np.linalg.norm(exact)))
+        m = sum(errs) / len(errs)
+        se = math.sqrt(sum((e - m) ** 2 for e in errs) / (len(errs) - 1) / len(errs))
+        print(f"{sigma},{len(errs)},{m:.6e},{se:.2e}")
+
+
+if __name__ == "__main__":
+    main()
