@@ -58,7 +58,7 @@ def layer_and_inputs(n_in=128, n_out=128, vectors=64, seed=12345):
     return w, x
 
 
-def crosssim_params(CrossSimParameters, sigma, n_in):
+def crosssim_params(CrossSimParameters, sigma, n_in, adc_bits=8):
     p = CrossSimParameters()
     p.core.style = "BITSLICED"
     p.core.rows_max = n_in
@@ -82,9 +82,9 @@ def crosssim_params(CrossSimParameters, sigma, n_in):
     d.programming_error.magnitude = sigma
     p.xbar.adc.mvm.model = "QuantizerADC"  # replaces the mvm object: set it first
     a = p.xbar.adc.mvm
-    a.bits = 8
+    a.bits = adc_bits  # 0: no ADC (CrossSim's ideal, analog accumulation)
     a.signed = False
-    a.adc_per_ibit = True
+    a.adc_per_ibit = adc_bits > 0
     a.adc_range_option = "CALIBRATED"
     a.calibrated_range = [[0.0, 255.0]] * 7
     p.xbar.dac.mvm.model = "QuantizerDAC"
@@ -96,7 +96,7 @@ def crosssim_params(CrossSimParameters, sigma, n_in):
     # Check that every setting took (some setters replace objects).
     got = (p.xbar.adc.mvm.bits, p.xbar.adc.mvm.adc_per_ibit, p.xbar.dac.mvm.bits,
            p.xbar.dac.mvm.input_bitslicing, p.xbar.device.programming_error.magnitude)
-    assert got == (8, True, 8, True, sigma), got
+    assert got == (adc_bits, adc_bits > 0, 8, True, sigma), got
     return p
 
 
@@ -105,6 +105,9 @@ def main():
     ap.add_argument("crosssim", help="a CrossSim checkout (the folder holding simulator/)")
     ap.add_argument("--chips", type=int, default=40)
     ap.add_argument("--sigmas", default="0.05,0.1,0.2")
+    ap.add_argument("--no-adc", action="store_true",
+                    help="no ADC (CrossSim only; rramft always converts): the error is then "
+                    "linear in sigma, and the script prints its closed form beside it")
     args = ap.parse_args()
     sys.path.insert(0, args.crosssim)
     import numpy as np
@@ -125,17 +128,24 @@ def main():
     if dev > 1e-6 * float(np.max(np.abs(exact))):
         sys.exit("CrossSim's ideal output is not the exact product: configuration mismatch")
 
-    print("sigma,chips,mean_rel_rms,stderr")
+    adc_bits = 0 if args.no_adc else 8
+    # Closed form without an ADC: output (v, o) is off by sum_r x_vr sum_j +-2^j b_j(w_or) d,
+    # one independent d ~ N(0, sigma^2) per ON cell: variance sigma^2 sum_r x_vr^2 sum_j 4^j b_j.
+    mag = np.abs(W).astype(np.int64)
+    g = sum(((mag >> j) & 1) * 4.0**j for j in range(7))  # sum_j 4^j b_j per weight
+    unit = math.sqrt(float(np.sum(g @ (X * X))) / float(np.sum(exact * exact)))
+    print("sigma,chips,mean_rel_rms,stderr" + (",closed_form_no_adc" if args.no_adc else ""))
     for sigma in [float(s) for s in args.sigmas.split(",")]:
         errs = []
         for chip in range(1, args.chips + 1):
             np.random.seed(chip)
-            core = AnalogCore(W, crosssim_params(CrossSimParameters, sigma, n_in))
+            core = AnalogCore(W, crosssim_params(CrossSimParameters, sigma, n_in, adc_bits))
             y = core.matmat(X / 255.0) / scale
             errs.append(float(np.linalg.norm(y - exact) / np.linalg.norm(exact)))
         m = sum(errs) / len(errs)
         se = math.sqrt(sum((e - m) ** 2 for e in errs) / (len(errs) - 1) / len(errs))
-        print(f"{sigma},{len(errs)},{m:.6e},{se:.2e}")
+        extra = f",{sigma * unit:.6e}" if args.no_adc else ""
+        print(f"{sigma},{len(errs)},{m:.6e},{se:.2e}{extra}")
 
 
 if __name__ == "__main__":
