@@ -21,7 +21,9 @@ The configuration, expressed identically in both tools:
   rramft: the lossless 8-bit ADC of a 128-row crossbar);
 - programming error G (1 + N(0, sigma)), drawn once per cell and chip, clipped at 0 only
   (CrossSim: NormalProportionalDevice, clip_conductance false; rramft: fault.variation,
-  gaussian); read noise off.
+  gaussian); read noise off. With --noise read, read noise G (1 + N(0, sigma)) instead, drawn
+  afresh for every input vector and input slice (CrossSim: NormalProportionalDevice as read
+  noise, batched per vector; rramft: fault.read_noise), programming error off.
 The error of one chip is ||y - y_ideal|| / ||y_ideal|| over all outputs and vectors; the
 figure is its mean over chips (numpy seeds 1..chips), with the standard error of that mean.
 """
@@ -58,7 +60,7 @@ def layer_and_inputs(n_in=128, n_out=128, vectors=64, seed=12345):
     return w, x
 
 
-def crosssim_params(CrossSimParameters, sigma, n_in, adc_bits=8):
+def crosssim_params(CrossSimParameters, sigma, n_in, adc_bits=8, noise="programming"):
     p = CrossSimParameters()
     p.core.style = "BITSLICED"
     p.core.rows_max = n_in
@@ -76,10 +78,10 @@ def crosssim_params(CrossSimParameters, sigma, n_in, adc_bits=8):
     d = p.xbar.device
     d.infinite_on_off_ratio = True
     d.clip_conductance = False
-    d.read_noise.enable = False
-    d.programming_error.enable = sigma > 0
-    d.programming_error.model = "NormalProportionalDevice"
-    d.programming_error.magnitude = sigma
+    e = d.programming_error if noise == "programming" else d.read_noise
+    e.enable = sigma > 0
+    e.model = "NormalProportionalDevice"
+    e.magnitude = sigma
     p.xbar.adc.mvm.model = "QuantizerADC"  # replaces the mvm object: set it first
     a = p.xbar.adc.mvm
     a.bits = adc_bits  # 0: no ADC (CrossSim's ideal, analog accumulation)
@@ -95,8 +97,10 @@ def crosssim_params(CrossSimParameters, sigma, n_in, adc_bits=8):
     c.slice_size = 1
     # Check that every setting took (some setters replace objects).
     got = (p.xbar.adc.mvm.bits, p.xbar.adc.mvm.adc_per_ibit, p.xbar.dac.mvm.bits,
-           p.xbar.dac.mvm.input_bitslicing, p.xbar.device.programming_error.magnitude)
-    assert got == (adc_bits, adc_bits > 0, 8, True, sigma), got
+           p.xbar.dac.mvm.input_bitslicing, d.programming_error.enable, d.read_noise.enable)
+    want = (adc_bits, adc_bits > 0, 8, True, noise == "programming" and sigma > 0,
+            noise == "read" and sigma > 0)
+    assert got == want, got
     return p
 
 
@@ -105,6 +109,9 @@ def main():
     ap.add_argument("crosssim", help="a CrossSim checkout (the folder holding simulator/)")
     ap.add_argument("--chips", type=int, default=40)
     ap.add_argument("--sigmas", default="0.05,0.1,0.2")
+    ap.add_argument("--noise", choices=["programming", "read"], default="programming",
+                    help="programming error (once per cell and chip; rramft fault.variation) or "
+                    "read noise (per input vector and input slice; rramft fault.read_noise)")
     ap.add_argument("--no-adc", action="store_true",
                     help="no ADC (CrossSim only; rramft always converts): the error is then "
                     "linear in sigma, and the script prints its closed form beside it")
@@ -139,7 +146,8 @@ def main():
         errs = []
         for chip in range(1, args.chips + 1):
             np.random.seed(chip)
-            core = AnalogCore(W, crosssim_params(CrossSimParameters, sigma, n_in, adc_bits))
+            p = crosssim_params(CrossSimParameters, sigma, n_in, adc_bits, args.noise)
+            core = AnalogCore(W, p)
             y = core.matmat(X / 255.0) / scale
             errs.append(float(np.linalg.norm(y - exact) / np.linalg.norm(exact)))
         m = sum(errs) / len(errs)
