@@ -60,6 +60,32 @@ def layer_and_inputs(n_in=128, n_out=128, vectors=64, seed=12345):
     return w, x
 
 
+def read_noise_closed_form(W, X, sigma):
+    """Relative RMS error under read noise alone (the same closed form as
+    read_noise_closed_form() in tests/mapping/test_peer_crosssim.cpp): every column sum of
+    every read and input slice has its own noise, so the lossless ADC's rounding errors are
+    independent; a sum of n ON cells is N(n, sigma^2 n) and its rounding error e has
+    E[e^2] = sum_m m^2 P(e = m)."""
+    import numpy as np
+    from scipy.special import ndtr
+
+    Wi, Xi = W.astype(np.int64), X.T.astype(np.int64)  # n_out x n_in, vectors x n_in
+    e2_of = np.zeros(Wi.shape[1] + 1)
+    for n in range(1, len(e2_of)):
+        sd = sigma * math.sqrt(n)
+        mm = np.arange(1, 40)
+        e2_of[n] = np.sum(2.0 * mm * mm * (ndtr((mm + 0.5) / sd) - ndtr((mm - 0.5) / sd)))
+    total = 0.0
+    for k in range(8):
+        xb = (Xi >> k) & 1
+        for j in range(7):
+            for sign in (1, -1):
+                b = ((np.abs(Wi) >> j) & 1) * (Wi * sign > 0)
+                total += 4.0 ** (k + j) * float(np.sum(e2_of[xb @ b.T]))
+    exact = (Xi @ Wi.T).astype(np.float64)
+    return math.sqrt(total / float(np.sum(exact * exact)))
+
+
 def crosssim_params(CrossSimParameters, sigma, n_in, adc_bits=8, noise="programming"):
     p = CrossSimParameters()
     p.core.style = "BITSLICED"
@@ -116,6 +142,8 @@ def main():
                     help="no ADC (CrossSim only; rramft always converts): the error is then "
                     "linear in sigma, and the script prints its closed form beside it")
     args = ap.parse_args()
+    if args.no_adc and args.noise != "programming":
+        ap.error("--no-adc goes with --noise programming (its closed form is that one's)")
     sys.path.insert(0, args.crosssim)
     import numpy as np
     from simulator import AnalogCore, CrossSimParameters
@@ -141,7 +169,9 @@ def main():
     mag = np.abs(W).astype(np.int64)
     g = sum(((mag >> j) & 1) * 4.0**j for j in range(7))  # sum_j 4^j b_j per weight
     unit = math.sqrt(float(np.sum(g @ (X * X))) / float(np.sum(exact * exact)))
-    print("sigma,chips,mean_rel_rms,stderr" + (",closed_form_no_adc" if args.no_adc else ""))
+    read_cf = args.noise == "read" and not args.no_adc
+    print("sigma,chips,mean_rel_rms,stderr" + (",closed_form_no_adc" if args.no_adc else "")
+          + (",closed_form" if read_cf else ""))
     for sigma in [float(s) for s in args.sigmas.split(",")]:
         errs = []
         for chip in range(1, args.chips + 1):
@@ -153,6 +183,8 @@ def main():
         m = sum(errs) / len(errs)
         se = math.sqrt(sum((e - m) ** 2 for e in errs) / (len(errs) - 1) / len(errs))
         extra = f",{sigma * unit:.6e}" if args.no_adc else ""
+        if read_cf:
+            extra = f",{read_noise_closed_form(W, X, sigma):.6e}"
         print(f"{sigma},{len(errs)},{m:.6e},{se:.2e}{extra}")
 
 
