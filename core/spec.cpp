@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -153,6 +154,20 @@ const std::set<std::string>& schema_keys() {
   return keys;
 }
 
+/// The file a path key names, as an absolute path: @p p joined onto the folder @p base when
+/// relative. Stored so, the effective arch.yaml a command writes into its output folder names the
+/// same file wherever it is read from.
+std::string absolute_file(const std::string& base, const std::string& p) {
+  namespace fs = std::filesystem;
+  try {
+    fs::path q(p);
+    if (q.is_relative()) q = fs::path(base) / q;
+    return fs::absolute(q).lexically_normal().string();
+  } catch (const fs::filesystem_error& e) {
+    throw error(p + ": cannot resolve the path (" + e.code().message() + ")");
+  }
+}
+
 /// parse() with the sources of overridden keys; an error about a key blames its source.
 arch_spec parse_from(const YAML::Node& node, const std::string& origin,
                      const std::map<std::string, std::string>& sources) {
@@ -166,13 +181,10 @@ arch_spec parse_from(const YAML::Node& node, const std::string& origin,
     // The ADC's transfer table: code transition levels, one number a line ('#' comments),
     // relative to the architecture file like energy_table.
     const std::string where = r.origin_of("adc.table");
-    if (s.adc.table[0] != '/') {
-      const size_t slash = origin.find_last_of('/');
-      s.adc.table = (slash == std::string::npos ? std::string(".") : origin.substr(0, slash)) +
-                    "/" + s.adc.table;
-    }
     std::string text;
     try {
+      s.adc.table =
+          absolute_file(std::filesystem::path(origin).parent_path().string(), s.adc.table);
       text = read_file(s.adc.table, "ADC transfer table");
     } catch (const error& e) {
       throw error(where + ": key 'adc.table': " + e.what());
@@ -208,7 +220,14 @@ arch_spec parse_from(const YAML::Node& node, const std::string& origin,
       key = what.substr(lead.size(), what.find('\'', lead.size()) - lead.size());
     throw error(r.origin_of(key) + ": " + what);
   }
-  if (!s.fault.map.empty()) s.fault.table = read_stuck_table(s.fault.map, s);
+  if (!s.fault.map.empty()) {
+    try {
+      s.fault.map = absolute_file(".", s.fault.map);  // a path from the working folder
+    } catch (const error& e) {
+      throw error(r.origin_of("fault.map") + ": key 'fault.map': " + e.what());
+    }
+    s.fault.table = read_stuck_table(s.fault.map, s);
+  }
   return s;
 }
 

@@ -123,6 +123,25 @@ def seeds_model():
                                        "vocab_size": 6, "max_position_embeddings": 4,
                                        "type_vocab_size": 2, "id2label": {"0": "a", "1": "b"}}, bert))
 
+    # resnet: a stem and one stage of one block with a downsample shortcut, widths [2, 3].
+    resnet = []
+
+    def conv_bn(conv, bn, cin, cout, k):
+        resnet.append((conv + ".weight", "F32", [cout, cin, k, k], values(cout * cin * k * k)))
+        resnet.extend([(bn + ".weight", "F32", [cout], values(cout)),
+                       (bn + ".bias", "F32", [cout], values(cout, 1)),
+                       (bn + ".running_mean", "F32", [cout], values(cout, 2)),
+                       (bn + ".running_var", "F32", [cout], [1.0] * cout)])
+    conv_bn("conv1", "bn1", 1, 2, 3)
+    conv_bn("layer1.0.conv1", "layer1.0.bn1", 2, 2, 3)
+    conv_bn("layer1.0.conv2", "layer1.0.bn2", 2, 2, 3)
+    conv_bn("layer2.0.downsample.0", "layer2.0.downsample.1", 2, 3, 1)
+    conv_bn("layer2.0.conv1", "layer2.0.bn1", 2, 3, 3)
+    conv_bn("layer2.0.conv2", "layer2.0.bn2", 3, 3, 3)
+    resnet += linear("fc", 3, 2)
+    write("model", "resnet", model_seed({"model_type": "resnet", "widths": [2, 3], "blocks": [1, 1],
+                                         "in_channels": 1, "image_size": 6, "num_labels": 2}, resnet))
+
 
 def seeds_arch():
     for name in ["default", "peer-256"]:
@@ -201,7 +220,8 @@ def dicts():
         words = ["model_type", "mlp", "lenet5", "vit", "bert", "layer_sizes", "activation", "in_channels",
                  "image_size", "num_classes", "hidden_size", "num_hidden_layers", "num_attention_heads",
                  "intermediate_size", "patch_size", "num_channels", "num_labels", "id2label", "qkv_bias",
-                 "vocab_size", "max_position_embeddings", "type_vocab_size", "dtype", "shape",
+                 "vocab_size", "max_position_embeddings", "type_vocab_size", "resnet", "widths", "blocks",
+                 ".running_mean", ".running_var", ".downsample.0", "dtype", "shape",
                  "data_offsets", "__metadata__", "F32", "F16", "BF16", "F64", "I8", "I64", "BOOL",
                  ".in_mask", ".out_mask", ".weight", ".bias", "#safetensors#", "1073741824", "-1"]
         for w in words:

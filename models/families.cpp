@@ -1,6 +1,6 @@
 /// @file families.cpp
-/// @brief The family front ends (mlp, lenet5, vit, bert): the network graph each builds from
-/// config.json and model.safetensors (once models/model.cpp has checked every tensor and made
+/// @brief The family front ends (mlp, lenet5, vit, bert, resnet): the network graph each builds
+/// from config.json and model.safetensors (once models/model.cpp has checked every tensor and made
 /// the weight layers), and the few internal operators they use where ONNX would need a chain
 /// of shape operators (token assembly, multi-head attention).
 #include <algorithm>
@@ -54,7 +54,8 @@ class graph_builder {
     return g_.nodes.back().out[0];
   }
   /// The crossbar layer @p layer (a weight_layer of the model) applied to @p x.
-  int layer(const std::string& layer, int x, std::vector<int64_t> strides = {}) {
+  int layer(const std::string& layer, int x, std::vector<int64_t> strides = {},
+            std::vector<int64_t> pads = {}) {
     size_t idx = m_.layers.size();
     for (size_t k = 0; k < m_.layers.size(); ++k)
       if (m_.layers[k].name == layer) idx = k;
@@ -62,10 +63,16 @@ class graph_builder {
     const weight_layer& l = m_.layers[idx];
     std::map<std::string, gattr> attrs;
     if (!strides.empty()) attrs["strides"].ints = std::move(strides);
+    if (!pads.empty()) attrs["pads"].ints = std::move(pads);
     const int y = node(l.kind == "conv2d" ? "Conv" : "MatMul", layer, {x}, std::move(attrs));
     g_.nodes.back().layer = int(idx);
     g_.nodes.back().wshape = l.shape;
     return y;
+  }
+  bool has_layer(const std::string& layer) const {
+    for (const weight_layer& l : m_.layers)
+      if (l.name == layer) return true;
+    return false;
   }
   int layer_norm(const std::string& prefix, int x) {
     std::map<std::string, gattr> attrs;
@@ -120,6 +127,29 @@ void build_lenet5_graph(graph_builder& b, const model&, int x) {
   h = b.node("Relu", "fc1.relu", {b.layer("fc1", h)});
   h = b.node("Relu", "fc2.relu", {b.layer("fc2", h)});
   b.layer("fc3", h);
+}
+
+/// The ResNet (models/model.cpp, build_resnet): every convolution holds its batch norm folded
+/// in (weights and bias), so a conv + bn pair is one Conv node; 3x3 convolutions pad 1, the 1x1
+/// shortcut convolutions pad 0; the first block of every stage but the first has stride 2.
+void build_resnet_graph(graph_builder& b, const model& m, int x) {
+  auto conv = [&](const std::string& name, int in, int64_t stride, int64_t pad) {
+    return b.layer(name, in, {stride, stride}, {pad, pad, pad, pad});
+  };
+  int h = b.node("Relu", "relu", {conv("conv1", x, 1, 1)});
+  const nlohmann::json& blocks = m.config.at("blocks");  // checked by the loader
+  for (size_t s = 0; s < blocks.size(); ++s)
+    for (int64_t k = 0; k < blocks[s].get<int64_t>(); ++k) {
+      const std::string p = "layer" + std::to_string(s + 1) + "." + std::to_string(k) + ".";
+      const int64_t stride = s > 0 && k == 0 ? 2 : 1;
+      const int shortcut =
+          b.has_layer(p + "downsample.0") ? conv(p + "downsample.0", h, stride, 0) : h;
+      const int y = b.node("Relu", p + "relu", {conv(p + "conv1", h, stride, 1)});
+      h = b.node("Relu", p + "relu_1",
+                 {b.node("Add", p + "residual", {conv(p + "conv2", y, 1, 1), shortcut})});
+    }
+  h = b.node("Flatten", "flatten", {b.node("GlobalAveragePool", "avgpool", {h})});
+  b.layer("fc", h);
 }
 
 /// One encoder layer's self-attention: q, k, v layers, the attention op, the output layer.
@@ -199,6 +229,8 @@ void build_family_graph(model& m) {
     build_lenet5_graph(b, m, g->input);
   else if (m.family == "vit")
     build_vit_graph(b, m, g->input);
+  else if (m.family == "resnet")
+    build_resnet_graph(b, m, g->input);
   else if (m.family == "bert")
     build_bert_graph(b, m, g->input, g->token_types = b.value("token_type_ids"));
   else

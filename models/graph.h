@@ -1,11 +1,11 @@
 #pragma once
 /// @file graph.h
 /// @brief A network as a graph of operators over tensors with constant weights: what every
-/// front end produces (the ONNX importer, models/onnx.cpp; the families mlp, lenet5, vit and
-/// bert, models/families.cpp) and what network::forward_* executes. Every MatMul,
-/// Gemm and Conv whose weight is constant is a weight_layer of the model (a crossbar layer) and
-/// runs through the linear_backend; every other operator is digital float arithmetic, reported
-/// to the backend with linear_backend::digital (the chip model's special-function unit).
+/// front end produces (the ONNX importer, models/onnx.cpp; the families mlp, lenet5, vit, resnet
+/// and bert, models/families.cpp) and what network::forward_* executes. Every MatMul, Gemm and Conv
+/// whose weight is constant is a weight_layer of the model (a crossbar layer) and runs through the
+/// linear_backend; every other operator is digital float arithmetic, reported to the backend with
+/// linear_backend::digital (the chip model's special-function unit).
 ///
 /// Convolutions run as im2col: each output pixel's receptive field (padding, stride and
 /// dilation applied) is one crossbar input vector of in_ch*kh*kw values, ordered (channel, ky,
@@ -81,8 +81,8 @@ gtensor run_graph(const graph& g, const model& m, gtensor x, linear_backend& be,
                   const gtensor* types = nullptr);
 
 /// @brief The family front ends (models/families.cpp): builds @p m's network graph from its
-/// config and weights (mlp, lenet5, vit, bert; the layers already made by the loader) and sets
-/// network_graph, classes and positions.
+/// config and weights (mlp, lenet5, vit, bert, resnet; the layers already made by the loader) and
+/// sets network_graph, classes and positions.
 void build_family_graph(model& m);
 
 /// @brief Evaluates every node whose inputs are all constant (Constant, Shape-free chains,

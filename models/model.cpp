@@ -148,6 +148,32 @@ class builder {
     add(name, "conv2d", {out, in, k, k}, in * k * k, out, bias);
   }
 
+  /// A bias-free convolution followed by a batch norm (PyTorch BatchNorm2d in eval mode, eps
+  /// 1e-5), folded into one crossbar layer as torch.onnx.export folds them: per output channel
+  /// s = gamma / sqrt(running_var + eps), weights w * s, bias beta - running_mean * s, each step
+  /// rounded to float32 as torch computes it, so the layer holds the ONNX file's initializers
+  /// bit for bit.
+  void conv_bn(const std::string& name, const std::string& bn, int64_t in, int64_t out, int64_t k) {
+    add(name, "conv2d", {out, in, k, k}, in * k * k, out, false);
+    const tensor& gamma = need(bn + ".weight", {out});
+    const tensor& beta = need(bn + ".bias", {out});
+    const tensor& mean = need(bn + ".running_mean", {out});
+    const tensor& var = need(bn + ".running_var", {out});
+    weight_layer& l = m_.layers.back();
+    l.bias.resize(size_t(out));
+    const size_t per = size_t(in * k * k);
+    for (size_t c = 0; c < size_t(out); ++c) {
+      if (!(var.data[c] >= 0.0f))
+        throw error(m_.weights.origin() + ": tensor '" + bn + ".running_var' holds a negative " +
+                    "variance at index " + std::to_string(c));
+      const float s = gamma.data[c] / std::sqrt(var.data[c] + 1e-5f);
+      for (size_t e = 0; e < per; ++e) l.w[c * per + e] *= s;
+      // Two roundings (torch's mul, then sub), never one fused multiply-add.
+      volatile float shift = mean.data[c] * s;
+      l.bias[c] = beta.data[c] - shift;
+    }
+  }
+
   /// Any tensor left over belongs to no layer of the model the config describes: the file and
   /// the config disagree (a layer more, a second copy under another prefix), and ignoring it
   /// would compute something other than what was trained. Hugging Face's position_ids buffers
@@ -271,6 +297,48 @@ void build_lenet5(model& m, const config_reader& cfg) {
   b.check_unused();
 }
 
+/// An array key of positive integers (at least one).
+std::vector<int64_t> positive_list(const config_reader& cfg, const std::string& key) {
+  const json& v = cfg.at(key);
+  if (!v.is_array() || v.empty())
+    throw error(cfg.path + ": key '" + key + "' must be a non-empty array of integers, got " +
+                one_line(v.dump()));
+  std::vector<int64_t> n;
+  for (size_t i = 0; i < v.size(); ++i)
+    n.push_back(cfg.positive(key + "[" + std::to_string(i) + "]", v[i]));
+  return n;
+}
+
+/// torchvision-style ResNet of BasicBlocks (models/train/workloads.py): conv1 + bn1, then per
+/// stage s the blocks layer<s+1>.<b> (conv1 + bn1, conv2 + bn2, and downsample.0 + downsample.1
+/// where the block changes stride or width; stride 2 in the first block of every stage but the
+/// first), then fc. Layers in execution order: a block's shortcut before its convolutions.
+void build_resnet(model& m, const config_reader& cfg) {
+  const std::vector<int64_t> widths = positive_list(cfg, "widths");
+  const std::vector<int64_t> blocks = positive_list(cfg, "blocks");
+  cfg.require(widths.size() == blocks.size(), "key 'widths' has " + std::to_string(widths.size()) +
+                                                  " stages but 'blocks' has " +
+                                                  std::to_string(blocks.size()));
+  const int64_t in = cfg.positive("in_channels");
+  cfg.positive("image_size");
+  const int64_t labels = cfg.positive("num_labels");
+  builder b(m, "resnet");
+  b.conv_bn("conv1", "bn1", in, widths[0], 3);
+  int64_t cin = widths[0];
+  for (size_t s = 0; s < widths.size(); ++s)
+    for (int64_t k = 0; k < blocks[s]; ++k) {
+      const std::string p = "layer" + std::to_string(s + 1) + "." + std::to_string(k) + ".";
+      const int64_t w = widths[s];
+      if ((s > 0 && k == 0) || cin != w)
+        b.conv_bn(p + "downsample.0", p + "downsample.1", cin, w, 1);
+      b.conv_bn(p + "conv1", p + "bn1", cin, w, 3);
+      b.conv_bn(p + "conv2", p + "bn2", w, w, 3);
+      cin = w;
+    }
+  b.linear("fc", cin, labels);
+  b.check_unused();
+}
+
 /// Finds the optional family prefix ("vit." / "bert.") from a tensor every checkpoint has.
 std::string detect_prefix(const model& m, const std::string& prefix, const std::string& probe) {
   if (m.weights.has(prefix + probe)) return prefix;
@@ -377,11 +445,15 @@ model parse_model(const std::string& config_text, const std::function<safetensor
   }
 
   static const std::map<std::string, std::function<void(model&, const config_reader&)>> families = {
-      {"mlp", build_mlp}, {"lenet5", build_lenet5}, {"vit", build_vit}, {"bert", build_bert}};
+      {"mlp", build_mlp},
+      {"lenet5", build_lenet5},
+      {"vit", build_vit},
+      {"bert", build_bert},
+      {"resnet", build_resnet}};
   auto it = families.find(m.family);
   if (it == families.end())
     throw error(cfg_path + ": key 'model_type' is '" + one_line(m.family) + "'" +
-                " (supported: mlp, lenet5, vit, bert)");
+                " (supported: mlp, lenet5, vit, bert, resnet)");
 
   m.weights = weights();
   it->second(m, cfg);

@@ -71,7 +71,7 @@ struct weight_layer {
 /// graph); every weight-stationary layer in execution order.
 struct model {
   std::string dir;        ///< the folder, or the .onnx file
-  std::string family;     ///< mlp | lenet5 | vit | bert | onnx
+  std::string family;     ///< mlp | lenet5 | vit | bert | resnet | onnx
   nlohmann::json config;  ///< config.json as read (empty for onnx)
   // The keys every family may give, read and range-checked once by the loader.
   float input_mean = 0.0f;        ///< input_mean: pixel / 255 minus this, in [-1, 2]

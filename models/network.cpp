@@ -40,7 +40,7 @@ network::network(const model& m) : m_(m) {
     const int in = m.layers.front().rows;
     image_size_ = int(std::lround(std::sqrt(double(in))));
     if (image_size_ * image_size_ != in) image_size_ = 0;  // not an image: flat vectors only
-  } else if (m.family == "lenet5") {
+  } else if (m.family == "lenet5" || m.family == "resnet") {
     channels_ = c.at("in_channels").get<int>();
     image_size_ = c.at("image_size").get<int>();
   } else if (m.family == "vit") {

@@ -93,7 +93,7 @@ case("nan_weight", nan_weight)
 case("missing_tensor", missing_tensor)
 case("shape_mismatch", shape_mismatch)
 case("wrong_shape_for_config", wrong_shape_for_config)
-case("unknown_family", edit_cfg=lambda c: dict(c, model_type="resnet"))
+case("unknown_family", edit_cfg=lambda c: dict(c, model_type="resnet50"))
 case("config_not_json", edit_cfg=lambda c: "{\"model_type\": \"mlp\",")
 case("config_wrong_type", edit_cfg=lambda c: dict(c, layer_sizes="784-256-128-10"))
 
@@ -282,3 +282,50 @@ idx_case("eval_label_outside_classes", idx_images(3, 28, 28),
 idx_case("eval_label_far_outside", idx_images(2, 28, 28), struct.pack(">II", 0x801, 2) + bytes([200, 3]))
 idx_case("eval_count_above_set", idx_images(2, 28, 28), idx_labels(2))
 idx_case("grid_data_count_above_set", idx_images(2, 28, 28), idx_labels(2))
+
+# --- The resnet family (issue 15) on a tiny ResNet: widths [2, 4], one block per stage (the
+# second with a 1x1 downsample shortcut), 1 input channel, 8x8 images, 3 classes.
+TINY_RESNET_CFG = {"model_type": "resnet", "widths": [2, 4], "blocks": [1, 1], "in_channels": 1,
+                   "image_size": 8, "num_labels": 3}
+
+
+def tiny_resnet_tensors():
+    def vals(n, k):
+        return [((i * 5 + k) % 9 - 4) / 8.0 for i in range(n)]
+    t = {}
+
+    def conv_bn(conv, bn, cin, cout, ksize):
+        t[conv + ".weight"] = ("F32", [cout, cin, ksize, ksize], vals(cout * cin * ksize * ksize, len(t)))
+        t[bn + ".weight"] = ("F32", [cout], [1.0 + 0.25 * i for i in range(cout)])
+        t[bn + ".bias"] = ("F32", [cout], vals(cout, len(t)))
+        t[bn + ".running_mean"] = ("F32", [cout], vals(cout, len(t)))
+        t[bn + ".running_var"] = ("F32", [cout], [0.5 + 0.5 * i for i in range(cout)])
+    conv_bn("conv1", "bn1", 1, 2, 3)
+    conv_bn("layer1.0.conv1", "layer1.0.bn1", 2, 2, 3)
+    conv_bn("layer1.0.conv2", "layer1.0.bn2", 2, 2, 3)
+    conv_bn("layer2.0.downsample.0", "layer2.0.downsample.1", 2, 4, 1)
+    conv_bn("layer2.0.conv1", "layer2.0.bn1", 2, 4, 3)
+    conv_bn("layer2.0.conv2", "layer2.0.bn2", 4, 4, 3)
+    t["fc.weight"] = ("F32", [3, 4], vals(12, 1))
+    t["fc.bias"] = ("F32", [3], vals(3, 2))
+    return t
+
+
+def resnet_edit(edit):
+    t = tiny_resnet_tensors()
+    edit(t)
+    return t
+
+
+tiny_case("resnet_missing_key", resnet_edit(lambda t: None),
+          cfg={k: v for k, v in TINY_RESNET_CFG.items() if k != "blocks"})
+tiny_case("resnet_stages_disagree", resnet_edit(lambda t: None), cfg=dict(TINY_RESNET_CFG, blocks=[1]))
+tiny_case("resnet_widths_not_list", resnet_edit(lambda t: None), cfg=dict(TINY_RESNET_CFG, widths=16))
+tiny_case("resnet_wrong_shape", cfg=TINY_RESNET_CFG, tensors=resnet_edit(
+    lambda t: t.update({"layer2.0.bn1.running_var": ("F32", [2], [1.0, 1.0])})))
+tiny_case("resnet_missing_batch_norm", cfg=TINY_RESNET_CFG,
+          tensors=resnet_edit(lambda t: t.pop("layer1.0.bn2.running_mean")))
+tiny_case("resnet_negative_variance", cfg=TINY_RESNET_CFG, tensors=resnet_edit(
+    lambda t: t.update({"layer1.0.bn1.running_var": ("F32", [2], [1.0, -0.5])})))
+tiny_case("resnet_shortcut_missing", cfg=TINY_RESNET_CFG,
+          tensors=resnet_edit(lambda t: [t.pop(k) for k in list(t) if ".downsample." in k]))

@@ -12,6 +12,8 @@
 # (BERT: the first N of the 1,107 test texts, sorted by class: use all), TRIALS=10 chips per point, RUN_N=1 sample per
 # chip-model run, LAYER_ERR=0 (eval's --layer-error-images), THREADS=2, the rates below;
 # SCOPES="msb all" (fault scopes to evaluate), NO_RUN= (set: skip the chip-model run);
+# RESNET_FORM=onnx (the ResNet's model.onnx) or folder (its config.json + model.safetensors,
+# the resnet family: the same numbers bit for bit, layers named by their tensors, e.g. conv1);
 # OUT=docs/results/workloads; NICE=nice (NICE= runs at normal priority). The defaults are what
 # fitted the README's run on a shared 2-core machine: raise IMAGES / TEXTS on a bigger one.
 # Same build, same sizes: the same files (results do not depend on the thread count).
@@ -39,8 +41,10 @@ T=models/text/fortunes
 for m in "${models[@]}"; do
   case $m in
     # the ResNet's ONNX graph takes pixel / 255, what rramft feeds it from idx images, and
-    # normalises it itself
+    # normalises it itself; its folder (RESNET_FORM=folder) normalises the 8-bit pixels as its
+    # config.json says
     resnet-*) model=models/zoo/$m/model.onnx data=fashion-mnist:$IMAGES run_data=fashion-mnist:$RUN_N
+              if [ "${RESNET_FORM:-onnx}" = folder ]; then model=models/zoo/$m; fi
               msb_rates=$RESNET_MSB_RATES all_rates=$RESNET_ALL_RATES ;;
     bert-*) model=models/zoo/$m data=$T/test_ids.npy,$T/test_labels.npy:$TEXTS
             run_data=$T/test_ids.npy,$T/test_labels.npy:$RUN_N

@@ -2,8 +2,8 @@
 Fashion-MNIST and a BERT-style language transformer trained from scratch on the fortunes
 text-classification task (models/text/prepare_fortunes.py). Both are trained, pruned with
 rramft_prune (the same differentiable structured pruning as train.py) and exported to
-  DIR/config.json + DIR/model.safetensors   (folder layout; bert: Hugging Face BERT names,
-                                             which the C++ bert family reads)
+  DIR/config.json + DIR/model.safetensors   (folder layout, which the C++ resnet and bert
+                                             families read; bert: Hugging Face BERT names)
   DIR/model.onnx                            (torch.onnx.export, opset 17, batch axis dynamic;
                                              resnet: input pixel / 255 as rramft feeds image
                                              data, normalised inside the graph)

@@ -20,6 +20,10 @@ using rramft::test::slurp;
 int run_cli(const std::string& args, const std::string& log) {
   return rramft::test::run_logged(exe + " " + args, log);
 }
+/// run_cli with @p dir as the working folder.
+int run_cli_in(const std::string& dir, const std::string& args, const std::string& log) {
+  return rramft::test::run_logged("cd '" + dir + "' && " + exe + " " + args, log);
+}
 /// The folder the command under test creates.
 std::string tmpdir(const std::string& name) { return rramft::test::fresh_dir("cli", name, false); }
 }  // namespace
@@ -82,6 +86,37 @@ TEST_CASE("rramft map writes a chip's fault map, and reads it back as the same c
   CHECK(jr == rramft::mapping::map_model(
                   rramft::models::load_model(src + "/models/zoo/lenet5-pruned"), arch)
                   .to_json());
+}
+
+// Path keys (adc.table relative to the arch file, fault.map relative to the working folder) are
+// held as absolute paths once read: the arch.yaml a command writes into its output folder, read
+// from another working folder, names the same files, even when the arch file was given without
+// a folder part (adc.table used to be kept as "./levels.txt").
+TEST_CASE("an arch.yaml written with path keys reads back from another folder as the same chip",
+          "[cli][map][paths]") {
+  namespace fs = std::filesystem;
+  const std::string dir = rramft::test::fresh_dir("cli", "path_keys");
+  fs::create_directories(dir + "/work");
+  std::ofstream(dir + "/work/a.yaml") << "adc:\n  bits: 3\n  table: levels.txt\n";
+  std::ofstream(dir + "/work/levels.txt") << "0.5\n1.5\n2.5\n3.5\n4.5\n5.5\n6.6\n";
+  std::ofstream(dir + "/work/stuck.csv")
+      << "# rramft fault map v1\ncrossbar,row,col,type\n0,0,0,SA1\n0,3,1,SA0\n";
+  const std::string model = " --model " + src + "/models/zoo/mlp-pruned";
+  REQUIRE(run_cli_in(dir + "/work",
+                     "map" + model + " --arch a.yaml --fault-map stuck.csv --out ../first",
+                     dir + "/first.log") == 0);
+  const rramft::arch_spec first = rramft::arch_spec::load(dir + "/first/arch.yaml");
+  CHECK(first.adc.table == fs::canonical(dir + "/work/levels.txt").string());
+  CHECK(first.fault.map == fs::canonical(dir + "/work/stuck.csv").string());
+  REQUIRE(first.adc.transitions.size() == 7);
+  CHECK(first.adc.transitions[6] == 6.6);
+  REQUIRE(first.fault.table);
+  CHECK(first.fault.table->cells == 2);
+  // Reloaded from the output folder's parent: the same effective architecture and mapping.
+  REQUIRE(run_cli_in(dir, "map" + model + " --arch first/arch.yaml --out second",
+                     dir + "/second.log") == 0);
+  CHECK(slurp(dir + "/second/arch.yaml") == slurp(dir + "/first/arch.yaml"));
+  CHECK(slurp(dir + "/second/mapping.json") == slurp(dir + "/first/mapping.json"));
 }
 
 TEST_CASE("the dense model needs extra crossbars for its copies", "[cli][map]") {

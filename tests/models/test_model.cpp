@@ -305,9 +305,9 @@ TEST_CASE("model: config errors name the file and the key", "[model]") {
   }
   SECTION("unknown model_type lists the supported ones") {
     json cfg = mlp_config();
-    cfg["model_type"] = "resnet";
-    CHECK_THAT(model_error("resnet", cfg, ts),
-               Contains("config.json") && Contains("resnet") && Contains("mlp, lenet5, vit, bert"));
+    cfg["model_type"] = "resnet50";
+    CHECK_THAT(model_error("resnet", cfg, ts), Contains("config.json") && Contains("resnet50") &&
+                                                   Contains("mlp, lenet5, vit, bert, resnet"));
   }
   SECTION("missing layer_sizes") {
     json cfg = mlp_config();

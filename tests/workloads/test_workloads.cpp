@@ -1,7 +1,7 @@
-/// The zoo's workload models (models/zoo/resnet-pruned, bert-pruned; models/train/workloads.py):
-/// their float logits through rramft equal PyTorch's (reference_logits.npy, written by the
-/// exporter from torch on the CPU), and the SystemC chip model gives the accuracy engine's logits
-/// bit for bit on a faulty chip with voting.
+/// The zoo's workload models (models/zoo/resnet-pruned, bert-pruned; models/train/workloads.py),
+/// through the ONNX and the folder front ends: their float logits through rramft equal PyTorch's
+/// (reference_logits.npy, written by the exporter from torch on the CPU), and the SystemC chip
+/// model gives the accuracy engine's logits bit for bit on a faulty chip with voting.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -31,11 +31,38 @@ models::image_set reference_data(const std::string& name, int n = 0) {
   return models::load_dataset(spec);
 }
 
+/// A family folder reads 8-bit pixels and normalises them itself ((p / 255 - input_mean) /
+/// input_std); the reference inputs are the ONNX graph's pixel / 255. Converted back to the
+/// pixels they came from (exactly: every value is some p / 255 in float32).
+void as_pixels(const models::model& m, models::image_set& data) {
+  if (m.family == "onnx" || data.type != models::sample_type::f32) return;
+  const size_t n = data.pixels.size() / 4;
+  std::vector<uint8_t> u(n);
+  for (size_t i = 0; i < n; ++i) {
+    float x;
+    std::memcpy(&x, &data.pixels[i * 4], 4);
+    const long p = std::lround(double(x) * 255.0);
+    REQUIRE(p >= 0);
+    REQUIRE(p <= 255);
+    REQUIRE(float(p) / 255.0f == x);
+    u[i] = uint8_t(p);
+  }
+  const std::vector<int64_t> dims = data.sample_dims();
+  REQUIRE(dims.size() == 3);
+  data.pixels = std::move(u);
+  data.type = models::sample_type::u8;
+  data.channels = int(dims[0]);
+  data.rows = int(dims[1]);
+  data.cols = int(dims[2]);
+  data.dims.clear();
+}
+
 /// rramft's float pass (float32 products, the engine's digital operators) against PyTorch's
 /// logits: max |rramft - torch| <= 1e-4 * max(1, max |torch|), as tests/onnx requires.
 void float_matches_torch(const std::string& name, const std::string& model_path) {
   models::model m = models::load_model(model_path);
   models::image_set data = reference_data(name);
+  as_pixels(m, data);
   models::bind_data(m, data);
   const models::network net(m);
   const models::npy_array ref =
@@ -71,6 +98,7 @@ void chip_equals_engine(const std::string& name, const std::string& model_path, 
       arch_spec::load(std::string(RRAMFT_SOURCE_DIR) + "/configs/default.yaml", sets);
   models::model m = models::load_model(model_path);
   models::image_set data = reference_data(name, n);
+  as_pixels(m, data);
   models::bind_data(m, data);
   const mapping::chip_mapping cm = mapping::map_model(m, arch);
   const fault_map chip(arch.fault, arch.seed, arch.cell_bits);
@@ -115,6 +143,38 @@ TEST_CASE("float logits equal PyTorch's: resnet-dense (ONNX)", "[workloads]") {
   float_matches_torch("resnet-dense", zoo("resnet-dense") + "/model.onnx");
 }
 
+TEST_CASE("float logits equal PyTorch's: resnet-pruned (folder layout)", "[workloads]") {
+  float_matches_torch("resnet-pruned", zoo("resnet-pruned"));
+}
+
+TEST_CASE("float logits equal PyTorch's: resnet-dense (folder layout)", "[workloads]") {
+  float_matches_torch("resnet-dense", zoo("resnet-dense"));
+}
+
+// The resnet family folds each batch norm into its convolution as torch.onnx.export does: the
+// folder's crossbar layers are the ONNX file's, weights and biases bit for bit, in the same order
+// (so a mapping, a fault map and every mapped result agree between the two front ends).
+TEST_CASE("resnet folder: the crossbar layers of model.onnx bit for bit", "[workloads]") {
+  for (const char* name : {"resnet-dense", "resnet-pruned"}) {
+    INFO(name);
+    const models::model folder = models::load_model(zoo(name));
+    const models::model onnx = models::load_model(zoo(name) + "/model.onnx");
+    REQUIRE(folder.family == "resnet");
+    REQUIRE(folder.layers.size() == onnx.layers.size());
+    REQUIRE(folder.layers.size() == 10);
+    for (size_t k = 0; k < folder.layers.size(); ++k) {
+      const auto &a = folder.layers[k], &b = onnx.layers[k];
+      INFO(a.name << " / " << b.name);
+      CHECK(a.rows == b.rows);
+      CHECK(a.cols == b.cols);
+      REQUIRE(a.w.size() == b.w.size());
+      REQUIRE(a.bias.size() == b.bias.size());
+      CHECK(std::memcmp(a.w.data(), b.w.data(), sizeof(float) * a.w.size()) == 0);
+      CHECK(std::memcmp(a.bias.data(), b.bias.data(), sizeof(float) * a.bias.size()) == 0);
+    }
+  }
+}
+
 TEST_CASE("float logits equal PyTorch's: bert-pruned (ONNX)", "[workloads]") {
   float_matches_torch("bert-pruned", zoo("bert-pruned") + "/model.onnx");
 }
@@ -137,6 +197,13 @@ TEST_CASE("chip model equals the engine bit for bit: resnet-pruned with all cell
           "[workloads]") {
   chip_equals_engine("resnet-pruned", zoo("resnet-pruned") + "/model.onnx", 2,
                      {"fault.rate=0.01", "protection.scheme=vote"});
+}
+
+TEST_CASE(
+    "chip model equals the engine bit for bit: resnet-pruned (folder) with msb faults and vote",
+    "[workloads]") {
+  chip_equals_engine("resnet-pruned", zoo("resnet-pruned"), 2,
+                     {"fault.rate=0.05", "fault.scope=msb", "protection.scheme=vote"});
 }
 
 TEST_CASE("chip model equals the engine bit for bit: bert-pruned (ONNX) with msb faults and vote",
