@@ -72,13 +72,6 @@ std::string one_line(std::string s) {
   return s;
 }
 
-std::string scalar_text(const YAML::Node& n) {
-  if (n.IsScalar()) return n.Scalar();
-  YAML::Emitter e;
-  e << YAML::Flow << n;
-  return e.c_str();
-}
-
 /// Reads dotted keys from a YAML tree and remembers which keys the schema asked for,
 /// so that anything else in the file can be reported as unknown.
 class reader {
