@@ -27,7 +27,7 @@ struct column_content {
 /// @brief A weight layer mapped onto crossbars.
 struct mapped_layer {
   std::string name;
-  int rows = 0, cols = 0;               ///< logical inputs and outputs before compaction
+  int rows = 0, cols = 0;  ///< logical inputs and outputs before compaction
   /// Inputs that carry a weight; kept row i sits on word line i % R of row block i / R. In
   /// ascending order, unless fault-aware placement permuted them within their row blocks.
   std::vector<int> kept_rows;

@@ -163,7 +163,7 @@ struct arch_spec {
   struct mapping_spec {
     rramft::copy_scope copy_scope = rramft::copy_scope::row_block;
     bool strict = false;
-    bool fault_aware = false;  ///< place columns around the chip's known stuck cells
+    bool fault_aware = false;      ///< place columns around the chip's known stuck cells
     bool fault_aware_rows = true;  ///< with fault_aware: also permute inputs within row blocks
   } mapping;
   uint64_t seed = 1;

@@ -69,8 +69,8 @@ TEST_CASE("rramft map writes a chip's fault map, and reads it back as the same c
   CHECK(text.find("\ncrossbar,row,col,type\n") != std::string::npos);
   // --write-fault-map FILE writes the same map to FILE instead of the output folder.
   const std::string named = tmpdir("fault_map_named");
-  REQUIRE(run_cli("map" + model + " --set fault.rate=0.01 --set seed=5 --write-fault-map " +
-                      named + ".csv --out " + named,
+  REQUIRE(run_cli("map" + model + " --set fault.rate=0.01 --set seed=5 --write-fault-map " + named +
+                      ".csv --out " + named,
                   named + ".log") == 0);
   CHECK(slurp(named + ".csv") == text);
   CHECK_FALSE(std::filesystem::exists(named + "/fault_map.csv"));

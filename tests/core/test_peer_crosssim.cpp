@@ -185,4 +185,3 @@ TEST_CASE("read noise: an MVM's relative RMS error agrees with CrossSim's", "[no
   // 3.1e-5, 5.0e-5, 8.0e-5) against the closed form's 1.49019e-2, 5.61328e-2 and 1.04477e-1.
   compare(crosssim, true, 8);
 }
-

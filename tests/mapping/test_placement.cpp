@@ -27,6 +27,17 @@ fault_map chip_of(const arch_spec& a, const std::string& map_text, uint64_t seed
   return fault_map(fs, seed, a.cell_bits);
 }
 
+/// A linear layer with one output over the inputs' weights @p w (the hand-made cases).
+models::weight_layer one_output(std::vector<float> w) {
+  models::weight_layer wl;
+  wl.name = "fc";
+  wl.kind = "linear";
+  wl.rows = int(w.size());
+  wl.cols = 1;
+  wl.w = std::move(w);
+  return wl;
+}
+
 }  // namespace
 
 TEST_CASE("fault-aware placement on a hand-made map: 3 harmful stuck cells blind, 0 placed",
@@ -38,12 +49,7 @@ TEST_CASE("fault-aware placement on a hand-made map: 3 harmful stuck cells blind
   a.adc.share = 16;
   a.validate();
   // One output over 4 inputs with magnitudes 7 (111), 4 (100), 2 (010), 1 (001).
-  models::weight_layer wl;
-  wl.name = "fc";
-  wl.kind = "linear";
-  wl.rows = 4;
-  wl.cols = 1;
-  wl.w = {7, 4, 2, 1};
+  const models::weight_layer wl = one_output({7, 4, 2, 1});
   mapping::layer_report rep;
   mapped_layer l = mapping::map_layer(wl, a, 0, rep);
   REQUIRE(l.xbars_per_block == 1);
@@ -168,12 +174,7 @@ TEST_CASE(
   a.validate();
   // One output over 4 inputs with weights +1, +1, +1, -1: the + column holds 1, 1, 1, 0, the
   // - column 0, 0, 0, 1.
-  models::weight_layer wl;
-  wl.name = "fc";
-  wl.kind = "linear";
-  wl.rows = 4;
-  wl.cols = 1;
-  wl.w = {1, 1, 1, -1};
+  const models::weight_layer wl = one_output({1, 1, 1, -1});
   mapping::layer_report rep;
   const mapped_layer l = mapping::map_layer(wl, a, 0, rep);
   REQUIRE(l.xbars_per_block == 1);
