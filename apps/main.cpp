@@ -10,7 +10,7 @@
 #include <systemc>
 
 #include "core/error.h"
-#include "core/keys.h"
+#include "chipspec/chip_spec.h"
 #include "io/output.h"
 #include "rramft_version.h"
 

@@ -13,7 +13,7 @@ namespace rramft::sc {
 using sc_core::SC_NS;
 using sc_core::sc_time;
 
-crossbar_bank::crossbar_bank(sc_core::sc_module_name name, const arch_spec& a) : sc_module(name) {
+crossbar_bank::crossbar_bank(sc_core::sc_module_name name, const full_spec& a) : sc_module(name) {
   dac2xbar.register_b_transport(this, &crossbar_bank::b_transport);
 }
 
@@ -45,7 +45,7 @@ void crossbar_bank::b_transport(tlm::tlm_generic_payload& p, sc_time& delay) {
   xbar2adc->b_transport(p, delay);
 }
 
-tile::tile(sc_core::sc_module_name name, const arch_spec& a, int id, const block_factory& blocks)
+tile::tile(sc_core::sc_module_name name, const full_spec& a, int id, const block_factory& blocks)
     : sc_module(name),
       i_dac("i_dac", a),
       i_xbar("i_xbar", a),

@@ -13,7 +13,7 @@
 #include <tuple>
 #include <vector>
 
-#include "core/spec.h"
+#include "chipspec/chip_spec.h"
 #include "peripherals/datapath_units.h"
 #include "peripherals/job.h"
 
@@ -30,7 +30,7 @@ class crossbar_bank : public sc_core::sc_module, public has_stats {
   const stats_group& statistics() const override { return st; }
   tlm_utils::simple_target_socket<crossbar_bank> dac2xbar{"dac2xbar"};
   tlm_utils::simple_initiator_socket<crossbar_bank> xbar2adc{"xbar2adc"};
-  crossbar_bank(sc_core::sc_module_name name, const arch_spec& a);
+  crossbar_bank(sc_core::sc_module_name name, const full_spec& a);
   /// @brief Programs crossbar @p x of row block @p b of layer @p li (levels read on this chip,
   /// with the conductance variation of @p chip's cells when it has one).
   void program(size_t li, const mapped_layer& l, int b, int x,
@@ -67,7 +67,7 @@ class tile : public sc_core::sc_module, public has_stats {
   std::unique_ptr<vote_unit> i_vote;  ///< likewise
   /// @brief Busy while a job runs (for waveforms).
   sc_core::sc_signal<bool> s_busy{"s_busy"};
-  tile(sc_core::sc_module_name name, const arch_spec& a, int id,
+  tile(sc_core::sc_module_name name, const full_spec& a, int id,
        const block_factory& blocks = block_factory::tlm());
   int id() const { return id_; }
   /// @brief Latency of one row-block job, ns, from the stage latencies (the closed form).
@@ -75,7 +75,7 @@ class tile : public sc_core::sc_module, public has_stats {
 
  private:
   void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
-  arch_spec a_;
+  full_spec a_;
   int id_;
 };
 
