@@ -119,7 +119,8 @@ int cmd_run(int argc, char** argv) {
   out.rtl_vcd = o.rtl_vcd;
   // After every check of the input, so that a bad input still gets its one-line error alone.
   out.notice = adc_notice(arch);
-  const sc::run_summary rep = sc::run_chip(setup->chip, setup->chip_keys, setup->model, data, ert, out);
+  const sc::run_summary rep =
+      sc::run_chip(setup->chip, setup->chip_keys, setup->model, data, ert, out);
   const double wall = rep.wall_s;
 
   const auto& j = rep.report;

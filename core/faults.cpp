@@ -100,8 +100,8 @@ bool parse_count(const std::string& f, uint64_t& v) {
 
 }  // namespace
 
-stuck_table parse_stuck_table(const std::string& text, const std::string& path,
-                              const arch_spec& a, uint64_t chip_xbars) {
+stuck_table parse_stuck_table(const std::string& text, const std::string& path, const arch_spec& a,
+                              uint64_t chip_xbars) {
   stuck_table t;
   t.path = path;
   t.rows = a.crossbar.rows;

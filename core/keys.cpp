@@ -243,8 +243,8 @@ std::string key_markdown_row(const key_info& k, const YAML::Node& def, bool chip
   e << def;
   std::ostringstream o;
   o << "| `" << k.name << "`" << (chip ? " (chip)" : "") << " | `" << e.c_str() << "` | " << k.type
-    << ": " << cell(k.allowed) << " | " << k.unit << " | " << cell(k.doc) << " | "
-    << cell(k.source) << " |\n";
+    << ": " << cell(k.allowed) << " | " << k.unit << " | " << cell(k.doc) << " | " << cell(k.source)
+    << " |\n";
   return o.str();
 }
 

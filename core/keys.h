@@ -156,11 +156,11 @@ T scalar(const YAML::Node& n, const std::string& origin, const std::string& key,
 template <class S>
 struct key_lines {
   template <class T, class F>
-  static key_def<S> numeric(const char* name, F field, const char* type, const char* want, double lo,
-                     double hi, const doc_text& d) {
+  static key_def<S> numeric(const char* name, F field, const char* type, const char* want,
+                            double lo, double hi, const doc_text& d) {
     key_def<S> k;
-  static_cast<key_info&>(k) = {name, type, number_text(lo) + ".." + number_text(hi), d.unit, d.doc,
-                                 d.source};
+    static_cast<key_info&>(k) = {name,   type,  number_text(lo) + ".." + number_text(hi),
+                                 d.unit, d.doc, d.source};
     k.read = [name, field, want](const YAML::Node& n, S& s, const std::string& origin) {
       field(s) = scalar<T>(n, origin, name, want);
     };
@@ -182,7 +182,7 @@ struct key_lines {
   template <class F>
   static key_def<S> boolean(const char* name, F field, const doc_text& d) {
     key_def<S> k;
-  static_cast<key_info&>(k) = {name, "boolean", "true | false", d.unit, d.doc, d.source};
+    static_cast<key_info&>(k) = {name, "boolean", "true | false", d.unit, d.doc, d.source};
     k.read = [name, field](const YAML::Node& n, S& s, const std::string& origin) {
       field(s) = scalar<bool>(n, origin, name, "true or false");
     };
@@ -197,7 +197,7 @@ struct key_lines {
     for (const auto& entry : enum_names<E>::list)
       allowed += (allowed.empty() ? "" : " | ") + std::string(entry.first);
     key_def<S> k;
-  static_cast<key_info&>(k) = {name, "one of", allowed, d.unit, d.doc, d.source};
+    static_cast<key_info&>(k) = {name, "one of", allowed, d.unit, d.doc, d.source};
     k.read = [name, field, allowed](const YAML::Node& n, S& s, const std::string& origin) {
       const std::string text = scalar<std::string>(n, origin, name, "a string");
       for (const auto& entry : enum_names<E>::list)
@@ -215,7 +215,7 @@ struct key_lines {
   template <class F>
   static key_def<S> path(const char* name, F field, const doc_text& d) {
     key_def<S> k;
-  static_cast<key_info&>(k) = {name, "path", "a file", d.unit, d.doc, d.source};
+    static_cast<key_info&>(k) = {name, "path", "a file", d.unit, d.doc, d.source};
     k.read = [name, field](const YAML::Node& n, S& s, const std::string& origin) {
       field(s) = scalar<std::string>(n, origin, name, "a string");
     };

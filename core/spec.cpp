@@ -121,8 +121,9 @@ void arch_spec::read_fault_map(const key_tree& t, const file_reader& read,
   } catch (const error& e) {
     throw error(t.origin_of("fault.map") + ": key 'fault.map': " + e.what());
   }
-  fault.table = std::make_shared<const stuck_table>(parse_stuck_table(
-      read_file(read, fault.map, "fault map", uint64_t{1} << 30), fault.map, *this, chip_crossbars));
+  fault.table = std::make_shared<const stuck_table>(
+      parse_stuck_table(read_file(read, fault.map, "fault map", uint64_t{1} << 30), fault.map,
+                        *this, chip_crossbars));
 }
 
 void apply_scheme(arch_spec& a, const std::string& name) {

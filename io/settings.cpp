@@ -42,9 +42,9 @@ std::vector<std::string> non_default_settings(const full_spec& a,
       // energy_table: the default "ert/isaac.yaml" next to the arch file, held absolute once read
       const std::string& v = kv.second;
       const std::string& def = d == defaults.end() ? v : d->second;
-      const bool resolved_default = !def.empty() && def[0] != '/' && v.size() > def.size() &&
-                                    v[0] == '/' && v.compare(v.size() - def.size() - 1,
-                                                             std::string::npos, "/" + def) == 0;
+      const bool resolved_default =
+          !def.empty() && def[0] != '/' && v.size() > def.size() && v[0] == '/' &&
+          v.compare(v.size() - def.size() - 1, std::string::npos, "/" + def) == 0;
       if (!resolved_default) out.push_back(k + "=" + v);
     }
   }

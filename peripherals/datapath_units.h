@@ -14,8 +14,8 @@
 #include <systemc>
 #include <tlm>
 
-#include "core/periph.h"
 #include "chipspec/chip_spec.h"
+#include "core/periph.h"
 #include "peripherals/job.h"
 #include "peripherals/stats.h"
 

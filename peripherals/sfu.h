@@ -11,8 +11,8 @@
 #include <systemc>
 #include <tlm>
 
-#include "core/range_check.h"
 #include "chipspec/chip_spec.h"
+#include "core/range_check.h"
 #include "peripherals/stats.h"
 
 namespace rramft::sc {

@@ -25,8 +25,9 @@ std::unique_ptr<chip_setup> prepare_chip(const std::string& model_path, const fu
 
 std::unique_ptr<sc::accelerator> make_accelerator(sc_core::sc_module_name name,
                                                   const chip_setup& s) {
-  return std::make_unique<sc::accelerator>(name, full_spec{s.chip.arch, s.chip_keys}, s.chip.cm, s.model, s.chip.faults(),
-                                           s.chip.scales, sc::chip_blocks());
+  return std::make_unique<sc::accelerator>(name, full_spec{s.chip.arch, s.chip_keys}, s.chip.cm,
+                                           s.model, s.chip.faults(), s.chip.scales,
+                                           sc::chip_blocks());
 }
 
 }  // namespace rramft

@@ -194,8 +194,8 @@ chip_spec without_rtl(chip_spec c) {
 chip_run::chip_run(const engine::chip_setup& s, const chip_spec& chip, const models::model& m,
                    const models::image_set& data)
     : s_(s), arch_{s.arch, chip}, base_{s.base, without_rtl(chip)}, data_(data) {
-  top_ = std::make_unique<platform>("top", arch_, s.cm, m, s.faults(), s.scales,
-                                    data.pixels.data(), data.n, data.image_bytes());
+  top_ = std::make_unique<platform>("top", arch_, s.cm, m, s.faults(), s.scales, data.pixels.data(),
+                                    data.n, data.image_bytes());
   if (s.compare)
     top_none_ = std::make_unique<platform>("top_none", base_, s.cm_none, m, s.faults(), s.scales,
                                            data.pixels.data(), data.n, data.image_bytes());

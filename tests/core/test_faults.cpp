@@ -188,8 +188,8 @@ TEST_CASE("a fault map lists exactly the stuck cells it is given", "[faults][map
   const arch_spec a = small_chip();
   arch_spec::fault_spec fs;
   fs.rate = 0.5;  // ignored: the map decides
-  fs.table = std::make_shared<const stuck_table>(
-      parse_stuck_table(map_text("3,0,0,SA0\n3,15,23,SA1\r\n\n0,7,5,SA1\n"), "m.csv", a, chip_xbars));
+  fs.table = std::make_shared<const stuck_table>(parse_stuck_table(
+      map_text("3,0,0,SA0\n3,15,23,SA1\r\n\n0,7,5,SA1\n"), "m.csv", a, chip_xbars));
   const fault_map f(fs, 9, 1);
   REQUIRE(f.has_stuck());
   int listed = 0;
@@ -207,7 +207,8 @@ TEST_CASE("a fault map lists exactly the stuck cells it is given", "[faults][map
       }
   CHECK(listed == 3);
   // An empty map: a chip without stuck cells, whatever the rate.
-  fs.table = std::make_shared<const stuck_table>(parse_stuck_table(map_text(""), "e.csv", a, chip_xbars));
+  fs.table =
+      std::make_shared<const stuck_table>(parse_stuck_table(map_text(""), "e.csv", a, chip_xbars));
   CHECK_FALSE(fault_map(fs, 9, 1).has_stuck());
 }
 
@@ -220,7 +221,8 @@ TEST_CASE("a seeded chip's fault map reads back as the same chip", "[faults][map
   write_stuck_table(w, drawn, 8, 16, 24, "seed 17");
   arch_spec::fault_spec back = fs;
   back.rate = 0;  // the map alone must carry the cells
-  back.table = std::make_shared<const stuck_table>(parse_stuck_table(w.str(), "w.csv", a, chip_xbars));
+  back.table =
+      std::make_shared<const stuck_table>(parse_stuck_table(w.str(), "w.csv", a, chip_xbars));
   const fault_map read(back, 17, 2);
   int stuck_cells = 0;
   for (uint64_t x = 0; x < 8; ++x) {

@@ -1,5 +1,5 @@
-// The key tables (core/keys.cpp, chipspec/chip_keys.cpp) against the files that must agree with it: the shipped default
-// architecture and the key reference in docs/keys.md.
+// The key tables (core/keys.cpp, chipspec/chip_keys.cpp) against the files that must agree with
+// them: the shipped default architecture and the key reference in docs/keys.md.
 #include <catch2/catch.hpp>
 #include <set>
 #include <string>
