@@ -11,7 +11,7 @@ namespace rramft::sc {
 using sc_core::SC_NS;
 using sc_core::sc_time;
 
-dac_array::dac_array(sc_core::sc_module_name name, const full_spec&) : sc_module(name) {
+dac_array::dac_array(sc_core::sc_module_name name, const arch_spec&) : sc_module(name) {
   tsock.register_b_transport(this, &dac_array::b_transport);
 }
 

@@ -31,7 +31,7 @@ class dac_array : public sc_core::sc_module, public has_stats {
   const stats_group& statistics() const override { return st; }
   tlm_utils::simple_target_socket<dac_array> tsock{"tsock"};
   tlm_utils::simple_initiator_socket<dac_array> dac2xbar{"dac2xbar"};
-  dac_array(sc_core::sc_module_name name, const full_spec& a);
+  dac_array(sc_core::sc_module_name name, const arch_spec& a);
 
  private:
   void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);

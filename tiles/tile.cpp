@@ -13,7 +13,7 @@ namespace rramft::sc {
 using sc_core::SC_NS;
 using sc_core::sc_time;
 
-crossbar_bank::crossbar_bank(sc_core::sc_module_name name, const full_spec& a) : sc_module(name) {
+crossbar_bank::crossbar_bank(sc_core::sc_module_name name, const arch_spec& a) : sc_module(name) {
   dac2xbar.register_b_transport(this, &crossbar_bank::b_transport);
 }
 

@@ -30,7 +30,7 @@ class crossbar_bank : public sc_core::sc_module, public has_stats {
   const stats_group& statistics() const override { return st; }
   tlm_utils::simple_target_socket<crossbar_bank> dac2xbar{"dac2xbar"};
   tlm_utils::simple_initiator_socket<crossbar_bank> xbar2adc{"xbar2adc"};
-  crossbar_bank(sc_core::sc_module_name name, const full_spec& a);
+  crossbar_bank(sc_core::sc_module_name name, const arch_spec& a);
   /// @brief Programs crossbar @p x of row block @p b of layer @p li (levels read on this chip,
   /// with the conductance variation of @p chip's cells when it has one).
   void program(size_t li, const mapped_layer& l, int b, int x,
