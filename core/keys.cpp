@@ -74,7 +74,8 @@ std::string exact(double v) {
 /// fault.sa0_to_sa1: "a:b" (or a single number a, meaning a:1) with a, b >= 0 and a + b > 0.
 arch_key sa0_to_sa1(const doc_text& d) {
   const std::string name = "fault.sa0_to_sa1";
-  arch_key k{{name, "ratio", "a:b, a, b >= 0, a + b > 0", d.unit, d.doc, d.source}};
+  arch_key k;
+  static_cast<key_info&>(k) = {name, "ratio", "a:b, a, b >= 0, a + b > 0", d.unit, d.doc, d.source};
   k.read = [name](const YAML::Node& n, arch_spec& s, const std::string& origin) {
     const std::string text = scalar<std::string>(n, origin, name, "a string");
     auto bad = [&] {
@@ -113,7 +114,9 @@ arch_key sa0_to_sa1(const doc_text& d) {
 /// protection.scheme: none | vote | tmr combined with range and clip (parse_protection).
 arch_key protection_scheme(const doc_text& d) {
   const std::string name = "protection.scheme";
-  arch_key k{{name, "scheme", "none | vote | tmr, + range, + clip", d.unit, d.doc, d.source}};
+  arch_key k;
+  static_cast<key_info&>(k) = {name,   "scheme", "none | vote | tmr, + range, + clip",
+                               d.unit, d.doc,    d.source};
   k.read = [name](const YAML::Node& n, arch_spec& s, const std::string& origin) {
     const std::string text = scalar<std::string>(n, origin, name, "a string");
     try {
@@ -130,7 +133,8 @@ arch_key protection_scheme(const doc_text& d) {
 }
 
 arch_key seed_key(const doc_text& d) {
-  arch_key k{{"seed", "integer", "0..2^64-1", d.unit, d.doc, d.source}};
+  arch_key k;
+  static_cast<key_info&>(k) = {"seed", "integer", "0..2^64-1", d.unit, d.doc, d.source};
   k.read = [](const YAML::Node& n, arch_spec& s, const std::string& origin) {
     s.seed = scalar<uint64_t>(n, origin, "seed", "a non-negative integer");
   };

@@ -60,7 +60,8 @@ run_report make_report(const full_spec& a, const energy::table& ert,
       per[energy::component_of(key.substr(key.find('/') + 1))] += double(n) * price(key);
   }
   int correct = 0;
-  for (int i = 0; i < data.n; ++i) correct += classes[size_t(i)] == data.labels[size_t(i)];
+  for (int i = 0; i < data.n; ++i)
+    correct += int64_t(classes[size_t(i)]) == int64_t(data.labels[size_t(i)]);
 
   nlohmann::json& j = r.json;
   const double error_rate = 1.0 - double(correct) / data.n;
