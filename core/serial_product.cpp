@@ -113,7 +113,14 @@ struct serial_product::impl {
   bool affine = false, affine16 = false;  ///< in int32; in uint16 as well
   affine_floor to_code, to_value, to_code16, to_value16;
   int32_t top_code = 0;
-  bool narrow = false;       ///< 8-bit sums, ADC in uint16 and every output's column sum in int16
+  /// 8-bit column sums (full scale <= 255), ADC in uint16 and every output's sum per slice and
+  /// slot in int16.
+  bool narrow = false;
+  /// Column sums of 256..65535 in uint16 from 8-bit tables: every plane's counted rows (its ones,
+  /// or its zeros when complemented) sum to at most 255, so each plane's table sum is exact in
+  /// 8 bits and is widened, complemented from the 16-bit digit total and shifted in 16 bits;
+  /// ADC and OPC as in the narrow path.
+  bool sum16 = false;
   std::vector<int64_t> adc;  ///< adc_model::convert for sums 0..full_scale (<= 2^16)
   std::unique_ptr<adc_model> converter;  ///< the ADC itself, for larger sums
   std::vector<block> blocks;
@@ -122,7 +129,7 @@ struct serial_product::impl {
 
   /// One pass over kLanes vectors: U holds column sums, W the ADC values and the sums over one
   /// input slice, A the sums over slices.
-  template <class U, class W, class A>
+  template <class U, class W, class A, bool S16 = false>
   void chunk(const int32_t* xk, int i0, int nv, int64_t* yk, const transient_reads& t) const;
 };
 
@@ -204,12 +211,18 @@ serial_product::serial_product(const mapped_layer& l, const std::vector<cell_err
   m.col_of.assign(l.columns.size(), -1);
   for (size_t i = 0; i < order.size(); ++i) m.col_of[size_t(order[i])] = int32_t(i);
   double bound = 0;  // largest |partial sum| of one output, slot and block
+  // The range of every output's sum per slice, slot and block (ADC values lie between those of
+  // sums 0 and full scale: the conversion is monotone), and the most rows one plane counts.
+  const double cmin = double(std::min(m.converter->convert(0), m.converter->convert(m.full_scale)));
+  const double cmax = double(std::max(m.converter->convert(0), m.converter->convert(m.full_scale)));
+  bool inner16 = true;
+  int counted_max = 0;
   std::vector<int32_t> levels(size_t(m.R));
   m.blocks.resize(size_t(l.row_blocks));
   for (int b = 0; b < l.row_blocks; ++b) {
     impl::block& bl = m.blocks[size_t(b)];
     const int rows = l.block_rows(b);
-    std::vector<double> out_bound(size_t(m.O) * m.slots, 0.0);
+    std::vector<double> out_bound(size_t(m.O) * m.slots, 0.0), out_lo(out_bound), out_hi(out_bound);
     for (int c : order) {
       const column_content& cc = l.columns[size_t(c)];
       for (int r = 0; r < rows; ++r) levels[size_t(r)] = l.programmed_level(b * m.R + r, cc);
@@ -236,6 +249,7 @@ serial_product::serial_product(const mapped_layer& l, const std::vector<cell_err
         pl.shift = j;
         pl.complement = 2 * ones > rows;
         pl.term0 = uint32_t(bl.terms.size());
+        counted_max = std::max(counted_max, pl.complement ? rows - ones : ones);
         for (int g = 0; g < m.ngroups; ++g) {
           uint32_t pat = 0;
           for (int r = g * kGroup; r < std::min(rows, (g + 1) * kGroup); ++r)
@@ -248,18 +262,27 @@ serial_product::serial_product(const mapped_layer& l, const std::vector<cell_err
       col.plane1 = uint32_t(bl.planes.size());
       bl.cols.push_back(col);
       bl.outs.back().col1 = uint32_t(bl.cols.size());
-      out_bound[size_t(cc.out) * m.slots + col.slot] += double(std::abs(w)) * double(max_conv);
+      const size_t os = size_t(cc.out) * m.slots + col.slot;
+      out_bound[os] += double(std::abs(w)) * double(max_conv);
+      out_lo[os] += std::min(double(w) * cmin, double(w) * cmax);
+      out_hi[os] += std::max(double(w) * cmin, double(w) * cmax);
     }
     for (double v : out_bound) bound = std::max(bound, v);
+    for (size_t i = 0; i < out_lo.size(); ++i)
+      inner16 = inner16 && out_lo[i] >= -32768.0 && out_hi[i] <= 32767.0;
   }
   double wsum = 0;
   for (int64_t w : m.slice_weight) wsum += double(std::abs(w));
   m.acc32 = bound * wsum < 2147483647.0;
-  m.narrow = m.full_scale <= 0xff && m.affine16 && bound < 32767.0;
+  // In int16 the OPC sums wrap, but their final values lie in the range: exact.
+  m.narrow = m.full_scale <= 0xff && m.affine16 && inner16;
+  const int max_digit = *std::max_element(m.digits.begin(), m.digits.end());
+  m.sum16 = !m.narrow && m.full_scale <= 0xffff && m.affine16 && inner16 &&
+            kGroup * max_digit <= 0xff && counted_max * max_digit <= 0xff;
   p_ = std::move(p);
 }
 
-template <class U, class W, class A>
+template <class U, class W, class A, bool S16>
 void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
                                  const transient_reads& t) const {
   // Scratch per thread (and per lane type): chunks run in parallel.
@@ -358,69 +381,104 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
             store_lanes(t + size_t(h * 16 + q) * kLanes, VU(hi[h] + lo[q]));
       }
       const A wk = A(slice_weight[size_t(k)]);
+      // 8-bit sums widened to 16 bits by interleaving with zeros (vpunpcklbw / vpunpckhbw): the
+      // 16-bit lanes hold the vectors in the order of lane_position, kept up to the vote.
+      typedef uint16_t v16u16 __attribute__((vector_size(32)));
+      typedef int16_t v16i16 __attribute__((vector_size(32)));
+      auto widen = [](const VU& v, v16u16* w) {
+        if constexpr (sizeof(U) == 1) {
+          const VU zero = {};
+          w[0] = v16u16(__builtin_shufflevector(v, zero, 0, 32, 1, 33, 2, 34, 3, 35, 4, 36, 5, 37,
+                                                6, 38, 7, 39, 16, 48, 17, 49, 18, 50, 19, 51, 20,
+                                                52, 21, 53, 22, 54, 23, 55));
+          w[1] = v16u16(__builtin_shufflevector(v, zero, 8, 40, 9, 41, 10, 42, 11, 43, 12, 44, 13,
+                                                45, 14, 46, 15, 47, 24, 56, 25, 57, 26, 58, 27, 59,
+                                                28, 60, 29, 61, 30, 62, 31, 63));
+        }
+      };
+      // S16: the digit total in 16 bits, from the groups' full entries (each at most 255).
+      v16u16 tot16[2] = {};
+      if constexpr (S16) {
+        for (int g = 0; g < ngroups; ++g) {
+          VU e;
+          v16u16 w[2];
+          load_lanes(e, table + (size_t(g) * kPatterns + kPatterns - 1) * kLanes);
+          widen(e, w);
+          tot16[0] += w[0];
+          tot16[1] += w[1];
+        }
+      }
+      // The table entries of one plane, added in the lanes' modular arithmetic (two sums side by
+      // side: the table loads are independent).
+      auto term_sum = [&](const block& bl, const plane& pl, VU& sum) {
+        VU ps = {}, ps2 = {}, e, e2;
+        uint32_t t = pl.term0;
+        for (; t + 1 < pl.term1; t += 2) {
+          load_lanes(e, table + size_t(bl.terms[t]) * kLanes);
+          load_lanes(e2, table + size_t(bl.terms[t + 1]) * kLanes);
+          ps += e;
+          ps2 += e2;
+        }
+        if (t < pl.term1) {
+          load_lanes(e, table + size_t(bl.terms[t]) * kLanes);
+          ps2 += e;
+        }
+        sum = ps + ps2;
+      };
       size_t next_flip = 0;
       for (const output& ou : bl.outs) {
         alignas(64) W inner[16 + 1][kLanes];
         for (int s = 0; s < slots; ++s) std::fill(inner[s], inner[s] + kLanes, W(0));
         for (uint32_t c = ou.col0; c < ou.col1; ++c) {
           const column& co = bl.cols[c];
-          // The column sum, exact in the lanes' width (modulo 2^bits, and it lies in
-          // 0..full_scale).
-          VU sumv = {};
-          for (uint32_t pi = co.plane0; pi < co.plane1; ++pi) {
-            const plane& pl = bl.planes[pi];
-            // Two sums side by side (the table loads are independent), in the lanes' modular
-            // arithmetic: the result lies in 0..full_scale.
-            VU ps = {}, ps2 = {}, e, e2;
-            uint32_t t = pl.term0;
-            for (; t + 1 < pl.term1; t += 2) {
-              load_lanes(e, table + size_t(bl.terms[t]) * kLanes);
-              load_lanes(e2, table + size_t(bl.terms[t + 1]) * kLanes);
-              ps += e;
-              ps2 += e2;
-            }
-            if (t < pl.term1) {
-              load_lanes(e, table + size_t(bl.terms[t]) * kLanes);
-              ps2 += e;
-            }
-            // The complement: the block's digit total minus the entries.
-            ps = pl.complement ? VU(tot - ps - ps2) : VU(ps + ps2);
-            // The plane's weight 2^shift (cell bit j) by doubling: x86 has no 8-bit shifts, and
-            // 1-bit cells have only shift 0.
-            for (int j = 0; j < pl.shift; ++j) ps += ps;
-            sumv += ps;
-          }
-          // Transient flips of this column: delta x DAC level, before the ADC (the sum stays in
-          // 0..full_scale, so the lanes' modular arithmetic is exact).
-          if (next_flip < flips.size() && flips[next_flip].col == int32_t(c)) {
-            alignas(64) U sum[kLanes];
-            store_lanes(sum, sumv);
-            for (; next_flip < flips.size() && flips[next_flip].col == int32_t(c); ++next_flip) {
-              const lane_flip& f = flips[next_flip];
-              sum[f.lane] = U(int64_t(sum[f.lane]) +
-                              int64_t(f.delta) * int64_t(dig[size_t(f.row) * kLanes + f.lane]));
-            }
-            load_lanes(sumv, sum);
-          }
-          // ADC and OPC.
           if constexpr (sizeof(W) == 2) {
-            // 8-bit sums: the ADC in uint16 and the OPC in int16, 16 lanes per native vector
-            // (the native width keeps GCC's generic vectors from falling back to scalars).
-            typedef uint16_t v16u16 __attribute__((vector_size(32)));
-            typedef int16_t v16i16 __attribute__((vector_size(32)));
+            // 8-bit tables, ADC in uint16 and OPC in int16, 16 lanes per native vector (the
+            // native width keeps GCC's generic vectors from falling back to scalars).
             static_assert(kLanes == 32 && sizeof(U) == 1, "two halves of 16 8-bit sums");
+            v16u16 halves[2];
+            if constexpr (!S16) {
+              // The column sum in 8 bits (it lies in 0..full_scale <= 255), then widened.
+              VU sumv = {};
+              for (uint32_t pi = co.plane0; pi < co.plane1; ++pi) {
+                const plane& pl = bl.planes[pi];
+                VU ps;
+                term_sum(bl, pl, ps);
+                if (pl.complement) ps = tot - ps;
+                // The plane's weight 2^shift by doubling: x86 has no 8-bit shifts.
+                for (int j = 0; j < pl.shift; ++j) ps += ps;
+                sumv += ps;
+              }
+              widen(sumv, halves);
+            } else {
+              // Each plane's table sum is exact in 8 bits; complement and weight in 16.
+              halves[0] = halves[1] = v16u16{};
+              for (uint32_t pi = co.plane0; pi < co.plane1; ++pi) {
+                const plane& pl = bl.planes[pi];
+                VU ps;
+                term_sum(bl, pl, ps);
+                v16u16 w[2];
+                widen(ps, w);
+                for (int h = 0; h < 2; ++h) {
+                  if (pl.complement) w[h] = tot16[h] - w[h];
+                  halves[h] += w[h] << pl.shift;
+                }
+              }
+            }
+            // Transient flips of this column: delta x DAC level, before the ADC (the sum stays in
+            // 0..full_scale, so the lanes' modular arithmetic is exact).
+            if (next_flip < flips.size() && flips[next_flip].col == int32_t(c)) {
+              alignas(64) uint16_t sum[kLanes];
+              std::memcpy(sum, halves, sizeof sum);
+              for (; next_flip < flips.size() && flips[next_flip].col == int32_t(c); ++next_flip) {
+                const lane_flip& f = flips[next_flip];
+                uint16_t& s = sum[lane_position(f.lane)];
+                s = uint16_t(int64_t(s) +
+                             int64_t(f.delta) * int64_t(dig[size_t(f.row) * kLanes + f.lane]));
+              }
+              std::memcpy(halves, sum, sizeof sum);
+            }
             const affine_floor f1 = to_code16, f2 = to_value16;
             const int16_t top = int16_t(top_code);
-            // The two halves widened by interleaving with zeros (vpunpcklbw / vpunpckhbw): the
-            // 16-bit lanes hold the vectors in the order of lane_position, kept up to the vote.
-            const VU zero = {};
-            const v16u16 halves[2] = {
-                v16u16(__builtin_shufflevector(sumv, zero, 0, 32, 1, 33, 2, 34, 3, 35, 4, 36, 5, 37,
-                                               6, 38, 7, 39, 16, 48, 17, 49, 18, 50, 19, 51, 20, 52,
-                                               21, 53, 22, 54, 23, 55)),
-                v16u16(__builtin_shufflevector(sumv, zero, 8, 40, 9, 41, 10, 42, 11, 43, 12, 44, 13,
-                                               45, 14, 46, 15, 47, 24, 56, 25, 57, 26, 58, 27, 59,
-                                               28, 60, 29, 61, 30, 62, 31, 63))};
             for (int h = 0; h < 2; ++h) {
               v16i16 code = v16i16((halves[h] * uint16_t(f1.a) + uint16_t(f1.b)) >> f1.shift);
               code = code > top ? top : code;  // vpminsw
@@ -432,6 +490,28 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
               std::memcpy(inner[co.slot] + 16 * h, &in, sizeof in);
             }
             continue;
+          }
+          // The column sum, exact in the lanes' width (modulo 2^bits, and it lies in
+          // 0..full_scale).
+          VU sumv = {};
+          for (uint32_t pi = co.plane0; pi < co.plane1; ++pi) {
+            const plane& pl = bl.planes[pi];
+            VU ps;
+            term_sum(bl, pl, ps);
+            if (pl.complement) ps = tot - ps;
+            for (int j = 0; j < pl.shift; ++j) ps += ps;
+            sumv += ps;
+          }
+          // Transient flips of this column: delta x DAC level, before the ADC.
+          if (next_flip < flips.size() && flips[next_flip].col == int32_t(c)) {
+            alignas(64) U sum[kLanes];
+            store_lanes(sum, sumv);
+            for (; next_flip < flips.size() && flips[next_flip].col == int32_t(c); ++next_flip) {
+              const lane_flip& f = flips[next_flip];
+              sum[f.lane] = U(int64_t(sum[f.lane]) +
+                              int64_t(f.delta) * int64_t(dig[size_t(f.row) * kLanes + f.lane]));
+            }
+            load_lanes(sumv, sum);
           }
           alignas(64) U sum[kLanes];
           store_lanes(sum, sumv);
@@ -485,6 +565,14 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
   }
 }
 
+const char* serial_product::lanes() const {
+  const impl& m = *p_;
+  if (m.narrow) return "8-bit sums, int16 OPC";
+  if (m.sum16) return "8-bit tables, 16-bit sums, int16 OPC";
+  if (m.full_scale <= 0xff) return "8-bit sums";
+  return m.full_scale <= 0xffff ? "16-bit sums" : "32-bit sums";
+}
+
 void serial_product::run(const int32_t* xk, int n, int64_t* yk, const transient_reads& t) const {
   const impl& m = *p_;
   std::fill(yk, yk + size_t(n) * m.O, 0);
@@ -496,6 +584,9 @@ void serial_product::run(const int32_t* xk, int n, int64_t* yk, const transient_
     if (m.narrow)
       m.acc32 ? m.chunk<uint8_t, int16_t, int32_t>(xk, i0, nv, yk, t)
               : m.chunk<uint8_t, int16_t, int64_t>(xk, i0, nv, yk, t);
+    else if (m.sum16)
+      m.acc32 ? m.chunk<uint8_t, int16_t, int32_t, true>(xk, i0, nv, yk, t)
+              : m.chunk<uint8_t, int16_t, int64_t, true>(xk, i0, nv, yk, t);
     else if (m.full_scale <= 0xff)
       m.acc32 ? m.chunk<uint8_t, int32_t, int32_t>(xk, i0, nv, yk, t)
               : m.chunk<uint8_t, int64_t, int64_t>(xk, i0, nv, yk, t);
