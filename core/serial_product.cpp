@@ -86,7 +86,7 @@ struct serial_product::impl {
   /// digit total minus them (complement) when the plane is mostly ones.
   struct plane {
     int32_t shift, complement;
-    uint32_t term0, term1;  ///< range in terms: group * kPatterns + pattern
+    uint32_t term0, term1;  ///< range in terms: (group * kPatterns + pattern) * kLanes
   };
   struct output {
     int32_t out;
@@ -95,7 +95,7 @@ struct serial_product::impl {
   struct block {
     std::vector<column> cols;
     std::vector<plane> planes;
-    std::vector<uint32_t> terms;
+    std::vector<uint32_t> terms;  ///< offsets of table entries, in lane values
     std::vector<output> outs;
   };
 
@@ -113,6 +113,7 @@ struct serial_product::impl {
   bool affine = false, affine16 = false;  ///< in int32; in uint16 as well
   affine_floor to_code, to_value, to_code16, to_value16;
   int32_t top_code = 0;
+  bool clamp16 = true;  ///< to_code16 passes top_code for some sum 0..full_scale: clamp it
   /// 8-bit column sums (full scale <= 255), ADC in uint16 and every output's sum per slice and
   /// slot in int16.
   bool narrow = false;
@@ -190,6 +191,7 @@ serial_product::serial_product(const mapped_layer& l, const std::vector<cell_err
     m.affine16 = sorted && fit_affine_floor(code, 1.0 / m.converter->step(), 0xffff, m.to_code16) &&
                  fit_affine_floor(value, m.converter->step(), 0xffff, m.to_value16) &&
                  check(m.to_code16, m.to_value16);
+    m.clamp16 = ((m.full_scale * m.to_code16.a + m.to_code16.b) >> m.to_code16.shift) > m.top_code;
   }
   // Errors by (block, column), then row.
   std::vector<cell_error> errs = errors;
@@ -254,7 +256,7 @@ serial_product::serial_product(const mapped_layer& l, const std::vector<cell_err
           uint32_t pat = 0;
           for (int r = g * kGroup; r < std::min(rows, (g + 1) * kGroup); ++r)
             if (((levels[size_t(r)] >> j) & 1) != pl.complement) pat |= 1u << (r - g * kGroup);
-          if (pat) bl.terms.push_back(uint32_t(g) * kPatterns + pat);
+          if (pat) bl.terms.push_back((uint32_t(g) * kPatterns + pat) * kLanes);
         }
         pl.term1 = uint32_t(bl.terms.size());
         bl.planes.push_back(pl);
@@ -414,21 +416,24 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
         VU ps = {}, ps2 = {}, e, e2;
         uint32_t t = pl.term0;
         for (; t + 1 < pl.term1; t += 2) {
-          load_lanes(e, table + size_t(bl.terms[t]) * kLanes);
-          load_lanes(e2, table + size_t(bl.terms[t + 1]) * kLanes);
+          load_lanes(e, table + bl.terms[t]);
+          load_lanes(e2, table + bl.terms[t + 1]);
           ps += e;
           ps2 += e2;
         }
         if (t < pl.term1) {
-          load_lanes(e, table + size_t(bl.terms[t]) * kLanes);
+          load_lanes(e, table + bl.terms[t]);
           ps2 += e;
         }
         sum = ps + ps2;
       };
       size_t next_flip = 0;
       for (const output& ou : bl.outs) {
-        alignas(64) W inner[16 + 1][kLanes];
-        for (int s = 0; s < slots; ++s) std::fill(inner[s], inner[s] + kLanes, W(0));
+        // Sums per slot; in int16, the columns of positive and negative weight apart (slot
+        // 2 s + negative), so that no column chooses between an add and a subtract.
+        constexpr int kInner = sizeof(W) == 2 ? 2 : 1;
+        alignas(64) W inner[kInner * (16 + 1)][kLanes];
+        for (int s = 0; s < kInner * slots; ++s) std::fill(inner[s], inner[s] + kLanes, W(0));
         for (uint32_t c = ou.col0; c < ou.col1; ++c) {
           const column& co = bl.cols[c];
           if constexpr (sizeof(W) == 2) {
@@ -481,13 +486,14 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
             const int16_t top = int16_t(top_code);
             for (int h = 0; h < 2; ++h) {
               v16i16 code = v16i16((halves[h] * uint16_t(f1.a) + uint16_t(f1.b)) >> f1.shift);
-              code = code > top ? top : code;  // vpminsw
+              if (clamp16) code = code > top ? top : code;  // vpminsw
               const v16i16 value = v16i16(
                   ((v16u16(code) * uint16_t(f2.a) + uint16_t(f2.b)) >> f2.shift) << co.shift);
               v16i16 in;
-              std::memcpy(&in, inner[co.slot] + 16 * h, sizeof in);
-              in = co.negative ? in - value : in + value;
-              std::memcpy(inner[co.slot] + 16 * h, &in, sizeof in);
+              W* sum = inner[2 * co.slot + co.negative] + 16 * h;
+              std::memcpy(&in, sum, sizeof in);
+              in += value;
+              std::memcpy(sum, &in, sizeof in);
             }
             continue;
           }
@@ -542,7 +548,11 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
         A* __restrict a = acc + size_t(ou.out) * slots * kLanes;
         for (int s = 0; s < slots; ++s)
 #pragma omp simd
-          for (int v = 0; v < kLanes; ++v) a[size_t(s) * kLanes + v] += A(inner[s][v]) * wk;
+          for (int v = 0; v < kLanes; ++v) {
+            // int16: positive minus negative, wrapping; the result lies in the int16 range.
+            const W in = kInner == 2 ? W(inner[2 * s][v] - inner[2 * s + 1][v]) : inner[s][v];
+            a[size_t(s) * kLanes + v] += A(in) * wk;
+          }
       }
     }
     // Voting unit and tile accumulator, as vote_accumulate.
