@@ -258,6 +258,9 @@ serial_product::serial_product(const mapped_layer& l, const std::vector<cell_err
             if (((levels[size_t(r)] >> j) & 1) != pl.complement) pat |= 1u << (r - g * kGroup);
           if (pat) bl.terms.push_back((uint32_t(g) * kPatterns + pat) * kLanes);
         }
+        // Padded to a multiple of 4 with entry 0 of group 0 (the empty subset: 0), so that the
+        // sums take whole steps of 4.
+        while ((bl.terms.size() - pl.term0) % 4) bl.terms.push_back(0);
         pl.term1 = uint32_t(bl.terms.size());
         bl.planes.push_back(pl);
       }
@@ -413,18 +416,19 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
       // The table entries of one plane, added in the lanes' modular arithmetic (two sums side by
       // side: the table loads are independent).
       auto term_sum = [&](const block& bl, const plane& pl, VU& sum) {
-        VU ps = {}, ps2 = {}, e, e2;
-        uint32_t t = pl.term0;
-        for (; t + 1 < pl.term1; t += 2) {
+        VU ps = {}, ps2 = {}, ps3 = {}, ps4 = {}, e;
+        for (uint32_t t = pl.term0; t < pl.term1; t += 4) {
           load_lanes(e, table + bl.terms[t]);
-          load_lanes(e2, table + bl.terms[t + 1]);
           ps += e;
-          ps2 += e2;
-        }
-        if (t < pl.term1) {
-          load_lanes(e, table + bl.terms[t]);
+          load_lanes(e, table + bl.terms[t + 1]);
           ps2 += e;
+          load_lanes(e, table + bl.terms[t + 2]);
+          ps3 += e;
+          load_lanes(e, table + bl.terms[t + 3]);
+          ps4 += e;
         }
+        ps += ps3;
+        ps2 += ps4;
         sum = ps + ps2;
       };
       size_t next_flip = 0;
