@@ -122,6 +122,7 @@ struct serial_product::impl {
   /// 8 bits and is widened, complemented from the 16-bit digit total and shifted in 16 bits;
   /// ADC and OPC as in the narrow path.
   bool sum16 = false;
+  bool one_plane = false;  ///< 1-bit cells: every column has exactly one plane, of shift 0
   std::vector<int64_t> adc;  ///< adc_model::convert for sums 0..full_scale (<= 2^16)
   std::unique_ptr<adc_model> converter;  ///< the ADC itself, for larger sums
   std::vector<block> blocks;
@@ -264,6 +265,12 @@ serial_product::serial_product(const mapped_layer& l, const std::vector<cell_err
         pl.term1 = uint32_t(bl.terms.size());
         bl.planes.push_back(pl);
       }
+      if (cb == 1 && col.plane0 == uint32_t(bl.planes.size())) {
+        // 1-bit cells: a column without ones gets one empty plane (four terms of the empty
+        // subset), so that every column has exactly one plane and the pass needs no plane loop.
+        bl.planes.push_back({0, 0, uint32_t(bl.terms.size()), uint32_t(bl.terms.size()) + 4});
+        bl.terms.insert(bl.terms.end(), 4, 0u);
+      }
       col.plane1 = uint32_t(bl.planes.size());
       bl.cols.push_back(col);
       bl.outs.back().col1 = uint32_t(bl.cols.size());
@@ -282,6 +289,7 @@ serial_product::serial_product(const mapped_layer& l, const std::vector<cell_err
   // In int16 the OPC sums wrap, but their final values lie in the range: exact.
   m.narrow = m.full_scale <= 0xff && m.affine16 && inner16;
   const int max_digit = *std::max_element(m.digits.begin(), m.digits.end());
+  m.one_plane = cb == 1;
   m.sum16 = !m.narrow && m.full_scale <= 0xffff && m.affine16 && inner16 &&
             kGroup * max_digit <= 0xff && counted_max * max_digit <= 0xff;
   p_ = std::move(p);
@@ -448,14 +456,23 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
             if constexpr (!S16) {
               // The column sum in 8 bits (it lies in 0..full_scale <= 255), then widened.
               VU sumv = {};
-              for (uint32_t pi = co.plane0; pi < co.plane1; ++pi) {
-                const plane& pl = bl.planes[pi];
-                VU ps;
-                term_sum(bl, pl, ps);
-                if (pl.complement) ps = tot - ps;
-                // The plane's weight 2^shift by doubling: x86 has no 8-bit shifts.
-                for (int j = 0; j < pl.shift; ++j) ps += ps;
-                sumv += ps;
+              if (one_plane) {
+                // One plane of weight 1; the complement without a branch: with m = 0xff in
+                // every lane, (ps ^ m) - m = -ps, and tot & m = tot.
+                const plane& pl = bl.planes[co.plane0];
+                term_sum(bl, pl, sumv);
+                const VU m = VU{} - U(pl.complement);
+                sumv = ((sumv ^ m) - m) + (tot & m);
+              } else {
+                for (uint32_t pi = co.plane0; pi < co.plane1; ++pi) {
+                  const plane& pl = bl.planes[pi];
+                  VU ps;
+                  term_sum(bl, pl, ps);
+                  if (pl.complement) ps = tot - ps;
+                  // The plane's weight 2^shift by doubling: x86 has no 8-bit shifts.
+                  for (int j = 0; j < pl.shift; ++j) ps += ps;
+                  sumv += ps;
+                }
               }
               widen(sumv, halves);
             } else {
