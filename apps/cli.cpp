@@ -125,7 +125,7 @@ std::vector<std::string> arch_args::overrides(const std::vector<std::string>& ex
   return all;
 }
 
-arch_spec arch_args::load(const std::vector<std::string>& extra) const {
+full_spec arch_args::load(const std::vector<std::string>& extra) const {
   std::vector<std::string> sources;
   const std::vector<std::string> all = overrides(extra, &sources);
   return load_arch(file, all, sources);

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "core/spec.h"
+#include "chipspec/chip_spec.h"
 
 namespace rramft::app {
 
@@ -31,7 +31,7 @@ struct arch_args {
   std::vector<std::string> overrides(const std::vector<std::string>& extra = {},
                                      std::vector<std::string>* sources = nullptr) const;
   /// @brief The architecture: the file with overrides(@p extra) applied.
-  arch_spec load(const std::vector<std::string>& extra = {}) const;
+  full_spec load(const std::vector<std::string>& extra = {}) const;
 };
 
 /// @brief One line for a new user when the ADC of @p a is lossy ("" when it is lossless): the

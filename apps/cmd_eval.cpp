@@ -55,7 +55,7 @@ std::vector<double> parse_rates(const std::string& s) {
 /// axis: rate 0 has no place on it (the legend gives each scheme's fault-free accuracy), so
 /// without a positive rate there is no picture. True when accuracy.png was written. The script
 /// names its files relative to its folder: `gnuplot accuracy.gp` in the result folder redraws it.
-bool plot(const engine::eval_report& rep, const arch_spec& a, result_set& out) {
+bool plot(const engine::eval_report& rep, const full_spec& a, result_set& out) {
   if (std::none_of(rep.points.begin(), rep.points.end(),
                    [](const engine::eval_point& p) { return p.rate > 0; })) {
     std::cerr << "rramft: note: accuracy.png not drawn: no failure rate above 0\n";
@@ -137,7 +137,7 @@ int cmd_eval(int argc, char** argv) {
   opt.layer_error_images = layer_error_images;
   opt.check();
   opt.split = engine::parse_split(split_s);
-  const arch_spec arch =
+  const full_spec arch =
       arch_a.load(vm.count("fault-map") ? std::vector<std::string>{"fault.map=" + fault_map_file}
                                         : std::vector<std::string>{});
   if (arch.fault.table) {

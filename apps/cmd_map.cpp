@@ -68,7 +68,7 @@ int cmd_map(int argc, char** argv) {
   std::vector<std::string> extra;
   if (strict) extra.push_back("mapping.strict=true");
   if (vm.count("fault-map")) extra.push_back("fault.map=" + fault_map_file);
-  const arch_spec arch = arch_a.load(extra);
+  const full_spec arch = arch_a.load(extra);
   const models::model m = models::load_model(model_dir);
   const mapping::chip_mapping cm = mapping::map_model(m, arch);
 

@@ -29,7 +29,7 @@ struct timing_bench : sc_core::sc_module {
   rtl::opc_cosim i_opc;
   rtl::vote_cosim i_vote;
   rtl::rtl_timing opc, vote;
-  timing_bench(sc_core::sc_module_name n, const arch_spec& a)
+  timing_bench(sc_core::sc_module_name n, const full_spec& a)
       : sc_module(n), i_opc("i_opc", a), i_vote("i_vote", a) {
     to_opc.bind(i_opc.adc2opc);
     to_vote.bind(i_vote.opc2vote);
@@ -55,7 +55,7 @@ int cmd_rtl_timing(int argc, char** argv) {
   opts.add_options()("out", po::value(&out)->required(), "YAML file to write (timing keys)");
   po::variables_map vm;
   if (!parse_command("rtl-timing", argc, argv, opts, vm)) return 0;
-  const arch_spec arch = arch_a.load();
+  const full_spec arch = arch_a.load();
 #ifndef RRAMFT_HAVE_RTL
   (void)arch;
   throw error(

@@ -103,10 +103,10 @@ int cmd_run(int argc, char** argv) {
 #endif
   if (vm.count("bin-ns") && !(o.bin_ns > 0 && std::isfinite(o.bin_ns)))
     throw error("--bin-ns: expected a positive width in ns");
-  const arch_spec arch = o.arch.load(o.sets);
+  const full_spec arch = o.arch.load(o.sets);
   if (o.rtl_vcd && !arch.rtl.vote && !arch.rtl.opc)
     throw error("--rtl-vcd: no block is co-simulated (add --rtl vote,opc)");
-  const energy::table ert = energy::table::load(arch.energy_table_path(o.arch.file));
+  const energy::table ert = energy::table::load(arch.energy_table);
   models::image_set data = models::load_dataset(o.data_spec);
   const std::unique_ptr<chip_setup> setup = prepare_chip(o.model_dir, arch, data, o.data_spec);
   sc::run_outputs out;
@@ -119,7 +119,8 @@ int cmd_run(int argc, char** argv) {
   out.rtl_vcd = o.rtl_vcd;
   // After every check of the input, so that a bad input still gets its one-line error alone.
   out.notice = adc_notice(arch);
-  const sc::run_summary rep = sc::run_chip(setup->chip, setup->model, data, ert, out);
+  const sc::run_summary rep =
+      sc::run_chip(setup->chip, setup->chip_keys, setup->model, data, ert, out);
   const double wall = rep.wall_s;
 
   const auto& j = rep.report;

@@ -9,8 +9,8 @@
 #include <string>
 #include <systemc>
 
+#include "chipspec/chip_spec.h"
 #include "core/error.h"
-#include "core/keys.h"
 #include "io/output.h"
 #include "rramft_version.h"
 

@@ -33,7 +33,7 @@ int sc_main(int argc, char** argv) {
 #ifdef _OPENMP
   omp_set_num_threads(threads);
 #endif
-  const arch_spec a = load_arch(src + "/configs/default.yaml", {"fault.rate=0.001"});
+  const full_spec a = load_arch(src + "/configs/default.yaml", {"fault.rate=0.001"});
   const models::model m = models::load_model(model);
   const models::image_set data = models::load_dataset("fashion-mnist:" + std::to_string(n));
   const mapping::chip_mapping cm = mapping::map_model(m, a);

@@ -20,6 +20,6 @@ set(RRAMFT_PC_LIBS "-lrramft_chip -lrramft_sweep -lrramft_sweep_grid -lrramft_te
 if(TARGET rramft_rtl)
   string(APPEND RRAMFT_PC_LIBS " -lrramft_rtl -lrramft_rtl_models")
 endif()
-string(APPEND RRAMFT_PC_LIBS " -lrramft_peripherals -lrramft_energy -lrramft_engine -lrramft_mapping -lrramft_models -lrramft_io -lrramft_core")
+string(APPEND RRAMFT_PC_LIBS " -lrramft_peripherals -lrramft_energy -lrramft_engine -lrramft_mapping -lrramft_models -lrramft_io -lrramft_chipspec -lrramft_core")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/rramft.pc.in ${PROJECT_BINARY_DIR}/rramft.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/rramft.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -100,13 +100,12 @@ bool parse_count(const std::string& f, uint64_t& v) {
 
 }  // namespace
 
-stuck_table parse_stuck_table(const std::string& text, const std::string& path,
-                              const arch_spec& a) {
+stuck_table parse_stuck_table(const std::string& text, const std::string& path, const arch_spec& a,
+                              uint64_t chip_xbars) {
   stuck_table t;
   t.path = path;
   t.rows = a.crossbar.rows;
   t.cols = a.crossbar.cols;
-  const uint64_t chip_xbars = uint64_t(a.tiles.count) * uint64_t(a.tiles.crossbars);
   struct entry {
     uint64_t xbar;
     uint32_t index;

@@ -62,10 +62,12 @@ struct stuck_table {
   size_t cells = 0;                                       ///< stuck cells in all
 };
 
-/// @brief The fault map text @p text (file @p path) for chip @p a: version line, header, one
-/// stuck cell a line. Anything else (a cell outside the chip, an unknown type, a cell twice, a
+/// @brief The fault map text @p text (file @p path) for crossbars of @p a's size on a chip of
+/// @p chip_xbars crossbars (the chip model's tiles.count x tiles.crossbars): version line, header,
+/// one stuck cell a line. Anything else (a cell outside the chip, an unknown type, a cell twice, a
 /// malformed line) throws rramft::error "<path>:<line>: <what>".
-stuck_table parse_stuck_table(const std::string& text, const std::string& path, const arch_spec& a);
+stuck_table parse_stuck_table(const std::string& text, const std::string& path, const arch_spec& a,
+                              uint64_t chip_xbars);
 
 class fault_map;
 /// @brief Writes, in the fault map format, the stuck cells that chip @p f has in crossbars

@@ -1,19 +1,17 @@
 #include "core/keys.h"
 
 #include <cmath>
+#include <filesystem>
 #include <limits>
 #include <sstream>
 #include <type_traits>
 
 #include "core/error.h"
+#include "core/spec.h"
 
 namespace rramft {
 
-namespace {
-
-/// The member of arch_spec a key sets, as an accessor that works on const and non-const specs.
-#define RRAMFT_FIELD(member) \
-  [](auto& s) -> auto& { return s.member; }
+namespace keys {
 
 std::string number_text(double v) {
   std::ostringstream o;
@@ -23,6 +21,8 @@ std::string number_text(double v) {
     o << v;
   return o.str();
 }
+
+namespace {
 
 std::string value_text(const YAML::Node& n) {
   std::string got;
@@ -36,21 +36,13 @@ std::string value_text(const YAML::Node& n) {
   return got.size() > 80 ? got.substr(0, 77) + "..." : got;
 }
 
-[[noreturn]] void expected(const std::string& origin, const std::string& key, const YAML::Node& n,
-                           const std::string& want) {
+}  // namespace
+
+void expected(const std::string& origin, const std::string& key, const YAML::Node& n,
+              const std::string& want) {
   throw error(origin + ": key '" + key + "': expected " + want + ", got '" + value_text(n) + "'");
 }
 
-template <class T>
-T scalar(const YAML::Node& n, const std::string& origin, const std::string& key, const char* want) {
-  try {
-    return n.as<T>();
-  } catch (const YAML::Exception&) {
-    expected(origin, key, n, want);
-  }
-}
-
-/// The message every out-of-range value gets (validate() prefixes the origin).
 void in_range(const std::string& key, double v, double lo, double hi) {
   if (!(v >= lo && v <= hi)) {
     std::ostringstream o;
@@ -59,63 +51,12 @@ void in_range(const std::string& key, double v, double lo, double hi) {
   }
 }
 
-struct doc_text {
-  const char* unit;
-  const char* doc;
-  const char* source = "";
-};
+}  // namespace keys
 
-template <class T, class F>
-key_def numeric(const char* name, F field, const char* type, const char* want, double lo, double hi,
-                const doc_text& d) {
-  key_def k{name, type, number_text(lo) + ".." + number_text(hi), d.unit, d.doc, d.source};
-  k.read = [name, field, want](const YAML::Node& n, arch_spec& s, const std::string& origin) {
-    field(s) = scalar<T>(n, origin, name, want);
-  };
-  k.write = [field](const arch_spec& s) { return YAML::Node(field(s)); };
-  k.check = [name, field, lo, hi](const arch_spec& s) { in_range(name, double(field(s)), lo, hi); };
-  return k;
-}
+namespace {
 
-template <class F>
-key_def integer(const char* name, F field, double lo, double hi, const doc_text& d) {
-  return numeric<int>(name, field, "integer", "an integer", lo, hi, d);
-}
-
-template <class F>
-key_def number(const char* name, F field, double lo, double hi, const doc_text& d) {
-  return numeric<double>(name, field, "number", "a number", lo, hi, d);
-}
-
-template <class F>
-key_def boolean(const char* name, F field, const doc_text& d) {
-  key_def k{name, "boolean", "true | false", d.unit, d.doc, d.source};
-  k.read = [name, field](const YAML::Node& n, arch_spec& s, const std::string& origin) {
-    field(s) = scalar<bool>(n, origin, name, "true or false");
-  };
-  k.write = [field](const arch_spec& s) { return YAML::Node(bool(field(s))); };
-  return k;
-}
-
-template <class F>
-key_def one_of(const char* name, F field, const doc_text& d) {
-  using E = std::decay_t<decltype(field(std::declval<arch_spec&>()))>;
-  std::string allowed;
-  for (const auto& entry : enum_names<E>::list)
-    allowed += (allowed.empty() ? "" : " | ") + std::string(entry.first);
-  key_def k{name, "one of", allowed, d.unit, d.doc, d.source};
-  k.read = [name, field, allowed](const YAML::Node& n, arch_spec& s, const std::string& origin) {
-    const std::string text = scalar<std::string>(n, origin, name, "a string");
-    for (const auto& entry : enum_names<E>::list)
-      if (text == entry.first) {
-        field(s) = entry.second;
-        return;
-      }
-    throw error(origin + ": key '" + name + "': '" + text + "' is not one of " + allowed);
-  };
-  k.write = [field](const arch_spec& s) { return YAML::Node(to_string(field(s))); };
-  return k;
-}
+using namespace keys;
+using arch_key = key_def<arch_spec>;
 
 /// The shortest text that reads back as the same double, so that arch.yaml reproduces the run.
 std::string exact(double v) {
@@ -131,9 +72,9 @@ std::string exact(double v) {
 }
 
 /// fault.sa0_to_sa1: "a:b" (or a single number a, meaning a:1) with a, b >= 0 and a + b > 0.
-key_def sa0_to_sa1(const doc_text& d) {
+arch_key sa0_to_sa1(const doc_text& d) {
   const std::string name = "fault.sa0_to_sa1";
-  key_def k{name, "ratio", "a:b, a, b >= 0, a + b > 0", d.unit, d.doc, d.source};
+  arch_key k{{name, "ratio", "a:b, a, b >= 0, a + b > 0", d.unit, d.doc, d.source}};
   k.read = [name](const YAML::Node& n, arch_spec& s, const std::string& origin) {
     const std::string text = scalar<std::string>(n, origin, name, "a string");
     auto bad = [&] {
@@ -170,9 +111,9 @@ key_def sa0_to_sa1(const doc_text& d) {
 }
 
 /// protection.scheme: none | vote | tmr combined with range and clip (parse_protection).
-key_def protection_scheme(const doc_text& d) {
+arch_key protection_scheme(const doc_text& d) {
   const std::string name = "protection.scheme";
-  key_def k{name, "scheme", "none | vote | tmr, + range, + clip", d.unit, d.doc, d.source};
+  arch_key k{{name, "scheme", "none | vote | tmr, + range, + clip", d.unit, d.doc, d.source}};
   k.read = [name](const YAML::Node& n, arch_spec& s, const std::string& origin) {
     const std::string text = scalar<std::string>(n, origin, name, "a string");
     try {
@@ -188,29 +129,8 @@ key_def protection_scheme(const doc_text& d) {
   return k;
 }
 
-template <class F>
-key_def path(const char* name, F field, const doc_text& d) {
-  key_def k{name, "path", "a file", d.unit, d.doc, d.source};
-  k.read = [name, field](const YAML::Node& n, arch_spec& s, const std::string& origin) {
-    field(s) = scalar<std::string>(n, origin, name, "a string");
-  };
-  k.write = [field](const arch_spec& s) { return YAML::Node(field(s)); };
-  return k;
-}
-
-/// A path key of a nested struct (fault.map).
-template <class F>
-key_def file_key(const char* name, F field, const doc_text& d) {
-  key_def k{name, "path", "a file", d.unit, d.doc, d.source};
-  k.read = [name, field](const YAML::Node& n, arch_spec& s, const std::string& origin) {
-    field(s) = scalar<std::string>(n, origin, name, "a string");
-  };
-  k.write = [field](const arch_spec& s) { return YAML::Node(field(s)); };
-  return k;
-}
-
-key_def seed_key(const doc_text& d) {
-  key_def k{"seed", "integer", "0..2^64-1", d.unit, d.doc, d.source};
+arch_key seed_key(const doc_text& d) {
+  arch_key k{{"seed", "integer", "0..2^64-1", d.unit, d.doc, d.source}};
   k.read = [](const YAML::Node& n, arch_spec& s, const std::string& origin) {
     s.seed = scalar<uint64_t>(n, origin, "seed", "a non-negative integer");
   };
@@ -219,7 +139,7 @@ key_def seed_key(const doc_text& d) {
 }
 
 /// A key whose allowed values depend on other keys: @p allowed documents them, @p check tests them.
-key_def depends(key_def k, const char* allowed, std::function<void(const arch_spec&)> check) {
+arch_key depends(arch_key k, const char* allowed, std::function<void(const arch_spec&)> check) {
   k.allowed = allowed;
   k.check = std::move(check);
   return k;
@@ -251,14 +171,12 @@ void check_clip_value(const arch_spec& s) {
   if (!o.str().empty()) throw error(o.str());
 }
 
-key_def chip(key_def k) {
-  k.chip_only = true;
-  return k;
-}
+/// The table: built inside a class derived from key_lines, so that its lines read integer(...).
+struct arch_table : key_lines<arch_spec> {
+  static std::vector<arch_key> make();
+};
 
-constexpr double kMega = 1 << 20, kKilo = 1 << 16;
-
-std::vector<key_def> make_table() {
+std::vector<arch_key> arch_table::make() {
   // clang-format off
   return {
     integer("crossbar.rows", RRAMFT_FIELD(crossbar.rows), 1, 65535, {"count", "R: cells per bit line (word lines)", "ISAAC (Shafiee et al., ISCA 2016): 128"}),
@@ -287,7 +205,7 @@ std::vector<key_def> make_table() {
     number("fault.bitline_rate", RRAMFT_FIELD(fault.bitline_rate), 0, 1, {"probability", "probability that a whole bit line (column) of a crossbar fails, its cells stuck alike (docs/faults.md)", "line failure patterns: Chen et al., IEEE TC 2015; off by default"}),
     integer("fault.cluster", RRAMFT_FIELD(fault.cluster), 1, 64, {"cells", "stuck cells come in cluster x cluster squares at the same cell rate; 1 = independent cells", "clustered defects: Stapper, IBM J. Res. Dev. 1986"}),
     number("fault.spread", RRAMFT_FIELD(fault.spread), 0, 10, {"coefficient of variation", "crossbar-to-crossbar spread of fault.rate (gamma); 0 = none", "negative binomial model: Stapper, Armstrong, Saji, Proc. IEEE 1983"}),
-    file_key("fault.map", RRAMFT_FIELD(fault.map), {"", "measured fault map (CSV, docs/faults.md), a path from the working folder (held as an absolute path once read); its stuck cells replace the drawn ones; empty = none"}),
+    path("fault.map", RRAMFT_FIELD(fault.map), {"", "measured fault map (CSV, docs/faults.md), a path from the working folder (held as an absolute path once read); its stuck cells replace the drawn ones; empty = none"}),
     one_of("quant.clip", RRAMFT_FIELD(quant.clip), {"", "range restriction of the weights before quantization", "ZOBNN, arXiv 2407.04964"}),
     depends(number("quant.clip_value", RRAMFT_FIELD(quant.clip_value), 0, 0, {"percent or k", "percentile: percent of |w| kept unclipped; sigma: clip |w| at k standard deviations"}), "percentile: (0, 100]; sigma: (0, 1000]", check_clip_value),
     protection_scheme({"", "the protection scheme: vote (flip + T candidates + median), tmr (3 copies of every plane), none; + range checks, + clip", "arXiv 2401.11664"}),
@@ -303,28 +221,6 @@ std::vector<key_def> make_table() {
     boolean("mapping.fault_aware", RRAMFT_FIELD(mapping.fault_aware), {"", "place each crossbar's column contents (and, with mapping.fault_aware_rows, each row block's inputs) around the chip's known stuck cells (fewest harmful cells; docs/faults.md)", "remapping: Zhang et al., ASP-DAC 2019"}),
     boolean("mapping.fault_aware_rows", RRAMFT_FIELD(mapping.fault_aware_rows), {"", "with mapping.fault_aware: also permute the inputs (word lines) within each row block, alternating with the column placement (docs/faults.md)", "row permutation: Zhang et al., ASP-DAC 2019"}),
     seed_key({"", "chip identity: every fault map derives from (seed, crossbar id, cell)"}),
-    chip(number("clock_mhz", RRAMFT_FIELD(clock_mhz), 1e-3, 1e6, {"MHz", "digital periphery clock", "ISAAC runs at 1.2 GHz; 1 GHz keeps 1 ns cycles"})),
-    chip(integer("tiles.count", RRAMFT_FIELD(tiles.count), 1, kMega, {"count", "tiles on the chip", "ISAAC: 168"})),
-    chip(integer("tiles.crossbars", RRAMFT_FIELD(tiles.crossbars), 1, kKilo, {"count", "crossbars per tile", "ISAAC: 12 IMAs x 8 crossbars"})),
-    chip(number("timing.xbar_read_ns", RRAMFT_FIELD(timing.xbar_read_ns), 1e-3, 1e9, {"ns", "one crossbar read: DAC drive, settle, sample-and-hold", "ISAAC: 100 ns"})),
-    chip(number("timing.adc_msps", RRAMFT_FIELD(timing.adc_msps), 1e-3, 1e6, {"MS/s", "ADC sample rate", "ISAAC: 1.28 GS/s SAR ADC"})),
-    chip(integer("timing.opc_cycles", RRAMFT_FIELD(timing.opc_cycles), 0, kMega, {"cycles", "OPC shift-and-add latency per slice result"})),
-    chip(integer("timing.vote_cycles", RRAMFT_FIELD(timing.vote_cycles), 0, kMega, {"cycles", "voting unit latency (median of T)", "the RTL's measured latency (rramft rtl-timing)"})),
-    chip(integer("timing.vote_ii", RRAMFT_FIELD(timing.vote_ii), 1, kMega, {"cycles per output", "voting unit initiation interval", "the RTL (rramft rtl-timing)"})),
-    chip(integer("timing.accumulate_cycles", RRAMFT_FIELD(timing.accumulate_cycles), 0, kMega, {"cycles", "tile accumulator latency per row block"})),
-    chip(boolean("timing.pipeline", RRAMFT_FIELD(timing.pipeline), {"", "overlap the next slice's crossbar read with the ADC conversions (sample-and-hold)", "ISAAC"})),
-    chip(integer("programming.verify_iterations", RRAMFT_FIELD(programming.verify_iterations), 1, kMega, {"count", "write pulse + verify read iterations per cell (mean); every row's verify is one crossbar read", "an assumption for 1-bit cells (NeuRRAM, Wan et al., Nature 2022, Ext. Data Fig. 3f, for multi-level)"})),
-    chip(number("programming.write_pulse_ns", RRAMFT_FIELD(programming.write_pulse_ns), 1e-3, 1e9, {"ns", "one write pulse", "NeuroSim's ideal RRAM: 10 ns"})),
-    chip(integer("buffer.tile_kib", RRAMFT_FIELD(buffer.tile_kib), 1, 1 << 24, {"KiB", "input/output buffer per tile", "ISAAC eDRAM: 64 KB"})),
-    chip(integer("buffer.global_kib", RRAMFT_FIELD(buffer.global_kib), 1, 1 << 24, {"KiB", "global buffer"})),
-    chip(integer("buffer.bytes_per_cycle", RRAMFT_FIELD(buffer.bytes_per_cycle), 1, kKilo, {"bytes per cycle", "buffer port width", "ISAAC: 256-bit"})),
-    chip(one_of("noc.topology", RRAMFT_FIELD(noc.topology), {"", "interconnect between tiles"})),
-    chip(integer("noc.hop_cycles", RRAMFT_FIELD(noc.hop_cycles), 0, kMega, {"cycles", "router + link latency per hop"})),
-    chip(integer("noc.bytes_per_cycle", RRAMFT_FIELD(noc.bytes_per_cycle), 1, kKilo, {"bytes per cycle", "link width"})),
-    chip(integer("sfu.ops_per_cycle", RRAMFT_FIELD(sfu.ops_per_cycle), 1, kMega, {"element ops per cycle", "digital special-function unit throughput"})),
-    chip(path("energy_table", RRAMFT_FIELD(energy_table), {"", "energy and area reference table, relative to the arch file", "ISAAC Table 6 and Accelergy's ISAAC library (configs/ert/isaac.yaml)"})),
-    chip(boolean("rtl.opc", RRAMFT_FIELD(rtl.opc), {"", "run the output peripheral component as verilated RTL (rtl/opc_unit.sv)"})),
-    chip(boolean("rtl.vote", RRAMFT_FIELD(rtl.vote), {"", "run the voting unit as verilated RTL (rtl/vote_unit.sv)"})),
   };
   // clang-format on
 }
@@ -337,24 +233,93 @@ std::string cell(std::string s) {
 
 }  // namespace
 
-const std::vector<key_def>& arch_keys() {
-  static const std::vector<key_def> table = make_table();
+const std::vector<key_def<arch_spec>>& arch_keys() {
+  static const std::vector<key_def<arch_spec>> table = arch_table::make();
   return table;
 }
 
-std::string keys_markdown() {
-  const arch_spec defaults;
+std::string key_markdown_row(const key_info& k, const YAML::Node& def, bool chip) {
+  YAML::Emitter e;
+  e << def;
   std::ostringstream o;
-  o << "| key | default | type: allowed | unit | meaning | source |\n"
-    << "|---|---|---|---|---|---|\n";
-  for (const key_def& k : arch_keys()) {
-    YAML::Emitter e;
-    e << k.write(defaults);
-    o << "| `" << k.name << "`" << (k.chip_only ? " (chip)" : "") << " | `" << e.c_str() << "` | "
-      << k.type << ": " << cell(k.allowed) << " | " << k.unit << " | " << cell(k.doc) << " | "
-      << cell(k.source) << " |\n";
-  }
+  o << "| `" << k.name << "`" << (chip ? " (chip)" : "") << " | `" << e.c_str() << "` | " << k.type
+    << ": " << cell(k.allowed) << " | " << k.unit << " | " << cell(k.doc) << " | " << cell(k.source)
+    << " |\n";
   return o.str();
+}
+
+void yaml_set(YAML::Node& root, const std::string& key, const YAML::Node& value) {
+  // Walk down "a.b", creating maps; yaml-cpp nodes are handles, so assign in place.
+  YAML::Node node = root;
+  size_t start = 0;
+  for (size_t dot; (dot = key.find('.', start)) != std::string::npos; start = dot + 1) {
+    const std::string part = key.substr(start, dot - start);
+    if (!node[part].IsMap()) node[part] = YAML::Node(YAML::NodeType::Map);
+    node.reset(node[part]);
+  }
+  node[key.substr(start)] = value;
+}
+
+key_tree::key_tree(const YAML::Node& root, std::string origin,
+                   std::map<std::string, std::string> sources)
+    : root_(root), origin_(std::move(origin)), sources_(std::move(sources)) {}
+
+const std::string& key_tree::origin_of(const std::string& key) const {
+  auto it = sources_.find(key);
+  return it != sources_.end() ? it->second : origin_;
+}
+
+YAML::Node key_tree::find(const std::string& key) const {
+  YAML::Node n = YAML::Clone(root_);
+  std::stringstream ss(key);
+  std::string part;
+  while (std::getline(ss, part, '.')) {
+    if (!n || !n.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+    n = n[part];
+  }
+  return n;
+}
+
+void key_tree::check_unknown() const { walk(root_, ""); }
+
+void key_tree::walk(const YAML::Node& n, const std::string& prefix) const {
+  if (!n.IsMap()) {
+    if (!prefix.empty() && !seen_.count(prefix))
+      throw error(origin_ + ": unknown key '" + prefix + "'" +
+                  error::did_you_mean(prefix, {seen_.begin(), seen_.end()}));
+    return;
+  }
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    std::string k = it->first.Scalar();
+    std::string path = prefix.empty() ? k : prefix + "." + k;
+    if (seen_.count(path) && it->second.IsMap())
+      throw error(origin_ + ": key '" + path + "': expected a value, got a mapping");
+    walk(it->second, path);
+  }
+}
+
+void key_tree::blame(const std::function<void()>& f) const {
+  // Values are checked against the place they came from: the key a message starts with.
+  try {
+    f();
+  } catch (const error& e) {
+    const std::string what = e.what(), lead = "key '";
+    std::string key;
+    if (what.rfind(lead, 0) == 0)
+      key = what.substr(lead.size(), what.find('\'', lead.size()) - lead.size());
+    throw error(origin_of(key) + ": " + what);
+  }
+}
+
+std::string absolute_file(const std::string& base, const std::string& p) {
+  namespace fs = std::filesystem;
+  try {
+    fs::path q(p);
+    if (q.is_relative()) q = fs::path(base) / q;
+    return fs::absolute(q).lexically_normal().string();
+  } catch (const fs::filesystem_error& e) {
+    throw error(p + ": cannot resolve the path (" + e.code().message() + ")");
+  }
 }
 
 }  // namespace rramft

@@ -2,11 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <limits>
-#include <map>
-#include <set>
 #include <sstream>
 
 #include "core/error.h"
@@ -72,80 +68,6 @@ std::string one_line(std::string s) {
   return s;
 }
 
-/// Reads dotted keys from a YAML tree and remembers which keys the schema asked for,
-/// so that anything else in the file can be reported as unknown.
-class reader {
- public:
-  reader(const YAML::Node& root, std::string origin,
-         const std::map<std::string, std::string>* sources = nullptr)
-      : root_(root), origin_(std::move(origin)), sources_(sources) {}
-
-  /// Who gave @p key its value: an override's source, else the file.
-  const std::string& origin_of(const std::string& key) const {
-    if (sources_) {
-      auto it = sources_->find(key);
-      if (it != sources_->end()) return it->second;
-    }
-    return origin_;
-  }
-
-  /// Sets every key of the table that the tree holds; remembers them all as known keys.
-  void read(arch_spec& s) {
-    for (const key_def& k : arch_keys()) {
-      seen_.insert(k.name);
-      const YAML::Node n = find(k.name);
-      if (!n || n.IsNull()) continue;
-      k.read(n, s, origin_of(k.name));
-    }
-  }
-
-  YAML::Node find(const std::string& key) const {
-    YAML::Node n = YAML::Clone(root_);
-    std::stringstream ss(key);
-    std::string part;
-    while (std::getline(ss, part, '.')) {
-      if (!n || !n.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
-      n = n[part];
-    }
-    return n;
-  }
-
-  /// Every leaf of the tree must be a key the schema read.
-  void check_unknown() const { walk(root_, ""); }
-  const std::set<std::string>& seen() const { return seen_; }
-
- private:
-  void walk(const YAML::Node& n, const std::string& prefix) const {
-    if (!n.IsMap()) {
-      if (!prefix.empty() && !seen_.count(prefix))
-        throw error(origin_ + ": unknown key '" + prefix + "'" +
-                    error::did_you_mean(prefix, {seen_.begin(), seen_.end()}));
-      return;
-    }
-    for (auto it = n.begin(); it != n.end(); ++it) {
-      std::string k = it->first.Scalar();
-      std::string path = prefix.empty() ? k : prefix + "." + k;
-      if (seen_.count(path) && it->second.IsMap())
-        throw error(origin_ + ": key '" + path + "': expected a value, got a mapping");
-      walk(it->second, path);
-    }
-  }
-
-  YAML::Node root_;
-  std::string origin_;
-  const std::map<std::string, std::string>* sources_;
-  std::set<std::string> seen_;
-};
-
-const std::set<std::string>& schema_keys() {
-  static const std::set<std::string> keys = [] {
-    std::set<std::string> names;
-    for (const key_def& k : arch_keys()) names.insert(k.name);
-    return names;
-  }();
-  return keys;
-}
-
 /// @p path through @p read; refused when there is no reader.
 std::string read_file(const file_reader& read, const std::string& path, const std::string& what,
                       uint64_t max_bytes) {
@@ -153,156 +75,55 @@ std::string read_file(const file_reader& read, const std::string& path, const st
   return read(path, what, max_bytes);
 }
 
-/// The file a path key names, as an absolute path: @p p joined onto the folder @p base when
-/// relative. Stored so, the effective arch.yaml a command writes into its output folder names the
-/// same file wherever it is read from.
-std::string absolute_file(const std::string& base, const std::string& p) {
-  namespace fs = std::filesystem;
-  try {
-    fs::path q(p);
-    if (q.is_relative()) q = fs::path(base) / q;
-    return fs::absolute(q).lexically_normal().string();
-  } catch (const fs::filesystem_error& e) {
-    throw error(p + ": cannot resolve the path (" + e.code().message() + ")");
-  }
-}
-
-/// parse() with the sources of overridden keys; an error about a key blames its source.
-arch_spec parse_from(const YAML::Node& node, const std::string& origin,
-                     const std::map<std::string, std::string>& sources, const file_reader& read) {
-  if (node && !node.IsNull() && !node.IsMap())
-    throw error(origin + ": expected a mapping of keys at the top level");
-  reader r(node, origin, &sources);
-  arch_spec s;
-  r.read(s);
-  r.check_unknown();
-  if (!s.adc.table.empty()) {
-    // The ADC's transfer table: code transition levels, one number a line ('#' comments),
-    // relative to the architecture file like energy_table.
-    const std::string where = r.origin_of("adc.table");
-    std::string text;
-    try {
-      s.adc.table =
-          absolute_file(std::filesystem::path(origin).parent_path().string(), s.adc.table);
-      text = read_file(read, s.adc.table, "ADC transfer table", 0);
-    } catch (const error& e) {
-      throw error(where + ": key 'adc.table': " + e.what());
-    }
-    std::istringstream in(text);
-    int line_no = 0;
-    for (std::string line; std::getline(in, line);) {
-      ++line_no;
-      const std::string body = line.substr(0, line.find('#'));
-      if (body.find_first_not_of(" \t\r,") == std::string::npos) continue;
-      size_t used = 0;
-      double v = 0;
-      try {
-        v = std::stod(body, &used);
-      } catch (const std::logic_error&) {
-        used = 0;
-      }
-      if (used == 0 || body.find_first_not_of(" \t\r,", used) != std::string::npos ||
-          !std::isfinite(v))
-        throw error(s.adc.table + ":" + std::to_string(line_no) +
-                    ": expected one code transition level (a number), got '" + one_line(body) +
-                    "'");
-      s.adc.transitions.push_back(v);
-    }
-  }
-  // Values are checked against the place they came from: the key a message starts with.
-  try {
-    s.validate();
-  } catch (const error& e) {
-    const std::string what = e.what(), lead = "key '";
-    std::string key;
-    if (what.rfind(lead, 0) == 0)
-      key = what.substr(lead.size(), what.find('\'', lead.size()) - lead.size());
-    throw error(r.origin_of(key) + ": " + what);
-  }
-  if (!s.fault.map.empty()) {
-    try {
-      s.fault.map = absolute_file(".", s.fault.map);  // a path from the working folder
-    } catch (const error& e) {
-      throw error(r.origin_of("fault.map") + ": key 'fault.map': " + e.what());
-    }
-    s.fault.table = std::make_shared<const stuck_table>(parse_stuck_table(
-        read_file(read, s.fault.map, "fault map", uint64_t{1} << 30), s.fault.map, s));
-  }
-  return s;
-}
-
 }  // namespace
 
-bool is_arch_key(const std::string& key) { return schema_keys().count(key) > 0; }
+void arch_spec::read_keys(key_tree& t) { t.read(arch_keys(), *this); }
 
-std::string arch_key_hint(const std::string& key) {
-  return error::did_you_mean(key, {schema_keys().begin(), schema_keys().end()});
-}
-
-arch_spec arch_spec::parse(const YAML::Node& node, const std::string& origin,
-                           const file_reader& read) {
-  return parse_from(node, origin, {}, read);
-}
-
-std::string arch_spec::energy_table_path(const std::string& arch_file) const {
-  if (!energy_table.empty() && energy_table[0] == '/') return energy_table;
-  const size_t slash = arch_file.find_last_of('/');
-  return (slash == std::string::npos ? std::string(".") : arch_file.substr(0, slash)) + "/" +
-         energy_table;
-}
-
-std::string override_key(const std::string& assignment) {
-  return assignment.substr(0, assignment.find('='));
-}
-
-void apply_override(YAML::Node& root, const std::string& assignment, const std::string& source) {
-  size_t eq = assignment.find('=');
-  if (eq == std::string::npos || eq == 0)
-    throw error(source + " '" + one_line(assignment) + "': expected key=value");
-  std::string key = assignment.substr(0, eq);
-  std::string value = assignment.substr(eq + 1);
-  if (!schema_keys().count(key))
-    throw error(source + ": unknown key '" + one_line(key) + "'" + arch_key_hint(key));
-  YAML::Node parsed;
+void arch_spec::read_adc_table(const key_tree& t, const std::string& arch_folder,
+                               const file_reader& read) {
+  if (adc.table.empty()) return;
+  // The ADC's transfer table: code transition levels, one number a line ('#' comments),
+  // relative to the architecture file like energy_table.
+  std::string text;
   try {
-    parsed = YAML::Load(value);
-  } catch (const YAML::Exception& e) {
-    throw error(source + " " + key + ": cannot parse value '" + one_line(value) + "'");
+    adc.table = absolute_file(arch_folder, adc.table);
+    text = read_file(read, adc.table, "ADC transfer table", 0);
+  } catch (const error& e) {
+    throw error(t.origin_of("adc.table") + ": key 'adc.table': " + e.what());
   }
-  if (!parsed.IsScalar() && !parsed.IsNull())
-    throw error(source + " " + key + ": expected a single value, got '" + one_line(value) + "'");
-  if (!root || !root.IsMap()) root = YAML::Node(YAML::NodeType::Map);
-  // Walk down, creating maps as needed; yaml-cpp nodes are handles, so assign in place.
-  std::vector<std::string> parts;
-  std::stringstream ss(key);
-  for (std::string p; std::getline(ss, p, '.');) parts.push_back(p);
-  std::vector<YAML::Node> chain{root};
-  for (size_t i = 0; i + 1 < parts.size(); ++i) {
-    YAML::Node next = chain.back()[parts[i]];
-    if (!next.IsMap()) {
-      chain.back()[parts[i]] = YAML::Node(YAML::NodeType::Map);
-      next = chain.back()[parts[i]];
+  adc.transitions.clear();
+  std::istringstream in(text);
+  int line_no = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++line_no;
+    const std::string body = line.substr(0, line.find('#'));
+    if (body.find_first_not_of(" \t\r,") == std::string::npos) continue;
+    size_t used = 0;
+    double v = 0;
+    try {
+      v = std::stod(body, &used);
+    } catch (const std::logic_error&) {
+      used = 0;
     }
-    chain.push_back(next);
+    if (used == 0 || body.find_first_not_of(" \t\r,", used) != std::string::npos ||
+        !std::isfinite(v))
+      throw error(adc.table + ":" + std::to_string(line_no) +
+                  ": expected one code transition level (a number), got '" + one_line(body) + "'");
+    adc.transitions.push_back(v);
   }
-  chain.back()[parts.back()] = YAML::Node(value);
 }
 
-arch_spec arch_spec::from_yaml(YAML::Node root, const std::string& path,
-                               const std::vector<std::string>& overrides,
-                               const std::vector<std::string>& sources, const file_reader& read) {
-  if (!root || root.IsNull())
-    throw error(path +
-                ": the architecture file holds no keys (empty, or only comments; write {} to "
-                "mean every default)");
-  if (!root.IsMap()) throw error(path + ": expected a mapping of keys at the top level");
-  std::map<std::string, std::string> source_of;
-  for (size_t i = 0; i < overrides.size(); ++i) {
-    const std::string& src = i < sources.size() ? sources[i] : std::string("--set");
-    apply_override(root, overrides[i], src);
-    source_of[override_key(overrides[i])] = src;
+void arch_spec::read_fault_map(const key_tree& t, const file_reader& read,
+                               uint64_t chip_crossbars) {
+  if (fault.map.empty()) return;
+  try {
+    fault.map = absolute_file(".", fault.map);  // a path from the working folder
+  } catch (const error& e) {
+    throw error(t.origin_of("fault.map") + ": key 'fault.map': " + e.what());
   }
-  return parse_from(root, path, source_of, read);
+  fault.table = std::make_shared<const stuck_table>(
+      parse_stuck_table(read_file(read, fault.map, "fault map", uint64_t{1} << 30), fault.map,
+                        *this, chip_crossbars));
 }
 
 void apply_scheme(arch_spec& a, const std::string& name) {
@@ -343,8 +164,7 @@ bool arch_spec::adc_lossless() const {
 }
 
 void arch_spec::validate() const {
-  for (const key_def& k : arch_keys())
-    if (k.check) k.check(*this);
+  check_keys(arch_keys(), *this);
   // Checks that involve several keys; each names the key a user would change.
   if (!adc.table.empty()) {
     const size_t codes = (size_t(1) << adc.bits) - 1;
@@ -386,17 +206,7 @@ void arch_spec::validate() const {
 
 YAML::Node arch_spec::to_yaml() const {
   YAML::Node root(YAML::NodeType::Map);
-  for (const key_def& k : arch_keys()) {
-    // Walk down "a.b", creating maps; yaml-cpp nodes are handles, so assign in place.
-    YAML::Node node = root;
-    size_t start = 0;
-    for (size_t dot; (dot = k.name.find('.', start)) != std::string::npos; start = dot + 1) {
-      const std::string part = k.name.substr(start, dot - start);
-      if (!node[part].IsMap()) node[part] = YAML::Node(YAML::NodeType::Map);
-      node.reset(node[part]);
-    }
-    node[k.name.substr(start)] = k.write(*this);
-  }
+  write_keys(arch_keys(), *this, root);
   return root;
 }
 

@@ -1,8 +1,10 @@
 #pragma once
 /// @file spec.h
-/// @brief The architecture specification: every structural parameter of the modelled chip
-/// that the functional core and the mapping compiler need, parsed from YAML (configs/),
-/// overridable key by key (--set a.b=value) and validated with errors that name the key.
+/// @brief The architecture specification: every parameter of the modelled chip that the
+/// functional core, the mapping compiler and the accuracy engine need, parsed from YAML (configs/),
+/// overridable key by key (--set a.b=value) and validated with errors that name the key. The
+/// chip model's own keys (clock, tiles, timing, buffers, NoC, energy table, RTL) are chip_spec's
+/// (chipspec/chip_spec.h), which this core never sees; io/arch_file.h loads both.
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
@@ -11,6 +13,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "core/keys.h"
 
 namespace rramft {
 
@@ -36,20 +40,10 @@ enum class range_granularity { layer, output };
 enum class weight_scale_mode { per_layer, per_channel };
 /// @brief Activation scale from each input vector's max |x|, or one per layer from calibration.
 enum class input_scale_mode { per_vector, calibrated };
-/// @brief The chip's interconnect between tiles.
-enum class noc_topology { mesh, bus };
 /// @brief Distribution of a programmed cell's conductance around its target (issue 20).
 enum class variation_model { gaussian, lognormal };
 
-/// @brief The names of an enumerated key's values, declared once per enum (parsing, arch.yaml,
-/// the documentation and to_string all read this list).
-template <class E>
-struct enum_names;
-#define RRAMFT_ENUM_NAMES(E, ...)                                    \
-  template <>                                                        \
-  struct enum_names<E> {                                             \
-    static constexpr std::pair<const char*, E> list[] = __VA_ARGS__; \
-  }
+/// The names of each enum's values (enum_names, core/keys.h).
 RRAMFT_ENUM_NAMES(scheme, {{"none", scheme::none}, {"vote", scheme::vote}, {"tmr", scheme::tmr}});
 RRAMFT_ENUM_NAMES(fault_scope, {{"all", fault_scope::all}, {"msb", fault_scope::msb}});
 RRAMFT_ENUM_NAMES(copy_scope,
@@ -64,18 +58,8 @@ RRAMFT_ENUM_NAMES(weight_scale_mode, {{"per_layer", weight_scale_mode::per_layer
                                       {"per_channel", weight_scale_mode::per_channel}});
 RRAMFT_ENUM_NAMES(input_scale_mode, {{"per_vector", input_scale_mode::per_vector},
                                      {"calibrated", input_scale_mode::calibrated}});
-RRAMFT_ENUM_NAMES(noc_topology, {{"mesh", noc_topology::mesh}, {"bus", noc_topology::bus}});
 RRAMFT_ENUM_NAMES(variation_model, {{"gaussian", variation_model::gaussian},
                                     {"lognormal", variation_model::lognormal}});
-#undef RRAMFT_ENUM_NAMES
-
-/// @brief The name of an enumerated value (enum_names).
-template <class E, class = decltype(enum_names<E>::list)>
-const char* to_string(E e) {
-  for (const auto& entry : enum_names<E>::list)
-    if (entry.second == e) return entry.first;
-  return "?";
-}
 
 /// @brief The parts of a protection scheme name such as "vote+range" or "clip+tmr": at most one
 /// of none | vote | tmr (the crossbar scheme), plus range (range checks of every weight layer's
@@ -168,66 +152,19 @@ struct arch_spec {
   } mapping;
   uint64_t seed = 1;
 
-  // Structure and timing of the chip (read by the SystemC model only; key_def::chip_only).
-  double clock_mhz = 1000;
-  struct tiles_spec {
-    int count = 128;
-    int crossbars = 96;
-  } tiles;
-  struct timing_spec {
-    double xbar_read_ns = 100;
-    double adc_msps = 1280;
-    int opc_cycles = 1;
-    int vote_cycles = 3;
-    int vote_ii = 1;
-    int accumulate_cycles = 1;
-    bool pipeline = true;
-  } timing;
-  struct programming_spec {
-    int verify_iterations = 3;
-    double write_pulse_ns = 10;
-  } programming;
-  struct buffer_spec {
-    int tile_kib = 64;
-    int global_kib = 2048;
-    int bytes_per_cycle = 32;
-  } buffer;
-  struct noc_spec {
-    noc_topology topology = noc_topology::mesh;
-    int hop_cycles = 2;
-    int bytes_per_cycle = 32;
-  } noc;
-  struct sfu_spec {
-    int ops_per_cycle = 16;
-  } sfu;
-  std::string energy_table = "ert/isaac.yaml";  ///< relative to the arch file
-  /// @brief The energy table's path: energy_table as it is when absolute, else joined onto the
-  /// folder of @p arch_file.
-  std::string energy_table_path(const std::string& arch_file) const;
-  /// Blocks the SystemC model runs as verilated RTL instead of their TLM model (rtl/).
-  struct rtl_spec {
-    bool opc = false;
-    bool vote = false;
-  } rtl;
-  double cycle_ns() const { return 1e3 / clock_mhz; }
-
-  /// @brief Parses @p node; @p origin names the file in errors. Unknown keys are errors. The
-  /// files that keys name (adc.table, resolved against @p origin's folder; fault.map) are read
-  /// through @p read.
-  static arch_spec parse(const YAML::Node& node, const std::string& origin,
-                         const file_reader& read = {});
-  /// @brief The architecture file's YAML tree @p root (file @p path): applies "a.b=value"
-  /// overrides, parses and validates. A file without keys (empty, or only comments) is an
-  /// error: "{}" says "every default" on purpose. @p sources names where each override came
-  /// from ("--set", a --set-from file, a grid); an error about an overridden key blames that
-  /// source instead of the file (default "--set"). Loading from a file: io/arch_file.h.
-  static arch_spec from_yaml(YAML::Node root, const std::string& path,
-                             const std::vector<std::string>& overrides = {},
-                             const std::vector<std::string>& sources = {},
-                             const file_reader& read = {});
+  /// @brief The steps of parsing arch_spec's keys from an architecture file's tree @p t, for the
+  /// loader that reads them together with the chip model's keys (full_spec::from_yaml,
+  /// chipspec/chip_spec.h), in this order. read_keys: the keys the tree holds.
+  void read_keys(key_tree& t);
+  /// @brief adc.table's levels, the file resolved against @p arch_folder (the arch file's folder)
+  /// and held as an absolute path; read through @p read.
+  void read_adc_table(const key_tree& t, const std::string& arch_folder, const file_reader& read);
+  /// @brief fault.map's stuck cells (the path from the working folder, held absolute), once
+  /// validated; crossbar ids must lie below @p chip_crossbars (the chip's crossbars).
+  void read_fault_map(const key_tree& t, const file_reader& read, uint64_t chip_crossbars);
   /// @brief Throws rramft::error naming the first offending key and value.
   void validate() const;
-  /// @brief The effective configuration, every key, as YAML (written next to results).
+  /// @brief arch_spec's keys, as YAML (arch.yaml writes them with the chip model's).
   YAML::Node to_yaml() const;
 
   // Derived quantities.
@@ -256,19 +193,8 @@ struct arch_spec {
 /// '+', see parse_protection) and validates; rramft::error otherwise.
 void apply_scheme(arch_spec& a, const std::string& name);
 
-/// @brief True if @p key ("a.b") is a key of the architecture schema.
-bool is_arch_key(const std::string& key);
-
-/// @brief " (did you mean crossbar.rows?)": the schema key nearest to the unknown @p key
-/// (error::did_you_mean), or "" when none is near.
-std::string arch_key_hint(const std::string& key);
-
-/// @brief Sets "a.b=value" in @p root; the key must exist in the schema. @p source names the
-/// assignment in errors ("--set", a fragment's file name).
-void apply_override(YAML::Node& root, const std::string& assignment,
-                    const std::string& source = "--set");
-
-/// @brief The key of "a.b=value" ("a.b"; the whole text without '=').
-std::string override_key(const std::string& assignment);
+/// @brief The table of arch_spec's keys (core/keys.cpp), in the order arch.yaml and docs/keys.md
+/// list them.
+const std::vector<key_def<arch_spec>>& arch_keys();
 
 }  // namespace rramft

@@ -85,12 +85,12 @@ table table::parse_text(const std::string& text, const std::string& path) {
     t.components_[name] = c;
   }
   for (const auto& [name, p] : t.actions_)
-    t.scale(p.scaling, p.ref, arch_spec{});  // validates scaling names
-  for (const auto& [name, c] : t.components_) t.scale(c.scaling, c.ref, arch_spec{});
+    t.scale(p.scaling, p.ref, full_spec{});  // validates scaling names
+  for (const auto& [name, c] : t.components_) t.scale(c.scaling, c.ref, full_spec{});
   return t;
 }
 
-double table::scale(const std::string& how, double ref, const arch_spec& a) const {
+double table::scale(const std::string& how, double ref, const full_spec& a) const {
   if (how.empty() || how == "none") return 1.0;
   if (!(ref >= 1e-6))
     throw error(origin_ + ": scaling '" + how + "' needs a 'ref' of at least 1e-6");
@@ -104,33 +104,33 @@ double table::scale(const std::string& how, double ref, const arch_spec& a) cons
               "' (none | adc_bits_sar | adc_bits_flash | cells | rows | dac_bits | tile_kib)");
 }
 
-double table::energy_pj(const std::string& action, const arch_spec& a) const {
+double table::energy_pj(const std::string& action, const full_spec& a) const {
   auto it = actions_.find(action);
   if (it == actions_.end()) throw error(origin_ + ": no price for action '" + action + "'");
   return it->second.pj * scale(it->second.scaling, it->second.ref, a);
 }
 
-double table::area_mm2(const std::string& component, const arch_spec& a) const {
+double table::area_mm2(const std::string& component, const full_spec& a) const {
   auto it = components_.find(component);
   if (it == components_.end()) throw error(origin_ + ": no area for component '" + component + "'");
   return it->second.area_mm2 * scale(it->second.scaling, it->second.ref, a);
 }
 
-double table::leakage_mw(const std::string& component, const arch_spec& a) const {
+double table::leakage_mw(const std::string& component, const full_spec& a) const {
   auto it = components_.find(component);
   if (it == components_.end())
     throw error(origin_ + ": no leakage for component '" + component + "'");
   return it->second.leakage_mw * scale(it->second.scaling, it->second.ref, a);
 }
 
-double table::power_mw(const std::string& component, const arch_spec& a) const {
+double table::power_mw(const std::string& component, const full_spec& a) const {
   auto it = components_.find(component);
   if (it == components_.end())
     throw error(origin_ + ": no power for component '" + component + "'");
   return it->second.power_mw * scale(it->second.scaling, it->second.ref, a);
 }
 
-std::map<std::string, double> instances(const arch_spec& a, int tiles, bool off_chip_links) {
+std::map<std::string, double> instances(const full_spec& a, int tiles, bool off_chip_links) {
   const double xbars = double(tiles) * a.tiles.crossbars;
   const double adcs_per_xbar = double((a.crossbar.cols + a.adc.share - 1) / a.adc.share);
   std::map<std::string, double> n;

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "core/spec.h"
+#include "chipspec/chip_spec.h"
 
 namespace rramft::energy {
 
@@ -36,18 +36,18 @@ class table {
   /// @brief load() on the file's content @p text (the fuzzers use it); @p path names it.
   static table parse_text(const std::string& text, const std::string& path);
   /// @brief Energy of one @p action (e.g. "adc.convert") on chip @p a, pJ; error if unknown.
-  double energy_pj(const std::string& action, const arch_spec& a) const;
+  double energy_pj(const std::string& action, const full_spec& a) const;
   /// @brief Area of one instance of @p component on chip @p a, mm^2.
-  double area_mm2(const std::string& component, const arch_spec& a) const;
-  double leakage_mw(const std::string& component, const arch_spec& a) const;
+  double area_mm2(const std::string& component, const full_spec& a) const;
+  double leakage_mw(const std::string& component, const full_spec& a) const;
   /// @brief Published power of one instance at full activity on chip @p a, mW.
-  double power_mw(const std::string& component, const arch_spec& a) const;
+  double power_mw(const std::string& component, const full_spec& a) const;
   const std::map<std::string, action_price>& actions() const { return actions_; }
   const std::map<std::string, component_cost>& components() const { return components_; }
   const std::string& origin() const { return origin_; }
 
  private:
-  double scale(const std::string& how, double ref, const arch_spec& a) const;
+  double scale(const std::string& how, double ref, const full_spec& a) const;
   std::string origin_;
   std::map<std::string, action_price> actions_;
   std::map<std::string, component_cost> components_;
@@ -59,7 +59,7 @@ class table {
 /// tile_out_reg, and vote only when the scheme has T > 1 copies (vote, tmr); per chip the
 /// global buffer (gbuf_per_kib x buffer.global_kib), sfu.ops_per_cycle range lanes when the
 /// scheme has range, and with @p off_chip_links the chip's off-chip links (chip_io).
-std::map<std::string, double> instances(const arch_spec& a, int tiles, bool off_chip_links);
+std::map<std::string, double> instances(const full_spec& a, int tiles, bool off_chip_links);
 
 /// @brief Sum over @p inst of count x @p per(component), e.g. the area of a region.
 template <class F>

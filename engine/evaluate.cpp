@@ -700,8 +700,6 @@ chip_setup prepare_chip(const models::model& m, const arch_spec& a, const models
   s.base = a;
   s.base.protection.scheme = scheme::none;
   s.base.protection.range = s.base.protection.clip = false;
-  s.base
-      .rtl = {};  // the baseline runs on the TLM models (co-simulation checks the chip under test)
   if (a.protection.clip) s.base.quant.clip = clip_mode::none;
   s.compare = s.base.scheme_name() != a.scheme_name() || s.base.quant.clip != a.quant.clip;
   if (s.compare) s.cm_none = mapping::map_model(m, s.base);

@@ -209,7 +209,7 @@ infer_result infer(const models::model& m, const arch_spec& a, const models::ima
 /// the baseline the report compares against, when the scheme is not none.
 struct chip_setup {
   arch_spec arch;        ///< the chip under test
-  arch_spec base;        ///< the same chip without protection (TLM models only)
+  arch_spec base;        ///< the same chip without protection
   bool compare = false;  ///< base differs from arch (the baseline is simulated too)
   mapping::chip_mapping cm, cm_none;
   std::vector<double> scales;  ///< input_scale: calibrated, else empty

@@ -59,7 +59,8 @@ inline bool json_has_duplicate_key(const std::string& text) {
   std::vector<std::set<std::string>> open;
   bool dup = false;
   try {
-    (void)nlohmann::json::parse(
+    // The tree itself is not needed (and the result must be kept: warn_unused_result).
+    const nlohmann::json tree = nlohmann::json::parse(
         text,
         [&](int, nlohmann::json::parse_event_t ev, nlohmann::json& parsed) {
           if (ev == nlohmann::json::parse_event_t::object_start) open.emplace_back();
@@ -69,6 +70,7 @@ inline bool json_has_duplicate_key(const std::string& text) {
           return true;
         },
         false);
+    (void)tree;
   } catch (const std::exception&) {
   }
   return dup;

@@ -25,7 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   std::istringstream ss(sets_text);
   for (std::string line; std::getline(ss, line);) sets.push_back(line);
-  arch_spec a;
+  full_spec a;
   if (!fuzz::accepts([&] { a = load_arch_text(yaml, "fuzz.yaml", sets); })) return 0;
   // Accepted files name no key twice (else one of the two values was silently dropped).
   fuzz::require(!fuzz::yaml_has_duplicate_key(yaml),
@@ -34,7 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                 "a --set-from fragment with a duplicate key was accepted");
   YAML::Emitter e1;
   e1 << a.to_yaml();
-  arch_spec b;
+  full_spec b;
   fuzz::require(fuzz::accepts([&] { b = load_arch_text(e1.c_str(), "arch.yaml"); }),
                 "the effective arch.yaml of an accepted spec is refused");
   YAML::Emitter e2;

@@ -12,7 +12,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!fuzz::accepts([&] { t = energy::table::parse_text(text, "fuzz.yaml"); })) return 0;
   // A second price of the same action would silently replace the first.
   fuzz::require(!fuzz::yaml_has_duplicate_key(text), "a table with a duplicate key was accepted");
-  static const arch_spec arch;
+  static const full_spec arch;
   for (const auto& [name, price] : t.actions())
     fuzz::accepts(
         [&, n = name] { fuzz::require(std::isfinite(t.energy_pj(n, arch)), "non-finite energy"); });

@@ -23,15 +23,15 @@ file_reader arch_file_reader() {
   };
 }
 
-arch_spec load_arch(const std::string& path, const std::vector<std::string>& overrides,
+full_spec load_arch(const std::string& path, const std::vector<std::string>& overrides,
                     const std::vector<std::string>& sources) {
   return load_arch_text(read_file(path, "architecture file"), path, overrides, sources);
 }
 
-arch_spec load_arch_text(const std::string& text, const std::string& path,
+full_spec load_arch_text(const std::string& text, const std::string& path,
                          const std::vector<std::string>& overrides,
                          const std::vector<std::string>& sources) {
-  return arch_spec::from_yaml(parse_yaml(text, path), path, overrides, sources, arch_file_reader());
+  return full_spec::from_yaml(parse_yaml(text, path), path, overrides, sources, arch_file_reader());
 }
 
 std::vector<std::string> overrides_from_file(const std::string& path) {

@@ -27,23 +27,31 @@ void flatten(const YAML::Node& n, const std::string& prefix,
 
 }  // namespace
 
-std::vector<std::string> non_default_settings(const arch_spec& a,
+std::vector<std::string> non_default_settings(const full_spec& a,
                                               const std::vector<std::string>& skip) {
   std::vector<std::pair<std::string, std::string>> mine, defaults;
   flatten(a.to_yaml(), "", mine);
-  flatten(arch_spec{}.to_yaml(), "", defaults);
+  flatten(full_spec{}.to_yaml(), "", defaults);
   std::vector<std::string> out;
   for (const auto& kv : mine) {
     const std::string& k = kv.first;  // (clang 14 cannot capture a structured binding)
     if (std::find(skip.begin(), skip.end(), k) != skip.end()) continue;
     const auto d = std::find_if(defaults.begin(), defaults.end(),
                                 [&](const auto& dk) { return dk.first == k; });
-    if (d == defaults.end() || d->second != kv.second) out.push_back(k + "=" + kv.second);
+    if (d == defaults.end() || d->second != kv.second) {
+      // energy_table: the default "ert/isaac.yaml" next to the arch file, held absolute once read
+      const std::string& v = kv.second;
+      const std::string& def = d == defaults.end() ? v : d->second;
+      const bool resolved_default =
+          !def.empty() && def[0] != '/' && v.size() > def.size() && v[0] == '/' &&
+          v.compare(v.size() - def.size() - 1, std::string::npos, "/" + def) == 0;
+      if (!resolved_default) out.push_back(k + "=" + v);
+    }
   }
   return out;
 }
 
-std::vector<std::string> settings_lines(const arch_spec& a, const std::vector<std::string>& skip,
+std::vector<std::string> settings_lines(const full_spec& a, const std::vector<std::string>& skip,
                                         size_t width) {
   const std::vector<std::string> s = non_default_settings(a, skip);
   std::vector<std::string> lines{"settings:"};

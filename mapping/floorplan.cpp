@@ -6,7 +6,7 @@
 
 namespace rramft::mapping {
 
-std::vector<std::vector<int>> place_blocks(const arch_spec& a, const chip_mapping& cm,
+std::vector<std::vector<int>> place_blocks(const chip_spec& a, const chip_mapping& cm,
                                            int& tiles_used) {
   std::vector<std::vector<int>> where;
   int t = 0, free = a.tiles.crossbars;

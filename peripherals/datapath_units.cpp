@@ -26,7 +26,7 @@ void dac_array::b_transport(tlm::tlm_generic_payload& p, sc_time& delay) {
   dac2xbar->b_transport(p, delay);  // the drive is part of the crossbar read time
 }
 
-adc_bank::adc_bank(sc_core::sc_module_name name, const arch_spec& a)
+adc_bank::adc_bank(sc_core::sc_module_name name, const full_spec& a)
     : sc_module(name), a_(a), adc_(a) {
   xbar2adc.register_b_transport(this, &adc_bank::b_transport);
 }
@@ -54,7 +54,7 @@ void adc_bank::b_transport(tlm::tlm_generic_payload& p, sc_time& delay) {
   adc2opc->b_transport(p, delay);
 }
 
-opc_unit::opc_unit(sc_core::sc_module_name name, const arch_spec&) : sc_module(name) {
+opc_unit::opc_unit(sc_core::sc_module_name name, const full_spec&) : sc_module(name) {
   adc2opc.register_b_transport(this, &opc_unit::b_transport);
 }
 
@@ -66,7 +66,7 @@ void opc_unit::b_transport(tlm::tlm_generic_payload& p, sc_time& delay) {
   p.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
-vote_unit::vote_unit(sc_core::sc_module_name name, const arch_spec& a) : sc_module(name), a_(a) {
+vote_unit::vote_unit(sc_core::sc_module_name name, const full_spec& a) : sc_module(name), a_(a) {
   opc2vote.register_b_transport(this, &vote_unit::b_transport);
 }
 
@@ -98,11 +98,11 @@ namespace {
 
 block_factory block_factory::tlm() {
   block_factory f;
-  f.opc = [](const char* name, const arch_spec& a) -> std::unique_ptr<opc_unit> {
+  f.opc = [](const char* name, const full_spec& a) -> std::unique_ptr<opc_unit> {
     if (a.rtl.opc) no_rtl("rtl.opc");
     return std::make_unique<opc_unit>(name, a);
   };
-  f.vote = [](const char* name, const arch_spec& a) -> std::unique_ptr<vote_unit> {
+  f.vote = [](const char* name, const full_spec& a) -> std::unique_ptr<vote_unit> {
     if (a.rtl.vote) no_rtl("rtl.vote");
     return std::make_unique<vote_unit>(name, a);
   };

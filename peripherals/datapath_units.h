@@ -14,8 +14,8 @@
 #include <systemc>
 #include <tlm>
 
+#include "chipspec/chip_spec.h"
 #include "core/periph.h"
-#include "core/spec.h"
 #include "peripherals/job.h"
 #include "peripherals/stats.h"
 
@@ -46,13 +46,13 @@ class adc_bank : public sc_core::sc_module, public has_stats {
   const stats_group& statistics() const override { return st; }
   tlm_utils::simple_target_socket<adc_bank> xbar2adc{"xbar2adc"};
   tlm_utils::simple_initiator_socket<adc_bank> adc2opc{"adc2opc"};
-  adc_bank(sc_core::sc_module_name name, const arch_spec& a);
+  adc_bank(sc_core::sc_module_name name, const full_spec& a);
   /// @brief Time to convert the used columns of crossbar @p x of @p l once, ns.
   double convert_ns(const mapped_layer& l, int x) const;
 
  private:
   void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
-  arch_spec a_;
+  full_spec a_;
   adc_model adc_;
 };
 
@@ -65,7 +65,7 @@ class opc_unit : public sc_core::sc_module, public has_stats {
   } st;
   const stats_group& statistics() const override { return st; }
   tlm_utils::simple_target_socket<opc_unit> adc2opc{"adc2opc"};
-  opc_unit(sc_core::sc_module_name name, const arch_spec& a);
+  opc_unit(sc_core::sc_module_name name, const full_spec& a);
 
  protected:
   /// @brief One (crossbar, slice) of a row-block job; an RTL co-simulation (rtl/) overrides it.
@@ -82,22 +82,22 @@ class vote_unit : public sc_core::sc_module, public has_stats {
   } st;
   const stats_group& statistics() const override { return st; }
   tlm_utils::simple_target_socket<vote_unit> opc2vote{"opc2vote"};
-  vote_unit(sc_core::sc_module_name name, const arch_spec& a);
+  vote_unit(sc_core::sc_module_name name, const full_spec& a);
   /// @brief Latency of voting @p outputs outputs of @p n vectors, ns (latency + II per output).
   double vote_ns(int outputs, int n) const;
 
  protected:
   /// @brief All outputs of a row-block job; an RTL co-simulation (rtl/) overrides it.
   virtual void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
-  arch_spec a_;
+  full_spec a_;
 };
 
 /// @brief Makes the OPC and the voting unit of every tile, chosen at elaboration by whoever
 /// builds the chip: the TLM models (tlm()), or stand-ins such as the verilated RTL of rtl/
 /// (rtl::cosim_blocks), passed in the way recorders are. The tiles do not know which.
 struct block_factory {
-  std::function<std::unique_ptr<opc_unit>(const char* name, const arch_spec& a)> opc;
-  std::function<std::unique_ptr<vote_unit>(const char* name, const arch_spec& a)> vote;
+  std::function<std::unique_ptr<opc_unit>(const char* name, const full_spec& a)> opc;
+  std::function<std::unique_ptr<vote_unit>(const char* name, const full_spec& a)> vote;
   /// @brief The TLM models; rramft::error naming rtl.opc / rtl.vote when the spec asks for RTL
   /// (a chip elaborated without RTL stand-ins must not quietly run the TLM model instead).
   static block_factory tlm();

@@ -6,7 +6,7 @@
 
 namespace rramft::sc {
 
-noc::noc(sc_core::sc_module_name name, const arch_spec& a, int tiles)
+noc::noc(sc_core::sc_module_name name, const chip_spec& a, int tiles)
     : sc_module(name), a_(a), tiles_(tiles), side_(int(std::ceil(std::sqrt(double(tiles))))) {
   ctrl2noc.register_b_transport(this, &noc::b_transport);
 }

@@ -10,7 +10,7 @@
 #include <systemc>
 #include <tlm>
 
-#include "core/spec.h"
+#include "chipspec/chip_spec.h"
 #include "peripherals/stats.h"
 
 namespace rramft::sc {
@@ -25,7 +25,7 @@ class noc : public sc_core::sc_module, public has_stats {
   const stats_group& statistics() const override { return st; }
   tlm_utils::simple_target_socket<noc> ctrl2noc{"ctrl2noc"};
   tlm_utils::multi_passthrough_initiator_socket<noc> noc2tile{"noc2tile"};
-  noc(sc_core::sc_module_name name, const arch_spec& a, int tiles);
+  noc(sc_core::sc_module_name name, const chip_spec& a, int tiles);
   /// @brief Told of every transfer: destination tile, bytes moved and the latency it adds
   /// (tracing hooks; empty = off).
   std::function<void(int tile, uint64_t bytes, sc_core::sc_time latency)> on_transfer;
@@ -34,7 +34,7 @@ class noc : public sc_core::sc_module, public has_stats {
 
  private:
   void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
-  arch_spec a_;
+  chip_spec a_;  ///< the NoC's keys and the clock
   int tiles_, side_;
 };
 

@@ -2,7 +2,7 @@
 
 namespace rramft::sc {
 
-sfu::sfu(sc_core::sc_module_name name, const arch_spec& a)
+sfu::sfu(sc_core::sc_module_name name, const chip_spec& a)
     : sc_module(name), cycle_ns_(a.cycle_ns()), per_cycle_(a.sfu.ops_per_cycle) {
   ctrl2sfu.register_b_transport(this, &sfu::b_transport);
 }

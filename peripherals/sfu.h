@@ -11,8 +11,8 @@
 #include <systemc>
 #include <tlm>
 
+#include "chipspec/chip_spec.h"
 #include "core/range_check.h"
-#include "core/spec.h"
 #include "peripherals/stats.h"
 
 namespace rramft::sc {
@@ -41,7 +41,7 @@ class sfu : public sc_core::sc_module, public has_stats {
   } st;
   const stats_group& statistics() const override { return st; }
   tlm_utils::simple_target_socket<sfu> ctrl2sfu{"ctrl2sfu"};
-  sfu(sc_core::sc_module_name name, const arch_spec& a);
+  sfu(sc_core::sc_module_name name, const chip_spec& a);
 
  private:
   void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);

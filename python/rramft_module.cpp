@@ -45,7 +45,7 @@ struct model_handle {
 
 /// An architecture: the file with the overrides applied and validated.
 struct arch_handle {
-  arch_spec a;
+  full_spec a;
   std::string file;
   std::vector<std::string> overrides;
 };
@@ -258,8 +258,8 @@ void fresh_kernel() {
 
 py::object run(const model_handle& mh, const arch_handle& ah, const py::object& x,
                const py::object& y, const std::string& data_name) {
-  const arch_spec& arch = ah.a;
-  const energy::table ert = energy::table::load(arch.energy_table_path(ah.file));
+  const full_spec& arch = ah.a;
+  const energy::table ert = energy::table::load(arch.energy_table);
   models::model m = mh.m;
   models::image_set data = to_data(x, y, data_name);
   models::bind_data(m, data);
@@ -268,7 +268,7 @@ py::object run(const model_handle& mh, const arch_handle& ah, const py::object& 
     const engine::chip_setup setup = engine::prepare_chip(
         m, arch, data, [&] { return data; }, mh.path, "rramft.run");
     fresh_kernel();
-    sc::chip_run chip(setup, m, data);
+    sc::chip_run chip(setup, arch, m, data);
     chip.simulate();
     return chip.report(ert, mh.path);
   });

@@ -4,9 +4,10 @@
 
 namespace rramft {
 
-std::unique_ptr<chip_setup> prepare_chip(const std::string& model_path, const arch_spec& arch,
+std::unique_ptr<chip_setup> prepare_chip(const std::string& model_path, const full_spec& arch,
                                          models::image_set& data, const std::string& data_spec) {
   auto s = std::make_unique<chip_setup>();
+  s->chip_keys = arch;
   s->model = models::load_model(model_path);
   models::bind_data(s->model, data);
   models::model& m = s->model;
@@ -24,8 +25,9 @@ std::unique_ptr<chip_setup> prepare_chip(const std::string& model_path, const ar
 
 std::unique_ptr<sc::accelerator> make_accelerator(sc_core::sc_module_name name,
                                                   const chip_setup& s) {
-  return std::make_unique<sc::accelerator>(name, s.chip.arch, s.chip.cm, s.model, s.chip.faults(),
-                                           s.chip.scales, sc::chip_blocks());
+  return std::make_unique<sc::accelerator>(name, full_spec{s.chip.arch, s.chip_keys}, s.chip.cm,
+                                           s.model, s.chip.faults(), s.chip.scales,
+                                           sc::chip_blocks());
 }
 
 }  // namespace rramft

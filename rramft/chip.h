@@ -17,7 +17,7 @@
 #include <memory>
 #include <string>
 
-#include "core/spec.h"
+#include "chipspec/chip_spec.h"
 #include "engine/evaluate.h"
 #include "io/arch_file.h"
 #include "models/idx.h"
@@ -31,6 +31,7 @@ namespace rramft {
 struct chip_setup {
   models::model model;      ///< the network, bound to the data's shapes
   engine::chip_setup chip;  ///< its mapping, this chip's faults, scales; the unprotected baseline
+  chip_spec chip_keys;      ///< the chip model's keys: structure, timing, energy table, RTL
 };
 
 /// @brief Loads the model (a zoo folder or an .onnx file), binds it to @p data (shapes, dtype),
@@ -39,7 +40,7 @@ struct chip_setup {
 /// chip that @p arch's seed and fault keys draw, and calibrates (input_scale: calibrated, range
 /// checks) on the data itself when @p data_spec names numpy files, else on the first 1000
 /// Fashion-MNIST training images. rramft::error names the file, key, node or tensor at fault.
-std::unique_ptr<chip_setup> prepare_chip(const std::string& model_path, const arch_spec& arch,
+std::unique_ptr<chip_setup> prepare_chip(const std::string& model_path, const full_spec& arch,
                                          models::image_set& data, const std::string& data_spec);
 
 /// @brief The accelerator sc_module of @p s's chip under test (@p s must outlive it): a TLM target

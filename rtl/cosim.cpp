@@ -256,7 +256,7 @@ struct vote_cosim::impl {
   std::vector<uint64_t> in_at, out_at;
 };
 
-vote_cosim::vote_cosim(sc_core::sc_module_name name, const arch_spec& a)
+vote_cosim::vote_cosim(sc_core::sc_module_name name, const full_spec& a)
     : vote_unit(name, a), p_(std::make_unique<impl>()) {
   p_->T = a.copies();
   p_->port = make_vote_pins(p_->T, pins_->s_clk, pins_->s_rst_n);
@@ -521,7 +521,7 @@ struct opc_cosim::impl {
   std::vector<uint64_t> in_at, out_at;
 };
 
-opc_cosim::opc_cosim(sc_core::sc_module_name name, const arch_spec& a)
+opc_cosim::opc_cosim(sc_core::sc_module_name name, const full_spec& a)
     : opc_unit(name, a), p_(std::make_unique<impl>(pins_->s_clk, pins_->s_rst_n)) {}
 
 opc_cosim::~opc_cosim() = default;
@@ -690,11 +690,11 @@ int waves::attach(sc_core::sc_object& root) {
 
 sc::block_factory cosim_blocks() {
   sc::block_factory f;
-  f.opc = [](const char* name, const arch_spec& a) -> std::unique_ptr<sc::opc_unit> {
+  f.opc = [](const char* name, const full_spec& a) -> std::unique_ptr<sc::opc_unit> {
     if (a.rtl.opc) return std::make_unique<opc_cosim>(name, a);
     return std::make_unique<sc::opc_unit>(name, a);
   };
-  f.vote = [](const char* name, const arch_spec& a) -> std::unique_ptr<sc::vote_unit> {
+  f.vote = [](const char* name, const full_spec& a) -> std::unique_ptr<sc::vote_unit> {
     if (a.rtl.vote) return std::make_unique<vote_cosim>(name, a);
     return std::make_unique<sc::vote_unit>(name, a);
   };

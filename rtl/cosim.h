@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "core/spec.h"
+#include "chipspec/chip_spec.h"
 #include "peripherals/datapath_units.h"
 
 class VerilatedVcdC;
@@ -95,7 +95,7 @@ class block {
 /// TLM timing (the tile's closed form) are the TLM model's.
 class opc_cosim : public sc::opc_unit, public block {
  public:
-  opc_cosim(sc_core::sc_module_name name, const arch_spec& a);
+  opc_cosim(sc_core::sc_module_name name, const full_spec& a);
   ~opc_cosim() override;
   rtl_timing measure() override;
   std::string rtl_name() const override;
@@ -113,7 +113,7 @@ class opc_cosim : public sc::opc_unit, public block {
 /// of a row-block job is one handshake (T candidates and the plain partial sum in, the sum out).
 class vote_cosim : public sc::vote_unit, public block {
  public:
-  vote_cosim(sc_core::sc_module_name name, const arch_spec& a);
+  vote_cosim(sc_core::sc_module_name name, const full_spec& a);
   ~vote_cosim() override;
   rtl_timing measure() override;
   std::string rtl_name() const override;

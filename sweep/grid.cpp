@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "chipspec/chip_spec.h"
 #include "core/error.h"
 #include "core/spec.h"
 #include "io/text.h"

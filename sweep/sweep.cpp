@@ -607,7 +607,7 @@ std::vector<std::string> preflight(const grid& g) {
   for (size_t p = 0; p < g.points(); ++p) {
     try {
       const std::vector<std::string> o = g.overrides(p);
-      const arch_spec a = load_arch(g.arch, o, std::vector<std::string>(o.size(), "grid"));
+      const full_spec a = load_arch(g.arch, o, std::vector<std::string>(o.size(), "grid"));
       if (p == 0) {
         bool ranges = false;
         for (const auto& s : g.protect) ranges |= parse_protection(s).range;
@@ -617,13 +617,13 @@ std::vector<std::string> preflight(const grid& g) {
         }
       }
       for (const std::string& s : g.protect) {
-        arch_spec as = a;
+        full_spec as = a;
         apply_scheme(as, s);
         const mapping::chip_mapping cm = mapping::map_model(m, as);
         if (!g.run) continue;
         int tiles = 0;
         mapping::place_blocks(as, cm, tiles);
-        const std::string ert = as.energy_table_path(g.arch);
+        const std::string& ert = as.energy_table;  // absolute once loaded
         if (!tables.count(ert)) {
           tables.emplace(ert, energy::table::load(ert));
           for (const auto& [action, price] : tables.at(ert).actions())

@@ -73,7 +73,7 @@ void cpu_driver::run() {
   status = read(accelerator::STATUS);  // the simulation ends when every platform is idle
 }
 
-platform::platform(sc_core::sc_module_name name, const arch_spec& a,
+platform::platform(sc_core::sc_module_name name, const full_spec& a,
                    const mapping::chip_mapping& cm, const models::model& m, const fault_map& chip,
                    std::vector<double> scales, const uint8_t* images, int n, size_t image_bytes)
     : sc_module(name),

@@ -63,7 +63,7 @@ class platform : public sc_core::sc_module {
   std::unique_ptr<accelerator> i_acc;
   std::unique_ptr<cpu_driver> i_cpu;
   /// @param images n images of image_bytes each, copied into memory at input_base
-  platform(sc_core::sc_module_name name, const arch_spec& a, const mapping::chip_mapping& cm,
+  platform(sc_core::sc_module_name name, const full_spec& a, const mapping::chip_mapping& cm,
            const models::model& m, const fault_map& chip, std::vector<double> scales,
            const uint8_t* images, int n, size_t image_bytes);
   uint32_t output_base() const { return output_base_; }

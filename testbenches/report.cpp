@@ -7,7 +7,7 @@
 
 namespace rramft::sc {
 
-run_report make_report(const arch_spec& a, const energy::table& ert,
+run_report make_report(const full_spec& a, const energy::table& ert,
                        const mapping::chip_mapping& cm, const platform& top,
                        const models::image_set& data) {
   if (top.i_cpu->status != 2)
@@ -181,13 +181,23 @@ run_report make_report(const arch_spec& a, const energy::table& ert,
   return r;
 }
 
-chip_run::chip_run(const engine::chip_setup& s, const models::model& m,
+namespace {
+
+/// The baseline's chip: the TLM models (co-simulation checks the chip under test).
+chip_spec without_rtl(chip_spec c) {
+  c.rtl = {};
+  return c;
+}
+
+}  // namespace
+
+chip_run::chip_run(const engine::chip_setup& s, const chip_spec& chip, const models::model& m,
                    const models::image_set& data)
-    : s_(s), data_(data) {
-  top_ = std::make_unique<platform>("top", s.arch, s.cm, m, s.faults(), s.scales,
-                                    data.pixels.data(), data.n, data.image_bytes());
+    : s_(s), arch_{s.arch, chip}, base_{s.base, without_rtl(chip)}, data_(data) {
+  top_ = std::make_unique<platform>("top", arch_, s.cm, m, s.faults(), s.scales, data.pixels.data(),
+                                    data.n, data.image_bytes());
   if (s.compare)
-    top_none_ = std::make_unique<platform>("top_none", s.base, s.cm_none, m, s.faults(), s.scales,
+    top_none_ = std::make_unique<platform>("top_none", base_, s.cm_none, m, s.faults(), s.scales,
                                            data.pixels.data(), data.n, data.image_bytes());
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO,
                                           sc_core::SC_DO_NOTHING);
@@ -198,12 +208,12 @@ chip_run::~chip_run() = default;
 void chip_run::simulate() { sc::simulate(); }
 
 run_report chip_run::report(const energy::table& ert, const std::string& model) const {
-  run_report rep = make_report(s_.arch, ert, s_.cm, *top_, data_);
+  run_report rep = make_report(arch_, ert, s_.cm, *top_, data_);
   rep.json["model"] = model;
   // No wall time in report.json: the same seed gives the same file, bit for bit.
   if (!s_.compare) return rep;
   const mapping::chip_mapping &cm = s_.cm, &cm_none = s_.cm_none;
-  const run_report none = make_report(s_.base, ert, cm_none, *top_none_, data_);
+  const run_report none = make_report(base_, ert, cm_none, *top_none_, data_);
   rep.json["baseline_none"] = {{"energy_pj", none.total_pj},
                                {"latency_ns", none.latency_ns},
                                {"area_mm2", none.area_mm2},

@@ -28,16 +28,18 @@ struct run_report {
 };
 
 /// @brief Builds the report of platform @p top after sc_start() returned.
-run_report make_report(const arch_spec& a, const energy::table& ert,
+run_report make_report(const full_spec& a, const energy::table& ert,
                        const mapping::chip_mapping& cm, const platform& top,
                        const models::image_set& data);
 
 /// @brief `rramft run`'s chip model (shared with the Python bindings): the platform "top" of
 /// @p s's chip under test and, when s.compare, the unprotected baseline "top_none" beside it in
-/// the same elaboration, over @p data. @p s, @p m and @p data must outlive it.
+/// the same elaboration (on the TLM models: co-simulation checks the chip under test), both built
+/// as @p chip says, over @p data. @p s, @p m and @p data must outlive it.
 class chip_run {
  public:
-  chip_run(const engine::chip_setup& s, const models::model& m, const models::image_set& data);
+  chip_run(const engine::chip_setup& s, const chip_spec& chip, const models::model& m,
+           const models::image_set& data);
   ~chip_run();
   platform& top() { return *top_; }
   /// @brief sc_start() to the end (sc::simulate).
@@ -48,6 +50,7 @@ class chip_run {
 
  private:
   const engine::chip_setup& s_;
+  const full_spec arch_, base_;  ///< s's chip under test and baseline, with the chip's keys
   const models::image_set& data_;
   std::unique_ptr<platform> top_, top_none_;
 };

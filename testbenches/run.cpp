@@ -29,7 +29,7 @@ namespace {
 
 #ifdef RRAMFT_HAVE_RTL
 /// What the co-simulated RTL blocks of @p top did, summed per kind (report.json "rtl").
-nlohmann::json rtl_summary(sc_core::sc_object& top, const arch_spec& a) {
+nlohmann::json rtl_summary(sc_core::sc_object& top, const full_spec& a) {
   nlohmann::json j = nlohmann::json::object();
   for (rtl::block* b : rtl::find_blocks(top)) {
     const bool vote = dynamic_cast<rtl::vote_cosim*>(b) != nullptr;
@@ -70,7 +70,7 @@ nlohmann::json rtl_summary(sc_core::sc_object& top, const arch_spec& a) {
 /// energy_layers.csv beside it): each step is charged the chip's static power over its own
 /// time, and the time between steps (the DMA of images and classes) has a bar of its own, so
 /// that the bars add up to the report's total energy.
-void plot_energy(const run_report& rep, const arch_spec& a, result_set& out) {
+void plot_energy(const run_report& rep, const full_spec& a, result_set& out) {
   std::vector<std::string> comps;
   for (const auto& [step, per] : rep.layer_component_pj)
     for (const auto& [c, e] : per)
@@ -132,14 +132,14 @@ void plot_energy(const run_report& rep, const arch_spec& a, result_set& out) {
 
 }  // namespace
 
-run_summary run_chip(const engine::chip_setup& s, const models::model& m,
+run_summary run_chip(const engine::chip_setup& s, const chip_spec& chip, const models::model& m,
                      const models::image_set& data, const energy::table& ert,
                      const run_outputs& o) {
-  const arch_spec& arch = s.arch;
+  const full_spec arch{s.arch, chip};
 #ifdef RRAMFT_HAVE_RTL
   if (o.rtl_vcd) rtl::enable_tracing();  // before the verilated models exist
 #endif
-  chip_run chip_run(s, m, data);
+  chip_run chip_run(s, chip, m, data);
   platform& top = chip_run.top();
   // Traces of the protected chip, attached from outside; none of them exists unless asked for.
   std::unique_ptr<traces::span_recorder> spans;

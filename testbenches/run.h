@@ -34,9 +34,10 @@ struct run_summary {
   std::string wrote;  ///< the files written, "report.json, energy.png, ..."
 };
 
-/// @brief Runs @p data through chip @p s of model @p m, priced by energy table @p ert, and writes
-/// the result folder @p out.out_dir; nothing is written when anything throws.
-run_summary run_chip(const engine::chip_setup& s, const models::model& m,
+/// @brief Runs @p data through chip @p s of model @p m, built as @p chip says (timing, structure,
+/// RTL stand-ins), priced by energy table @p ert, and writes the result folder @p out.out_dir;
+/// nothing is written when anything throws.
+run_summary run_chip(const engine::chip_setup& s, const chip_spec& chip, const models::model& m,
                      const models::image_set& data, const energy::table& ert,
                      const run_outputs& out);
 

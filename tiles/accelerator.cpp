@@ -11,7 +11,7 @@ namespace rramft::sc {
 using sc_core::SC_NS;
 using sc_core::sc_time;
 
-accelerator::accelerator(sc_core::sc_module_name name, const arch_spec& a,
+accelerator::accelerator(sc_core::sc_module_name name, const full_spec& a,
                          const mapping::chip_mapping& cm, const models::model& m,
                          const fault_map& chip, std::vector<double> scales,
                          const block_factory& blocks)

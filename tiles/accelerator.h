@@ -51,7 +51,7 @@ class accelerator : public sc_core::sc_module, public has_stats {
   /// @param scales per-layer activation scales (input_scale: calibrated), or empty
   /// @param blocks makes every tile's OPC and voting unit (the TLM models, or RTL stand-ins:
   /// testbenches/blocks.h chooses by the build and the rtl keys)
-  accelerator(sc_core::sc_module_name name, const arch_spec& a, const mapping::chip_mapping& cm,
+  accelerator(sc_core::sc_module_name name, const full_spec& a, const mapping::chip_mapping& cm,
               const models::model& m, const fault_map& chip, std::vector<double> scales,
               const block_factory& blocks = block_factory::tlm());
 
@@ -78,7 +78,7 @@ class accelerator : public sc_core::sc_module, public has_stats {
  private:
   void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
   void run();
-  arch_spec a_;
+  full_spec a_;
   const models::model& m_;
   fault_map chip_;
   std::vector<std::vector<cell_error>> errors_;

@@ -12,7 +12,7 @@ namespace rramft::sc {
 using sc_core::SC_NS;
 using sc_core::sc_time;
 
-controller::controller(sc_core::sc_module_name name, const arch_spec& a,
+controller::controller(sc_core::sc_module_name name, const full_spec& a,
                        const mapping::chip_mapping& cm, const models::model& m,
                        std::vector<std::vector<int>> block_tile,
                        const std::vector<std::vector<cell_error>>& errors, const fault_map& chip,

@@ -14,6 +14,7 @@
 #include <tlm>
 #include <vector>
 
+#include "chipspec/chip_spec.h"
 #include "core/layer.h"
 #include "mapping/mapping.h"
 #include "models/network.h"
@@ -49,7 +50,7 @@ class controller : public sc_core::sc_module, public has_stats, private models::
       "s_state"};  ///< 0 idle, 1 crossbar layer, 2 special-function unit
 
   /// @param block_tile per layer, the tile of each row block
-  controller(sc_core::sc_module_name name, const arch_spec& a, const mapping::chip_mapping& cm,
+  controller(sc_core::sc_module_name name, const full_spec& a, const mapping::chip_mapping& cm,
              const models::model& m, std::vector<std::vector<int>> block_tile,
              const std::vector<std::vector<cell_error>>& errors, const fault_map& chip,
              std::vector<double> scales);
@@ -77,7 +78,7 @@ class controller : public sc_core::sc_module, public has_stats, private models::
   /// rramft::error "<what> failed in the chip model (...)".
   void send_sfu(sfu_request& r, const std::string& what);
   void record(const std::string& name, sc_core::sc_time start, const action_counts& before);
-  arch_spec a_;
+  full_spec a_;
   const mapping::chip_mapping& cm_;
   const models::model& m_;
   models::network net_;

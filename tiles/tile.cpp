@@ -45,7 +45,7 @@ void crossbar_bank::b_transport(tlm::tlm_generic_payload& p, sc_time& delay) {
   xbar2adc->b_transport(p, delay);
 }
 
-tile::tile(sc_core::sc_module_name name, const arch_spec& a, int id, const block_factory& blocks)
+tile::tile(sc_core::sc_module_name name, const full_spec& a, int id, const block_factory& blocks)
     : sc_module(name),
       i_dac("i_dac", a),
       i_xbar("i_xbar", a),

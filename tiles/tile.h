@@ -13,7 +13,7 @@
 #include <tuple>
 #include <vector>
 
-#include "core/spec.h"
+#include "chipspec/chip_spec.h"
 #include "peripherals/datapath_units.h"
 #include "peripherals/job.h"
 
@@ -67,7 +67,7 @@ class tile : public sc_core::sc_module, public has_stats {
   std::unique_ptr<vote_unit> i_vote;  ///< likewise
   /// @brief Busy while a job runs (for waveforms).
   sc_core::sc_signal<bool> s_busy{"s_busy"};
-  tile(sc_core::sc_module_name name, const arch_spec& a, int id,
+  tile(sc_core::sc_module_name name, const full_spec& a, int id,
        const block_factory& blocks = block_factory::tlm());
   int id() const { return id_; }
   /// @brief Latency of one row-block job, ns, from the stage latencies (the closed form).
@@ -75,7 +75,7 @@ class tile : public sc_core::sc_module, public has_stats {
 
  private:
   void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
-  arch_spec a_;
+  full_spec a_;
   int id_;
 };
 

@@ -21,7 +21,7 @@ double auto_bin_ns(double total_ns) {
 }
 
 energy_bins bin_energy(const std::vector<sc::step_record>& steps, const energy::table& ert,
-                       const arch_spec& a, double total_ns, double bin_ns, double leakage_mw,
+                       const full_spec& a, double total_ns, double bin_ns, double leakage_mw,
                        double start_ns) {
   if (bin_ns < 0 || !std::isfinite(bin_ns))
     throw error("--bin-ns: " + std::to_string(bin_ns) + " is not a positive width in ns");

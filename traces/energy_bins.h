@@ -35,7 +35,7 @@ double auto_bin_ns(double total_ns);
 /// @param leakage_mw static power of the chip, mW (mW x ns = pJ)
 /// @throws rramft::error if bin_ns is negative or gives more than 10 million bins
 energy_bins bin_energy(const std::vector<sc::step_record>& steps, const energy::table& ert,
-                       const arch_spec& a, double total_ns, double bin_ns, double leakage_mw,
+                       const full_spec& a, double total_ns, double bin_ns, double leakage_mw,
                        double start_ns = 0);
 
 /// @brief energy.csv: header t_start_ns,t_end_ns,<component>...,leakage; one row per bin, pJ.

@@ -30,7 +30,7 @@ span_recorder::span_recorder(sc::accelerator& acc) {
 }
 
 nlohmann::json chrome_trace(sc::accelerator& acc, const span_recorder& rec,
-                            const energy::table& ert, const arch_spec& a) {
+                            const energy::table& ert, const full_spec& a) {
   using nlohmann::json;
   constexpr int pid = 1;
   std::vector<json> meta, spans;

@@ -52,6 +52,6 @@ enum track : int { controller_tid = 1, sfu_tid = 2, noc_tid = 3, tile_tid = 100 
 /// ("X") events, times in microseconds. Controller spans carry their dynamic energy (@p ert
 /// priced on @p a) in args.
 nlohmann::json chrome_trace(sc::accelerator& acc, const span_recorder& rec,
-                            const energy::table& ert, const arch_spec& a);
+                            const energy::table& ert, const full_spec& a);
 
 }  // namespace rramft::traces

@@ -118,7 +118,7 @@ int sc_main(int argc, char** argv) {
     return 2;
   }
   try {
-    const rramft::arch_spec arch = rramft::load_arch(arch_file, sets);
+    const rramft::full_spec arch = rramft::load_arch(arch_file, sets);
     rramft::models::image_set data = rramft::models::load_dataset(data_spec);
     const auto setup = rramft::prepare_chip(model, arch, data, data_spec);
 

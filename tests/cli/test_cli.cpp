@@ -109,12 +109,16 @@ TEST_CASE("an arch.yaml written with path keys reads back from another folder as
   std::ofstream(dir + "/work/levels.txt") << "0.5\n1.5\n2.5\n3.5\n4.5\n5.5\n6.6\n";
   std::ofstream(dir + "/work/stuck.csv")
       << "# rramft fault map v1\ncrossbar,row,col,type\n0,0,0,SA1\n0,3,1,SA0\n";
+  // energy_table's default, ert/isaac.yaml, is found next to a.yaml.
+  fs::create_directories(dir + "/work/ert");
+  fs::copy_file(src + "/configs/ert/isaac.yaml", dir + "/work/ert/isaac.yaml");
   const std::string model = " --model " + src + "/models/zoo/mlp-pruned";
   REQUIRE(run_cli_in(dir + "/work",
                      "map" + model + " --arch a.yaml --fault-map stuck.csv --out ../first",
                      dir + "/first.log") == 0);
-  const rramft::arch_spec first = rramft::load_arch(dir + "/first/arch.yaml");
+  const rramft::full_spec first = rramft::load_arch(dir + "/first/arch.yaml");
   CHECK(first.adc.table == fs::canonical(dir + "/work/levels.txt").string());
+  CHECK(first.energy_table == fs::canonical(dir + "/work/ert/isaac.yaml").string());
   CHECK(first.fault.map == fs::canonical(dir + "/work/stuck.csv").string());
   REQUIRE(first.adc.transitions.size() == 7);
   CHECK(first.adc.transitions[6] == 6.6);
@@ -125,6 +129,15 @@ TEST_CASE("an arch.yaml written with path keys reads back from another folder as
                      dir + "/second.log") == 0);
   CHECK(slurp(dir + "/second/arch.yaml") == slurp(dir + "/first/arch.yaml"));
   CHECK(slurp(dir + "/second/mapping.json") == slurp(dir + "/first/mapping.json"));
+  // The chip model runs from the output folder's arch.yaml, wherever it is started: the energy
+  // table is the one next to a.yaml (not first/ert/isaac.yaml), and the report is the same.
+  const std::string chip = model + " --data fashion-mnist:2";
+  REQUIRE(run_cli_in(dir, "run" + chip + " --arch first/arch.yaml --out run1", dir + "/run1.log") ==
+          0);
+  REQUIRE(run_cli_in(dir + "/work", "run" + chip + " --arch ../first/arch.yaml --out ../run2",
+                     dir + "/run2.log") == 0);
+  CHECK(slurp(dir + "/run1/report.json") == slurp(dir + "/run2/report.json"));
+  CHECK(slurp(dir + "/run1/arch.yaml") == slurp(dir + "/first/arch.yaml"));
 }
 
 TEST_CASE("the dense model needs extra crossbars for its copies", "[cli][map]") {

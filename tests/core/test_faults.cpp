@@ -176,10 +176,9 @@ arch_spec small_chip() {
   arch_spec a;
   a.crossbar.rows = 16;
   a.crossbar.cols = 24;
-  a.tiles.count = 2;
-  a.tiles.crossbars = 4;  // 8 crossbars
   return a;
 }
+constexpr uint64_t chip_xbars = 8;  // the chip's tiles.count x tiles.crossbars (2 x 4)
 std::string map_text(const std::string& body) {
   return "# rramft fault map v1\n# a comment\ncrossbar,row,col,type\n" + body;
 }
@@ -189,8 +188,8 @@ TEST_CASE("a fault map lists exactly the stuck cells it is given", "[faults][map
   const arch_spec a = small_chip();
   arch_spec::fault_spec fs;
   fs.rate = 0.5;  // ignored: the map decides
-  fs.table = std::make_shared<const stuck_table>(
-      parse_stuck_table(map_text("3,0,0,SA0\n3,15,23,SA1\r\n\n0,7,5,SA1\n"), "m.csv", a));
+  fs.table = std::make_shared<const stuck_table>(parse_stuck_table(
+      map_text("3,0,0,SA0\n3,15,23,SA1\r\n\n0,7,5,SA1\n"), "m.csv", a, chip_xbars));
   const fault_map f(fs, 9, 1);
   REQUIRE(f.has_stuck());
   int listed = 0;
@@ -208,7 +207,8 @@ TEST_CASE("a fault map lists exactly the stuck cells it is given", "[faults][map
       }
   CHECK(listed == 3);
   // An empty map: a chip without stuck cells, whatever the rate.
-  fs.table = std::make_shared<const stuck_table>(parse_stuck_table(map_text(""), "e.csv", a));
+  fs.table =
+      std::make_shared<const stuck_table>(parse_stuck_table(map_text(""), "e.csv", a, chip_xbars));
   CHECK_FALSE(fault_map(fs, 9, 1).has_stuck());
 }
 
@@ -221,7 +221,8 @@ TEST_CASE("a seeded chip's fault map reads back as the same chip", "[faults][map
   write_stuck_table(w, drawn, 8, 16, 24, "seed 17");
   arch_spec::fault_spec back = fs;
   back.rate = 0;  // the map alone must carry the cells
-  back.table = std::make_shared<const stuck_table>(parse_stuck_table(w.str(), "w.csv", a));
+  back.table =
+      std::make_shared<const stuck_table>(parse_stuck_table(w.str(), "w.csv", a, chip_xbars));
   const fault_map read(back, 17, 2);
   int stuck_cells = 0;
   for (uint64_t x = 0; x < 8; ++x) {
@@ -246,7 +247,7 @@ TEST_CASE("a bad fault map is refused naming the file and line", "[faults][map]"
   const auto refused = [&](const std::string& text, const std::string& what) {
     INFO(text);
     try {
-      parse_stuck_table(text, "bad.csv", a);
+      parse_stuck_table(text, "bad.csv", a, chip_xbars);
       FAIL("accepted");
     } catch (const error& e) {
       CHECK_THAT(e.what(), Catch::Matchers::StartsWith(what));

@@ -1,9 +1,10 @@
-// The key table (core/keys.cpp) against the files that must agree with it: the shipped default
-// architecture and the key reference in docs/keys.md.
+// The key tables (core/keys.cpp, chipspec/chip_keys.cpp) against the files that must agree with
+// them: the shipped default architecture and the key reference in docs/keys.md.
 #include <catch2/catch.hpp>
 #include <set>
 #include <string>
 
+#include "chipspec/chip_spec.h"
 #include "core/keys.h"
 #include "core/spec.h"
 #include "io/arch_file.h"
@@ -33,14 +34,49 @@ void leaves(const YAML::Node& n, const std::string& prefix, std::set<std::string
 
 }  // namespace
 
-TEST_CASE("configs/default.yaml sets every key of the table to its default", "[keys]") {
+TEST_CASE("configs/default.yaml sets every key of both tables to its default", "[keys]") {
   const std::string path = source_dir + "/configs/default.yaml";
   std::set<std::string> in_file, in_table;
   leaves(YAML::LoadFile(path), "", in_file);
-  for (const key_def& k : arch_keys()) in_table.insert(k.name);
+  for (const auto& k : arch_keys()) in_table.insert(k.name);
+  for (const auto& k : chip_keys()) in_table.insert(k.name);
   CHECK(in_file == in_table);
-  // Same values: the file parsed and written back equals a default-constructed spec.
-  CHECK(emit(load_arch(path).to_yaml()) == emit(arch_spec{}.to_yaml()));
+  // Same values: the file parsed and written back equals a default-constructed spec, whose
+  // energy table, relative to the arch file, is held as an absolute path once read.
+  full_spec defaults;
+  defaults.energy_table = source_dir + "/configs/" + defaults.energy_table;
+  CHECK(emit(load_arch(path).to_yaml()) == emit(defaults.to_yaml()));
+}
+
+TEST_CASE("the chip model's keys are a table of their own, after the functional ones", "[keys]") {
+  // arch.yaml writes arch_spec's keys, then chip_spec's: no key and no top-level name in both.
+  std::set<std::string> arch_top, chip_top;
+  for (const auto& k : arch_keys()) arch_top.insert(k.name.substr(0, k.name.find('.')));
+  for (const auto& k : chip_keys()) chip_top.insert(k.name.substr(0, k.name.find('.')));
+  for (const std::string& t : chip_top) {
+    INFO(t);
+    CHECK_FALSE(arch_top.count(t));
+  }
+  // The functional core's spec writes none of them; the whole spec writes both, in table order.
+  const YAML::Node core_only = arch_spec{}.to_yaml();
+  for (const std::string& t : chip_top) CHECK_FALSE(core_only[t]);
+  std::vector<std::string> order, want;
+  const YAML::Node all = full_spec{}.to_yaml();
+  for (auto it = all.begin(); it != all.end(); ++it) order.push_back(it->first.Scalar());
+  for (const auto& k : arch_keys()) {
+    const std::string t = k.name.substr(0, k.name.find('.'));
+    if (want.empty() || want.back() != t) want.push_back(t);
+  }
+  for (const auto& k : chip_keys()) {
+    const std::string t = k.name.substr(0, k.name.find('.'));
+    if (want.empty() || want.back() != t) want.push_back(t);
+  }
+  CHECK(order == want);
+  // --set, --set-from and grids know the chip's keys, with suggestions.
+  CHECK(is_arch_key("timing.vote_cycles"));
+  CHECK(is_arch_key("crossbar.rows"));
+  CHECK_FALSE(is_arch_key("timing"));
+  CHECK(arch_key_hint("timing.vote_cycle") == " (did you mean timing.vote_cycles?)");
 }
 
 TEST_CASE("docs/keys.md holds the table that rramft keys prints", "[keys]") {
@@ -54,10 +90,14 @@ TEST_CASE("docs/keys.md holds the table that rramft keys prints", "[keys]") {
   CHECK(doc.substr(b + begin.size(), e - b - begin.size()) == keys_markdown());
 }
 
-TEST_CASE("every key reads, writes back and range-checks through its table line", "[keys]") {
-  // Each key set to a value different from its default survives load -> to_yaml -> load.
-  for (const key_def& k : arch_keys()) {
-    const std::string text = emit(k.write(arch_spec{}));
+namespace {
+
+/// Each key of @p table set to a value different from its default survives load -> to_yaml ->
+/// load; a value outside an integer key's documented range is refused with the key's name.
+template <class S>
+void every_key_round_trips(const std::vector<key_def<S>>& table) {
+  for (const key_def<S>& k : table) {
+    const std::string text = emit(k.write(S{}));
     std::string other;
     // Twice the default (0.5 for a zero default) is inside every range the table declares.
     if (k.type == "integer") other = std::to_string(2 * std::stoll(text));
@@ -69,12 +109,11 @@ TEST_CASE("every key reads, writes back and range-checks through its table line"
     if (k.name == "protection.candidates") other = "5", sets = {k.name + "=5"};
     if (k.name == "input_bits") sets.push_back("dac.bits=1");
     INFO(k.name << "=" << other);
-    const arch_spec a = load_arch(source_dir + "/configs/default.yaml", sets);
+    const full_spec a = load_arch(source_dir + "/configs/default.yaml", sets);
     CHECK(emit(k.write(a)) == other);
-    CHECK(emit(arch_spec::parse(a.to_yaml(), "written").to_yaml()) == emit(a.to_yaml()));
+    CHECK(emit(full_spec::parse(a.to_yaml(), "written").to_yaml()) == emit(a.to_yaml()));
   }
-  // A value outside an integer key's documented range is refused with the key's name.
-  for (const key_def& k : arch_keys()) {
+  for (const key_def<S>& k : table) {
     if (k.type != "integer" || k.allowed.find("..") == std::string::npos || k.name == "seed")
       continue;
     const size_t dots = k.allowed.find("..");
@@ -85,4 +124,11 @@ TEST_CASE("every key reads, writes back and range-checks through its table line"
                                 {k.name + "=" + std::to_string(std::stoll(hi) + 1)}),
                       Catch::Contains("key '" + k.name + "'"));
   }
+}
+
+}  // namespace
+
+TEST_CASE("every key reads, writes back and range-checks through its table line", "[keys]") {
+  every_key_round_trips(arch_keys());
+  every_key_round_trips(chip_keys());
 }

@@ -267,12 +267,12 @@ TEST_CASE("clip and range keys are validated and round-trip", "[spec][schemes]")
   fails({"range_check.action=drop"}, "'range_check.action': 'drop' is not one of clamp | zero");
   fails({"range_check.granularity=row"}, "'row' is not one of layer | output");
   fails({"range_check.margin=-0.1"}, "'range_check.margin': -0.1 is out of range");
-  const arch_spec a =
+  const full_spec a =
       load_arch(yaml, {"quant.clip=sigma", "quant.clip_value=2.5", "protection.scheme=vote+clip",
                        "range_check.action=zero", "range_check.granularity=output"});
   CHECK(a.scheme_name() == "clip+vote");
   CHECK(a.copies() == 3);
-  const arch_spec b = arch_spec::parse(a.to_yaml(), "roundtrip");
+  const full_spec b = full_spec::parse(a.to_yaml(), "roundtrip");
   CHECK(YAML::Dump(b.to_yaml()) == YAML::Dump(a.to_yaml()));
   CHECK(b.quant.clip == clip_mode::sigma);
   CHECK(b.quant.clip_value == 2.5);

@@ -31,7 +31,7 @@ TEST_CASE("the shipped default architecture parses to the documented defaults", 
 }
 
 TEST_CASE("overrides (--set) reach any schema key and round-trips through to_yaml", "[spec]") {
-  arch_spec a = load_arch(default_yaml, {"adc.bits=6", "crossbar.rows=256", "fault.scope=msb",
+  full_spec a = load_arch(default_yaml, {"adc.bits=6", "crossbar.rows=256", "fault.scope=msb",
                                          "protection.scheme=tmr", "fault.sa0_to_sa1=1:1"});
   CHECK(a.adc.bits == 6);
   CHECK(a.crossbar.rows == 256);
@@ -40,7 +40,7 @@ TEST_CASE("overrides (--set) reach any schema key and round-trips through to_yam
   CHECK(a.protected_slices() == 7);
   CHECK(a.fault.sa0_fraction() == Approx(0.5));
   CHECK_FALSE(a.adc_lossless());
-  arch_spec b = arch_spec::parse(a.to_yaml(), "roundtrip");
+  full_spec b = full_spec::parse(a.to_yaml(), "roundtrip");
   CHECK(YAML::Dump(b.to_yaml()) == YAML::Dump(a.to_yaml()));
 }
 

@@ -5,7 +5,8 @@
 #   build_types: this build (1 thread) against another build's rramft (2 threads), e.g. the
 #                Debug sanitizer build against the Release build
 # Compared: mapping.json, occupancy.svg, arch.yaml (map); accuracy.json, accuracy.csv (eval,
-# once on the fast path, once on the bit-serial path with a lossy ADC); report.json (run).
+# once on the fast path, once on the bit-serial path with a lossy ADC); report.json and arch.yaml
+# (run: every key of both tables, the chip model's included, as the chip was built).
 # Every successful run must also leave no temporary file behind.
 # usage: determinism.sh threads SRC WORK RRAMFT
 #        determinism.sh build_types SRC WORK RRAMFT OTHER_RRAMFT
@@ -37,7 +38,8 @@ jobs() {
 compare() {
   local a=$1 b=$2 what=$3 bad=0
   for f in map/mapping.json map/occupancy.svg map/arch.yaml eval_fast/accuracy.json \
-    eval_fast/accuracy.csv eval_serial/accuracy.json eval_serial/accuracy.csv run/report.json; do
+    eval_fast/accuracy.csv eval_serial/accuracy.json eval_serial/accuracy.csv run/report.json \
+    run/arch.yaml; do
     [ -s "$a/$f" ] || { echo "FAIL: $a/$f missing"; exit 1; }
     if cmp -s "$a/$f" "$b/$f"; then
       echo "same: $f ($what)"

@@ -14,14 +14,14 @@ const std::string src = RRAMFT_SOURCE_DIR;
 
 energy::table isaac_table() { return energy::table::load(src + "/configs/ert/isaac.yaml"); }
 
-arch_spec isaac_chip() {
+full_spec isaac_chip() {
   return load_arch(src + "/configs/default.yaml", overrides_from_file(src + "/configs/isaac.yaml"));
 }
 }  // namespace
 
 TEST_CASE("every action price is its source's closed form", "[energy][ert]") {
   const energy::table t = isaac_table();
-  const arch_spec a = load_arch(src + "/configs/default.yaml", {});
+  const full_spec a = load_arch(src + "/configs/default.yaml", {});
   // ISAAC Table 6, per IMA (8 crossbars): ADCs 16 mW for 8 ADCs at 1.28 GS/s; DACs 4 mW for
   // 8 x 128, one drive per 100 ns read; arrays 2.4 mW for 8, one read per 100 ns; shift-and-add
   // 0.2 mW, one add per ADC output. Per tile: 2 sigmoid units 0.52 mW at 1.2 GHz.
@@ -51,7 +51,7 @@ TEST_CASE("every action price is its source's closed form", "[energy][ert]") {
 
 TEST_CASE("the ISAAC configuration reproduces ISAAC's tile and chip within 5%", "[energy][area]") {
   const energy::table t = isaac_table();
-  const arch_spec a = isaac_chip();
+  const full_spec a = isaac_chip();
   REQUIRE(a.tiles.count == 168);
   // One tile: the per-tile parts and every crossbar's parts, without the chip-level ones.
   std::map<std::string, double> tile = energy::instances(a, 1, false);
@@ -82,7 +82,7 @@ TEST_CASE("voting units exist only in schemes that vote", "[energy][area]") {
                                                  {"range", false},
                                                  {"vote+range", true}}) {
     INFO(scheme);
-    const arch_spec a = load_arch(src + "/configs/default.yaml", {"protection.scheme=" + scheme});
+    const full_spec a = load_arch(src + "/configs/default.yaml", {"protection.scheme=" + scheme});
     const auto n = energy::instances(a, 3, false);
     CHECK(n.count("vote") == size_t(votes));
     if (votes) CHECK(n.at("vote") == 3);

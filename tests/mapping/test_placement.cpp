@@ -7,6 +7,7 @@
 #include <tuple>
 #include <utility>
 
+#include "chipspec/chip_spec.h"
 #include "core/mvm.h"
 #include "layer_fixtures.h"
 
@@ -23,7 +24,8 @@ std::vector<int64_t> product(const mapped_layer& l, const std::vector<cell_error
 
 fault_map chip_of(const arch_spec& a, const std::string& map_text, uint64_t seed = 1) {
   arch_spec::fault_spec fs = a.fault;
-  fs.table = std::make_shared<const stuck_table>(parse_stuck_table(map_text, "hand.csv", a));
+  fs.table = std::make_shared<const stuck_table>(
+      parse_stuck_table(map_text, "hand.csv", a, chip_spec{}.crossbars()));
   return fault_map(fs, seed, a.cell_bits);
 }
 

@@ -19,7 +19,7 @@ namespace {
 
 void equivalence(const std::string& name, const std::vector<std::string>& sets) {
   const std::string dir = std::string(RRAMFT_BINARY_DIR) + "/tests/onnx/cases/" + name;
-  const arch_spec arch = load_arch(std::string(RRAMFT_SOURCE_DIR) + "/configs/default.yaml", sets);
+  const full_spec arch = load_arch(std::string(RRAMFT_SOURCE_DIR) + "/configs/default.yaml", sets);
   models::model m = models::load_model(dir + "/model.onnx");
   models::image_set data = models::load_dataset(dir + "/data.npz");
   models::bind_data(m, data);

@@ -30,10 +30,10 @@ sc::action_counts strip(const sc::action_counts& c) {
 
 void rtl_equals_tlm(const std::string& model, std::vector<std::string> sets, int n,
                     const std::string& blocks) {
-  const arch_spec a = load_arch(src + "/configs/default.yaml", sets);
+  const full_spec a = load_arch(src + "/configs/default.yaml", sets);
   if (blocks.find("opc") != std::string::npos) sets.push_back("rtl.opc=true");
   if (blocks.find("vote") != std::string::npos) sets.push_back("rtl.vote=true");
-  const arch_spec ar = load_arch(src + "/configs/default.yaml", sets);
+  const full_spec ar = load_arch(src + "/configs/default.yaml", sets);
   const models::model m = models::load_model(src + "/" + model);
   const models::image_set data = models::load_dataset("fashion-mnist:" + std::to_string(n));
   const mapping::chip_mapping cm = mapping::map_model(m, a), cmr = mapping::map_model(m, ar);
@@ -113,7 +113,7 @@ namespace {
 /// Runs mlp-pruned with both blocks co-simulated, one RTL result corrupted on its way out of
 /// @p which block (the n-th), and returns the error the run stopped with.
 std::string stopped_by(const std::string& which, uint64_t nth) {
-  const arch_spec a = load_arch(src + "/configs/default.yaml",
+  const full_spec a = load_arch(src + "/configs/default.yaml",
                                 {"rtl.vote=true", "rtl.opc=true", "fault.rate=0.01"});
   const models::model m = models::load_model(src + "/models/zoo/mlp-pruned");
   const models::image_set data = models::load_dataset("fashion-mnist:1");

@@ -59,7 +59,7 @@ void simulate(const std::function<void()>& body) {
   sc::simulate();
 }
 
-arch_spec arch_with(const std::vector<std::string>& sets) {
+full_spec arch_with(const std::vector<std::string>& sets) {
   return load_arch(src + "/configs/default.yaml", sets);
 }
 
@@ -134,7 +134,7 @@ TEST_CASE("voting unit RTL equals the functional core: every odd T from 1 to 7",
   std::vector<std::unique_ptr<rtl::vote_cosim>> units;
   std::vector<std::unique_ptr<initiator>> inis;
   for (int T : {1, 3, 5, 7}) {
-    const arch_spec a = arch_with({"protection.candidates=" + std::to_string(T)});
+    const full_spec a = arch_with({"protection.candidates=" + std::to_string(T)});
     REQUIRE(a.copies() == T);
     units.push_back(std::make_unique<rtl::vote_cosim>(("vote_t" + std::to_string(T)).c_str(), a));
     inis.push_back(std::make_unique<initiator>(("ini_t" + std::to_string(T)).c_str()));
@@ -201,7 +201,7 @@ TEST_CASE("voting unit RTL equals the functional core: every odd T from 1 to 7",
 TEST_CASE("voting unit RTL saturates the widest sums and flags them", "[rtl][vote]") {
   // base + median beyond W bits: the RTL clamps to the W-bit range and raises sat; the
   // functional core (int64) gives the exact sum, which the clamp must equal where it fits.
-  const arch_spec a = arch_with({"protection.candidates=3"});
+  const full_spec a = arch_with({"protection.candidates=3"});
   rtl::vote_cosim v("vote", a);
   initiator ini("ini");
   ini.out.bind(v.opc2vote);
@@ -240,7 +240,7 @@ TEST_CASE("voting unit RTL's latency and II are what the architecture's TLM timi
           "[rtl][vote][timing]") {
   // configs/default.yaml's timing.vote_cycles and vote_ii are the TLM voting unit's annotation;
   // they must equal the latency and II measured on the RTL for the default T.
-  const arch_spec a = arch_with({});
+  const full_spec a = arch_with({});
   rtl::vote_cosim v("vote", a);
   initiator ini("ini");
   ini.out.bind(v.opc2vote);
@@ -309,7 +309,7 @@ void opc_against_core(initiator& ini, rtl::opc_cosim& opc, const mapped_layer& l
   for (uint8_t s : opc.saturated()) REQUIRE(s == 0);
 }
 
-mapped_layer map_random(const arch_spec& a, int rows, int cols, int pruned_cols, uint64_t seed) {
+mapped_layer map_random(const full_spec& a, int rows, int cols, int pruned_cols, uint64_t seed) {
   models::weight_layer wl = fixtures::random_layer(rows, cols, pruned_cols, 0, seed);
   mapping::layer_report rep;
   return mapping::map_layer(wl, a, 0, rep);
@@ -333,7 +333,7 @@ TEST_CASE("OPC RTL equals the functional core on random mapped layers", "[rtl][o
       {{"input_signed=false", "protection.planes=2", "protection.candidates=3"}, 36, 16},
       {{"weight_bits=16", "input_bits=16", "protection.candidates=7", "crossbar.cols=256"}, 12, 4},
   };
-  std::vector<arch_spec> archs;
+  std::vector<full_spec> archs;
   std::vector<mapped_layer> layers;
   std::vector<std::unique_ptr<rtl::opc_cosim>> units;
   std::vector<std::unique_ptr<initiator>> inis;
@@ -351,7 +351,7 @@ TEST_CASE("OPC RTL equals the functional core on random mapped layers", "[rtl][o
     std::mt19937_64 g(3);
     for (size_t u = 0; u < units.size(); ++u) {
       INFO("configuration " << u);
-      const arch_spec& a = archs[u];
+      const full_spec& a = archs[u];
       const int64_t full = a.column_full_scale();
       std::uniform_int_distribution<int64_t> d(0, full);
       units[u]->stall_seed = u % 2 ? 5 : 0;
@@ -374,7 +374,7 @@ TEST_CASE("OPC RTL equals the functional core on random mapped layers", "[rtl][o
 namespace {
 /// One crossbar whose used columns all add with a positive place value (unsigned inputs, the
 /// positive array, no flipped planes): the sum over slices and planes only grows.
-mapped_layer positive_layer(const arch_spec& a, int outputs) {
+mapped_layer positive_layer(const full_spec& a, int outputs) {
   mapped_layer l;
   l.name = "widest";
   l.arch = a;
@@ -394,7 +394,7 @@ TEST_CASE("OPC RTL saturates the widest sums and flags them", "[rtl][opc]") {
   // 16-bit unsigned inputs and 16-bit weights: place values up to 2^(15 + 14); converted values
   // up to 2^VAL_W - 1 overflow a W-bit accumulator. The functional core's exact int64 sums
   // grow monotonically, so the RTL's saturating sums must equal their clamp.
-  const arch_spec a = arch_with(
+  const full_spec a = arch_with(
       {"weight_bits=16", "input_bits=16", "input_signed=false", "protection.scheme=none"});
   const mapped_layer l = positive_layer(a, 3);
   rtl::opc_cosim opc("opc", a);
@@ -434,7 +434,7 @@ TEST_CASE("OPC RTL saturates the widest sums and flags them", "[rtl][opc]") {
 
 TEST_CASE("OPC RTL's latency and II are what the architecture's TLM timing says",
           "[rtl][opc][timing]") {
-  const arch_spec a = arch_with({});
+  const full_spec a = arch_with({});
   rtl::opc_cosim opc("opc", a);
   initiator ini("ini");
   ini.out.bind(opc.adc2opc);
@@ -445,7 +445,7 @@ TEST_CASE("OPC RTL's latency and II are what the architecture's TLM timing says"
 }
 
 TEST_CASE("co-simulation refuses a T the RTL was not built for", "[rtl][vote]") {
-  const arch_spec a = arch_with({"protection.candidates=9"});
+  const full_spec a = arch_with({"protection.candidates=9"});
   REQUIRE_THROWS_WITH(rtl::vote_cosim("vote", a),
                       Catch::Contains("protection.candidates") && Catch::Contains("9"));
 }

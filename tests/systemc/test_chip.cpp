@@ -27,7 +27,7 @@ namespace {
 const std::string src = RRAMFT_SOURCE_DIR;
 
 struct fixture {
-  arch_spec arch;
+  full_spec arch;
   models::model m;
   models::image_set data;
   mapping::chip_mapping cm;
@@ -48,7 +48,7 @@ struct fixture {
 
 /// Runs the fixture's images through the platform (one elaboration) and returns its report.
 sc::run_report simulate_report(const fixture& f) {
-  const energy::table ert = energy::table::load(src + "/configs/" + f.arch.energy_table);
+  const energy::table ert = energy::table::load(f.arch.energy_table);
   sc::platform top("top", f.arch, f.cm, f.m, f.chip, {}, f.data.pixels.data(), f.data.n,
                    f.data.image_bytes());
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO,
@@ -92,7 +92,7 @@ void equivalence(const std::string& model, const std::vector<std::string>& sets,
   }
   if (f.arch.fault.transient_rate > 0) {
     // The per-read flips reached the logits: the same chip without them reads otherwise.
-    arch_spec st = f.arch;
+    full_spec st = f.arch;
     st.fault.transient_rate = 0;
     engine::mapped_backend stuck_only(f.cm, f.m, fault_map(st.fault, st.seed, st.cell_bits));
     std::vector<float> without(logits.size());
@@ -102,7 +102,7 @@ void equivalence(const std::string& model, const std::vector<std::string>& sets,
   if (f.arch.fault.analog()) {
     // The analog noise reached the logits: the ideal chip (same stuck cells and flips) reads
     // otherwise.
-    arch_spec ideal = f.arch;
+    full_spec ideal = f.arch;
     ideal.fault.variation = ideal.fault.read_noise = 0;
     engine::mapped_backend quiet(f.cm, f.m, fault_map(ideal.fault, ideal.seed, ideal.cell_bits));
     std::vector<float> without(logits.size());
@@ -309,7 +309,7 @@ struct probe : sc_core::sc_module {
 /// One vector through one crossbar of a rows x cols layer of constant weights; returns the
 /// tile's annotated latency in ns and checks the result against the integer reference.
 double one_mvm_ns(const std::vector<std::string>& sets, int cols) {
-  arch_spec a = load_arch(src + "/configs/default.yaml", sets);
+  full_spec a = load_arch(src + "/configs/default.yaml", sets);
   models::weight_layer wl;
   wl.name = "fc";
   wl.kind = "linear";
@@ -429,7 +429,7 @@ namespace {
 /// buffer), then the global buffer (its input read and output written, one port width per
 /// cycle) and the adds of the row-block partial sums; an SFU step ceil(elements / lanes) cycles.
 double closed_form_latency_ns(const fixture& f, int images) {
-  const arch_spec& a = f.arch;
+  const full_spec& a = f.arch;
   const double cyc = 1e3 / a.clock_mhz, r = a.timing.xbar_read_ns;
   const int S = a.input_bits / a.dac.bits, in_bytes = (a.input_bits + 7) / 8;
   const int port = a.buffer.bytes_per_cycle, link = a.noc.bytes_per_cycle;
@@ -491,7 +491,7 @@ double closed_form_latency_ns(const fixture& f, int images) {
 
 void network_latency_is_closed_form(const std::vector<std::string>& sets) {
   fixture f("models/zoo/mlp-pruned", sets, 2);
-  const energy::table ert = energy::table::load(src + "/configs/" + f.arch.energy_table);
+  const energy::table ert = energy::table::load(f.arch.energy_table);
   const sc::run_report rep = simulate_report(f);
   const double want = closed_form_latency_ns(f, f.data.n);
   CHECK(rep.latency_ns == Approx(want).margin(0.001 * 20));  // 1 ps resolution, ~20 roundings
@@ -510,7 +510,7 @@ void network_latency_is_closed_form(const std::vector<std::string>& sets) {
   // Programming: every kept weight occupies 2 (n - 1) bit columns (magnitude planes in the
   // positive and negative arrays), plus 2 (T - 1) per protected plane for the voting copies
   // (docs/design.md), over all its kept rows; each cell gets verify_iterations write pulses.
-  const arch_spec& a = f.arch;
+  const full_spec& a = f.arch;
   const int bitcols =
       2 * (a.weight_bits - 1) + (a.copies() - 1) * 2 * (a.copies() > 1 ? a.protection.planes : 0);
   double cells = 0;

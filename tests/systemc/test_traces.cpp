@@ -27,7 +27,7 @@ namespace {
 const std::string src = RRAMFT_SOURCE_DIR;
 
 struct run {
-  arch_spec arch;
+  full_spec arch;
   energy::table ert;
   models::model m;
   models::image_set data;
@@ -35,7 +35,7 @@ struct run {
   std::unique_ptr<sc::platform> top;
   run(const std::string& model, int n)
       : arch(load_arch(src + "/configs/default.yaml", {"fault.rate=0.01"})),
-        ert(energy::table::load(src + "/configs/" + arch.energy_table)),
+        ert(energy::table::load(arch.energy_table)),
         m(models::load_model(src + "/" + model)),
         data(models::load_dataset("fashion-mnist:" + std::to_string(n))),
         cm(mapping::map_model(m, arch)) {

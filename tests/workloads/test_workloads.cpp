@@ -95,7 +95,7 @@ void float_matches_torch(const std::string& name, const std::string& model_path)
 /// engine on the same faulty chip, on the first @p n reference inputs.
 void chip_equals_engine(const std::string& name, const std::string& model_path, int n,
                         const std::vector<std::string>& sets) {
-  const arch_spec arch = load_arch(std::string(RRAMFT_SOURCE_DIR) + "/configs/default.yaml", sets);
+  const full_spec arch = load_arch(std::string(RRAMFT_SOURCE_DIR) + "/configs/default.yaml", sets);
   models::model m = models::load_model(model_path);
   models::image_set data = reference_data(name, n);
   as_pixels(m, data);
@@ -118,7 +118,7 @@ void chip_equals_engine(const std::string& name, const std::string& model_path, 
   std::vector<float> logits(size_t(data.n) * size_t(classes));
   net.forward_images(data.pixels.data(), data.n, mb, logits.data());
   // The faults change the logits: the comparison is not between two fault-free passes.
-  arch_spec::fault_spec none = arch.fault;
+  full_spec::fault_spec none = arch.fault;
   none.rate = 0;
   const fault_map fault_free(none, arch.seed, arch.cell_bits);
   engine::mapped_backend clean(cm, m, fault_free);
