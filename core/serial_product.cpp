@@ -122,7 +122,7 @@ struct serial_product::impl {
   /// 8 bits and is widened, complemented from the 16-bit digit total and shifted in 16 bits;
   /// ADC and OPC as in the narrow path.
   bool sum16 = false;
-  bool one_plane = false;  ///< 1-bit cells: every column has exactly one plane, of shift 0
+  bool one_plane = false;    ///< 1-bit cells: every column has exactly one plane, of shift 0
   std::vector<int64_t> adc;  ///< adc_model::convert for sums 0..full_scale (<= 2^16)
   std::unique_ptr<adc_model> converter;  ///< the ADC itself, for larger sums
   std::vector<block> blocks;
