@@ -417,6 +417,25 @@ void register_all() {
               [=](benchmark::State& s) { bm_prepare(s, key); }, 0.3);
       }
     }
+  // Case 5: ViT-sized lossy layers (16-128 inputs, one row block, 40-128 outputs), 6-bit ADC,
+  // n = 256, pruned30, prepared: the layers of the ViT eval, where the per-slice subset tables
+  // and the per-column ADC weigh more than in case 3.
+  for (auto [out, in] : std::vector<std::pair<int, int>>{{128, 128}, {64, 32}}) {
+    const std::string sh =
+        "out" + std::to_string(out) + "_in" + std::to_string(in) + "_n" + std::to_string(kN1);
+    const std::string base = "case5/dense_f32/" + sh;
+    reg(
+        base,
+        [=](benchmark::State& s) {
+          bm_dense<float>(s, kN1, in, out, normal_key(out, kN1, false, 6, in));
+        },
+        0.3);
+    const std::string name = "case5/mapped_adc6/pruned30/" + sh;
+    const std::string key = normal_key(out, kN1, true, 6, in);
+    reg(
+        name, [=](benchmark::State& s) { bm_mapped(s, key, mode::prepared, base); }, 0.3);
+    pairs().push_back({name, name, base, 0});
+  }
 }
 
 /// Forwards everything to the display reporter and records seconds per iteration by name.

@@ -89,6 +89,9 @@ class serial_product {
   /// @brief yk (n x kept_cols) = the outputs of the kept inputs xk (n x kept_rows), with the
   /// transient flips of their reads @p t.
   void run(const int32_t* xk, int n, int64_t* yk, const transient_reads& t = {}) const;
+  /// @brief Which lanes run() computes in, for tests and benchmarks: "8-bit sums, int16 OPC",
+  /// "8-bit tables, 16-bit sums, int16 OPC", "16-bit sums", "32-bit sums", or "8-bit sums".
+  const char* lanes() const;
 
  private:
   struct impl;

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <map>
+#include <string>
 #include <tuple>
 
 #include "core/mvm.h"
@@ -367,15 +368,18 @@ TEST_CASE("the prepared bit-serial path equals the slice-by-slice reference", "[
 TEST_CASE("the prepared bit-serial path is exact in 8-, 16- and 32-bit lanes", "[mvm][adc]") {
   // Column full scales of 128 (8-bit lanes), 256 and 3 x 3 x 256 (16-bit lanes) and
   // 15 x 255 x 256 (32-bit lanes, the ADC computed without a table).
+  // 256 rows of 1-bit cells and DAC: 8-bit tables, sums widened to 16 bits per plane.
   struct variant {
     const char* name;
     int rows, cell_bits, dac_bits, adc_bits;
     bool is_signed;
+    const char* lanes;
   };
   for (const variant& v :
-       {variant{"128 rows", 128, 1, 1, 6, true}, variant{"256 rows", 256, 1, 1, 5, true},
-        variant{"2-bit cells and DAC", 256, 2, 2, 7, false},
-        variant{"4-bit cells, 8-bit DAC", 256, 4, 8, 12, false}}) {
+       {variant{"128 rows", 128, 1, 1, 6, true, "8-bit sums, int16 OPC"},
+        variant{"256 rows", 256, 1, 1, 5, true, "8-bit tables, 16-bit sums, int16 OPC"},
+        variant{"2-bit cells and DAC", 256, 2, 2, 7, false, "16-bit sums"},
+        variant{"4-bit cells, 8-bit DAC", 256, 4, 8, 12, false, "32-bit sums"}}) {
     INFO(v.name);
     arch_spec a;
     a.crossbar.rows = v.rows;
@@ -394,10 +398,57 @@ TEST_CASE("the prepared bit-serial path is exact in 8-, 16- and 32-bit lanes", "
     REQUIRE(!errs.empty());
     const int n = 37;
     const auto x = fixtures::random_inputs(a, n, l.rows, 32);
+    CHECK(std::string(serial_product(l, errs).lanes()) == v.lanes);
     const auto slow = run(l, errs, x, n, mvm_path::bit_serial);
     CHECK(run_prepared(l, errs, x, n) == slow);
     CHECK(run(l, errs, x, n, mvm_path::automatic) == slow);  // mvm() takes the prepared path
   }
+}
+
+TEST_CASE("the prepared path sums 256-row columns exactly from 8-bit tables", "[mvm][adc]") {
+  // 256-row crossbars of 1-bit cells, 1-bit DAC: column sums reach 256, beyond 8 bits, but no
+  // plane counts more than 128 rows (its ones, or its zeros when complemented), so each plane's
+  // table sum is exact in 8 bits and is complemented and added in 16. Every chip variant whose
+  // cells and DAC have 1 bit, lossy ADCs, faults and transients, 2 row blocks, and a column that
+  // reaches the full scale: output 0's weights are all small and positive, so its flipped MSB
+  // planes hold 256 ones, and input -1 puts a digit of 1 on every row in every slice.
+  uint64_t seed = 700;
+  int taken = 0;
+  for (auto [name, a] : variants()) {
+    if (a.cell_bits != 1 || a.dac.bits != 1) continue;
+    a.crossbar.rows = 256;
+    for (auto [bits, range] : std::vector<std::pair<int, double>>{{7, 0.0}, {5, 0.0}, {6, 200.0}})
+      for (double rate : {0.0, 0.01}) {
+        a.adc.bits = bits;
+        a.adc.range = range;
+        a.fault.rate = rate;
+        a.fault.transient_rate = rate / 4;
+        a.validate();
+        REQUIRE_FALSE(a.adc_lossless());
+        ++seed;
+        INFO(name << ", adc " << bits << " bits range " << range << ", rate " << rate);
+        auto wl = fixtures::random_layer(300, 12 + int(seed % 9), 2, 3, seed);
+        for (int r = 0; r < wl.rows; ++r) wl.w[size_t(r)] = r == 7 ? 0.0f : 0.05f;  // output 0
+        const mapped_layer l = fixtures::map(wl, a);
+        REQUIRE(l.row_blocks == 2);
+        const fault_map chip(a.fault, seed, a.cell_bits);
+        const auto errs = read_errors(l, chip);
+        const std::string lanes = serial_product(l, errs).lanes();
+        taken += lanes == "8-bit tables, 16-bit sums, int16 OPC";
+        const int n = 40;
+        auto x = fixtures::random_inputs(a, n, l.rows, seed);
+        const input_slicing sl{a.input_bits, a.dac.bits, a.input_signed};
+        for (int k = 0; k < sl.count(); ++k) REQUIRE(sl.digit(-1, k) == 1);
+        const activation_quantizer aq{a.input_bits, a.input_signed};
+        for (int i : {0, 5, 33})  // all -1; all qmin; all qmax
+          for (int r = 0; r < l.rows; ++r)
+            x[size_t(i) * l.rows + r] = i == 0 ? -1 : i == 5 ? aq.qmin() : aq.qmax();
+        CHECK(run_prepared(l, errs, x, n) == run(l, errs, x, n, mvm_path::bit_serial));
+        const transient_reads t{&chip, {seed, 3}};
+        CHECK(run_prepared(l, errs, x, n, t) == run(l, errs, x, n, mvm_path::bit_serial, t));
+      }
+  }
+  CHECK(taken >= 20);
 }
 
 TEST_CASE("a read with transient flips computes as a chip whose cells read those levels",
