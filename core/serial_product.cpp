@@ -323,6 +323,9 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
   for (int b = 0; b < int(blocks.size()); ++b) {
     const block& bl = blocks[size_t(b)];
     const int rows = std::min(R, K - b * R);
+    // The groups this block's rows fill (a layer of fewer inputs than R rows has fewer): only
+    // their tables are built, and the digits of rows_used rows are formed.
+    const int ng = (rows + kGroup - 1) / kGroup, rows_used = ng * kGroup;
     std::fill(acc, acc + size_t(O) * slots * kLanes, A(0));
     // This block's transient flips for every lane's read, by column (the order the columns
     // are visited in below).
@@ -342,7 +345,7 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
     // the digits of one slice are a shift and a mask of whole words.
     const bool bits = sizeof(U) == 1 && !digit_bits.empty();
     if (bits) {
-      std::fill(xbits, xbits + size_t(rows_alloc) * kLanes, uint8_t(0));
+      std::fill(xbits, xbits + size_t(rows_used) * kLanes, uint8_t(0));
       for (int v = 0; v < nv; ++v) {
         const int32_t* x = xk + size_t(i0 + v) * K + size_t(b) * R;
         for (int r = 0; r < rows; ++r)
@@ -353,14 +356,14 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
       // DAC digits of slice k, row-major over the lanes; absent rows and vectors are 0.
       if (bits) {
         const uint64_t mask = 0x0101010101010101ull;
-        for (size_t w = 0; w < size_t(rows_alloc) * kLanes / 8; ++w) {
+        for (size_t w = 0; w < size_t(rows_used) * kLanes / 8; ++w) {
           uint64_t word;
           std::memcpy(&word, xbits + 8 * w, 8);
           word = (word >> k) & mask;
           std::memcpy(dig + 8 * w, &word, 8);
         }
       } else {
-        std::fill(dig, dig + size_t(rows_alloc) * kLanes, U(0));
+        std::fill(dig, dig + size_t(rows_used) * kLanes, U(0));
         const uint8_t* dk = &digits[size_t(k) * nx];
         for (int v = 0; v < nv; ++v) {
           const int32_t* x = xk + size_t(i0 + v) * K + size_t(b) * R;
@@ -376,7 +379,7 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
       // its high 4 rows (hi), then entry (h << 4 | l) = hi[h] + lo[l]. Every entry is one add of
       // two values already at hand, with no chain through the table's stores.
       static_assert(kGroup == 8, "the table is built from two halves of 4 rows");
-      for (int g = 0; g < ngroups; ++g) {
+      for (int g = 0; g < ng; ++g) {
         U* t = table + size_t(g) * kPatterns * kLanes;
         VU lo[16], hi[16];
         lo[0] = VU{};
@@ -412,7 +415,7 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
       // S16: the digit total in 16 bits, from the groups' full entries (each at most 255).
       v16u16 tot16[2] = {};
       if constexpr (S16) {
-        for (int g = 0; g < ngroups; ++g) {
+        for (int g = 0; g < ng; ++g) {
           VU e;
           v16u16 w[2];
           load_lanes(e, table + (size_t(g) * kPatterns + kPatterns - 1) * kLanes);
