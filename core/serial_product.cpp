@@ -97,6 +97,12 @@ struct serial_product::impl {
     std::vector<plane> planes;
     std::vector<uint32_t> terms;  ///< offsets of table entries, in lane values
     std::vector<output> outs;
+    /// 1-bit cells, when it costs few padding terms: every column's terms padded to `width`
+    /// (a multiple of 4), column c's at fixed[c * width], and its complement mask (0 or 0xff)
+    /// in cmask[c]. The column loop then has no per-column trip count and no plane to look up.
+    uint32_t width = 0;
+    std::vector<uint32_t> fixed;
+    std::vector<uint8_t> cmask;
   };
 
   int K = 0, O = 0, T = 1, R = 0, slots = 1, nslices = 0, ngroups = 0;
@@ -279,6 +285,22 @@ serial_product::serial_product(const mapped_layer& l, const std::vector<cell_err
       out_lo[os] += std::min(double(w) * cmin, double(w) * cmax);
       out_hi[os] += std::max(double(w) * cmin, double(w) * cmax);
     }
+    if (cb == 1 && !bl.cols.empty()) {
+      uint32_t width = 0;
+      for (const impl::plane& pl : bl.planes) width = std::max(width, pl.term1 - pl.term0);
+      // Fixed width when it adds at most a quarter to the table loads (more are padding terms
+      // the loads of which cost more than the branches they save).
+      if (4 * uint64_t(width) * bl.cols.size() <= 5 * uint64_t(bl.terms.size())) {
+        bl.width = width;
+        bl.fixed.assign(size_t(width) * bl.cols.size(), 0u);
+        for (size_t c = 0; c < bl.cols.size(); ++c) {
+          const impl::plane& pl = bl.planes[bl.cols[c].plane0];
+          std::copy(bl.terms.begin() + pl.term0, bl.terms.begin() + pl.term1,
+                    bl.fixed.begin() + c * width);
+          bl.cmask.push_back(pl.complement ? 0xff : 0);
+        }
+      }
+    }
     for (double v : out_bound) bound = std::max(bound, v);
     for (size_t i = 0; i < out_lo.size(); ++i)
       inner16 = inner16 && out_lo[i] >= -32768.0 && out_hi[i] <= 32767.0;
@@ -378,23 +400,24 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
       // Subset sums of every group of 8 rows: the 16 subset sums of its low 4 rows (lo) and of
       // its high 4 rows (hi), then entry (h << 4 | l) = hi[h] + lo[l]. Every entry is one add of
       // two values already at hand, with no chain through the table's stores.
-      static_assert(kGroup == 8, "the table is built from two halves of 4 rows");
+      constexpr int kHalf = kGroup / 2, kHalfPatterns = 1 << kHalf;
+      static_assert(kGroup % 2 == 0, "the table is built from two halves");
       for (int g = 0; g < ng; ++g) {
         U* t = table + size_t(g) * kPatterns * kLanes;
-        VU lo[16], hi[16];
+        VU lo[kHalfPatterns], hi[kHalfPatterns];
         lo[0] = VU{};
         hi[0] = VU{};
-        for (int q = 1; q < 16; ++q) {
+        for (int q = 1; q < kHalfPatterns; ++q) {
           const int r = __builtin_ctz(unsigned(q));
           VU dl, dh;
           load_lanes(dl, dig + size_t(g * kGroup + r) * kLanes);
-          load_lanes(dh, dig + size_t(g * kGroup + 4 + r) * kLanes);
+          load_lanes(dh, dig + size_t(g * kGroup + kHalf + r) * kLanes);
           lo[q] = lo[q & (q - 1)] + dl;
           hi[q] = hi[q & (q - 1)] + dh;
         }
-        for (int h = 0; h < 16; ++h)
-          for (int q = 0; q < 16; ++q)
-            store_lanes(t + size_t(h * 16 + q) * kLanes, VU(hi[h] + lo[q]));
+        for (int h = 0; h < kHalfPatterns; ++h)
+          for (int q = 0; q < kHalfPatterns; ++q)
+            store_lanes(t + size_t(h * kHalfPatterns + q) * kLanes, VU(hi[h] + lo[q]));
       }
       const A wk = A(slice_weight[size_t(k)]);
       // 8-bit sums widened to 16 bits by interleaving with zeros (vpunpcklbw / vpunpckhbw): the
@@ -459,7 +482,25 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
             if constexpr (!S16) {
               // The column sum in 8 bits (it lies in 0..full_scale <= 255), then widened.
               VU sumv = {};
-              if (one_plane) {
+              if (bl.width) {
+                // Fixed width: the terms of column c at a place known without loads, and
+                // the complement as above.
+                const uint32_t* tp = bl.fixed.data() + size_t(c) * bl.width;
+                VU ps = {}, ps2 = {}, ps3 = {}, ps4 = {}, e;
+                for (uint32_t j = 0; j < bl.width; j += 4) {
+                  load_lanes(e, table + tp[j]);
+                  ps += e;
+                  load_lanes(e, table + tp[j + 1]);
+                  ps2 += e;
+                  load_lanes(e, table + tp[j + 2]);
+                  ps3 += e;
+                  load_lanes(e, table + tp[j + 3]);
+                  ps4 += e;
+                }
+                sumv = (ps + ps3) + (ps2 + ps4);
+                const VU m = VU{} + U(bl.cmask[c]);
+                sumv = ((sumv ^ m) - m) + (tot & m);
+              } else if (one_plane) {
                 // One plane of weight 1; the complement without a branch: with m = 0xff in
                 // every lane, (ps ^ m) - m = -ps, and tot & m = tot.
                 const plane& pl = bl.planes[co.plane0];
