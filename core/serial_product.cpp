@@ -19,6 +19,7 @@ namespace {
 constexpr int kLanes = 32;              ///< input vectors per pass of serial_product
 constexpr int kGroup = 8;               ///< rows per subset-sum table
 constexpr int kPatterns = 1 << kGroup;  ///< subsets of one group
+constexpr int kQuad = 4;  ///< slices per column visit (see quad in chunk)
 
 /// kLanes values of T side by side (every lane is one input vector) in one GCC/Clang vector,
 /// which the compiler splits into the registers of the -march it builds for. Only the sums of
@@ -331,8 +332,8 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
   thread_local std::vector<lane_flip> flips;
   thread_local std::vector<cell_error> terrs;
   const int rows_alloc = ngroups * kGroup;
-  if (table_buf.size() < size_t(ngroups) * kPatterns * kLanes)
-    table_buf.resize(size_t(ngroups) * kPatterns * kLanes);
+  if (table_buf.size() < size_t(kQuad) * ngroups * kPatterns * kLanes)
+    table_buf.resize(size_t(kQuad) * ngroups * kPatterns * kLanes);
   if (dig_buf.size() < size_t(rows_alloc) * kLanes) dig_buf.resize(size_t(rows_alloc) * kLanes);
   if (xbits_buf.size() < size_t(rows_alloc) * kLanes) xbits_buf.resize(size_t(rows_alloc) * kLanes);
   if (acc_buf.size() < size_t(O) * slots * kLanes) acc_buf.resize(size_t(O) * slots * kLanes);
@@ -374,6 +375,12 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
           xbits[size_t(r) * kLanes + v] = digit_bits[size_t(x[r] - xmin)];
       }
     }
+    // 8-bit sums of 1-bit cells at a fixed width, no transient flips: the tables of kQuad
+    // slices are built side by side, then every column visits them all at once (its term
+    // offsets loaded once, its ADC and OPC for kQuad slices in one iteration).
+    const bool quad = sizeof(W) == 2 && !S16 && one_plane && bl.width > 0 && flips.empty() &&
+                      nslices % kQuad == 0;
+    VU tots[kQuad];
     for (int k = 0; k < nslices; ++k) {
       // DAC digits of slice k, row-major over the lanes; absent rows and vectors are 0.
       if (bits) {
@@ -402,8 +409,10 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
       // two values already at hand, with no chain through the table's stores.
       constexpr int kHalf = kGroup / 2, kHalfPatterns = 1 << kHalf;
       static_assert(kGroup % 2 == 0, "the table is built from two halves");
+      if (quad) tots[k % kQuad] = tot;
+      U* const tk = quad ? table + size_t(k % kQuad) * ng * kPatterns * kLanes : table;
       for (int g = 0; g < ng; ++g) {
-        U* t = table + size_t(g) * kPatterns * kLanes;
+        U* t = tk + size_t(g) * kPatterns * kLanes;
         VU lo[kHalfPatterns], hi[kHalfPatterns];
         lo[0] = VU{};
         hi[0] = VU{};
@@ -465,6 +474,57 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
         ps2 += ps4;
         sum = ps + ps2;
       };
+      if constexpr (sizeof(W) == 2 && !S16) {
+        if (quad) {
+          if (k % kQuad != kQuad - 1) continue;
+          const size_t stride = size_t(ng) * kPatterns * kLanes;
+          const int k0 = k - (kQuad - 1);
+          const affine_floor f1 = to_code16, f2 = to_value16;
+          const int16_t top = int16_t(top_code);
+          for (const output& ou : bl.outs) {
+            alignas(64) W inner4[kQuad][2 * (16 + 1)][kLanes];
+            for (int q = 0; q < kQuad; ++q)
+              for (int s = 0; s < 2 * slots; ++s) std::fill(inner4[q][s], inner4[q][s] + kLanes, W(0));
+            for (uint32_t c = ou.col0; c < ou.col1; ++c) {
+              const column& co = bl.cols[c];
+              const uint32_t* tp = bl.fixed.data() + size_t(c) * bl.width;
+              VU ps[kQuad] = {}, e;
+              for (uint32_t j = 0; j < bl.width; ++j) {
+                const U* te = table + tp[j];
+                for (int q = 0; q < kQuad; ++q) {
+                  load_lanes(e, te + q * stride);
+                  ps[q] += e;
+                }
+              }
+              const VU m = VU{} + U(bl.cmask[c]);
+              for (int q = 0; q < kQuad; ++q) {
+                v16u16 halves[2];
+                widen(VU(((ps[q] ^ m) - m) + (tots[q] & m)), halves);
+                W* sum = inner4[q][2 * co.slot + co.negative];
+                for (int h = 0; h < 2; ++h) {
+                  v16i16 code = v16i16((halves[h] * uint16_t(f1.a) + uint16_t(f1.b)) >> f1.shift);
+                  if (clamp16) code = code > top ? top : code;  // vpminsw
+                  const v16i16 value = v16i16(
+                      ((v16u16(code) * uint16_t(f2.a) + uint16_t(f2.b)) >> f2.shift) << co.shift);
+                  v16i16 in;
+                  std::memcpy(&in, sum + 16 * h, sizeof in);
+                  in += value;
+                  std::memcpy(sum + 16 * h, &in, sizeof in);
+                }
+              }
+            }
+            A* __restrict a = acc + size_t(ou.out) * slots * kLanes;
+            for (int q = 0; q < kQuad; ++q) {
+              const A wq = A(slice_weight[size_t(k0 + q)]);
+              for (int s = 0; s < slots; ++s)
+#pragma omp simd
+                for (int v = 0; v < kLanes; ++v)
+                  a[size_t(s) * kLanes + v] += A(W(inner4[q][2 * s][v] - inner4[q][2 * s + 1][v])) * wq;
+            }
+          }
+          continue;
+        }
+      }
       size_t next_flip = 0;
       for (const output& ou : bl.outs) {
         // Sums per slot; in int16, the columns of positive and negative weight apart (slot
