@@ -378,7 +378,7 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
     // 8-bit sums of 1-bit cells at a fixed width, no transient flips: the tables of kQuad
     // slices are built side by side, then every column visits them all at once (its term
     // offsets loaded once, its ADC and OPC for kQuad slices in one iteration).
-    const bool quad = sizeof(W) == 2 && !S16 && one_plane && bl.width > 0 && flips.empty() &&
+    const bool quad = sizeof(W) == 2 && !S16 && one_plane && flips.empty() &&
                       nslices % kQuad == 0;
     VU tots[kQuad];
     for (int k = 0; k < nslices; ++k) {
@@ -487,16 +487,21 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
               for (int s = 0; s < 2 * slots; ++s) std::fill(inner4[q][s], inner4[q][s] + kLanes, W(0));
             for (uint32_t c = ou.col0; c < ou.col1; ++c) {
               const column& co = bl.cols[c];
-              const uint32_t* tp = bl.fixed.data() + size_t(c) * bl.width;
+              // Fixed width, or the plane's own terms.
+              const plane& pl = bl.planes[co.plane0];
+              const uint32_t* tp = bl.width ? bl.fixed.data() + size_t(c) * bl.width
+                                            : bl.terms.data() + pl.term0;
+              const uint32_t nt = bl.width ? bl.width : pl.term1 - pl.term0;
+              const U mask = bl.width ? U(bl.cmask[c]) : U(0 - U(pl.complement));
               VU ps[kQuad] = {}, e;
-              for (uint32_t j = 0; j < bl.width; ++j) {
+              for (uint32_t j = 0; j < nt; ++j) {
                 const U* te = table + tp[j];
                 for (int q = 0; q < kQuad; ++q) {
                   load_lanes(e, te + q * stride);
                   ps[q] += e;
                 }
               }
-              const VU m = VU{} + U(bl.cmask[c]);
+              const VU m = VU{} + mask;
               for (int q = 0; q < kQuad; ++q) {
                 v16u16 halves[2];
                 widen(VU(((ps[q] ^ m) - m) + (tots[q] & m)), halves);
