@@ -410,9 +410,12 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
       constexpr int kHalf = kGroup / 2, kHalfPatterns = 1 << kHalf;
       static_assert(kGroup % 2 == 0, "the table is built from two halves");
       if (quad) tots[k % kQuad] = tot;
-      U* const tk = quad ? table + size_t(k % kQuad) * ng * kPatterns * kLanes : table;
+      // With quad, the kQuad slices' entries of one subset side by side (entry e of slice k at
+      // (e kQuad + k % kQuad) lanes), so that a column's loads of one term share cache lines.
+      const size_t es = quad ? kQuad : 1;
+      U* const tk = quad ? table + size_t(k % kQuad) * kLanes : table;
       for (int g = 0; g < ng; ++g) {
-        U* t = tk + size_t(g) * kPatterns * kLanes;
+        U* t = tk + size_t(g) * kPatterns * es * kLanes;
         VU lo[kHalfPatterns], hi[kHalfPatterns];
         lo[0] = VU{};
         hi[0] = VU{};
@@ -426,7 +429,7 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
         }
         for (int h = 0; h < kHalfPatterns; ++h)
           for (int q = 0; q < kHalfPatterns; ++q)
-            store_lanes(t + size_t(h * kHalfPatterns + q) * kLanes, VU(hi[h] + lo[q]));
+            store_lanes(t + size_t(h * kHalfPatterns + q) * es * kLanes, VU(hi[h] + lo[q]));
       }
       const A wk = A(slice_weight[size_t(k)]);
       // 8-bit sums widened to 16 bits by interleaving with zeros (vpunpcklbw / vpunpckhbw): the
@@ -477,7 +480,6 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
       if constexpr (sizeof(W) == 2 && !S16) {
         if (quad) {
           if (k % kQuad != kQuad - 1) continue;
-          const size_t stride = size_t(ng) * kPatterns * kLanes;
           const int k0 = k - (kQuad - 1);
           const affine_floor f1 = to_code16, f2 = to_value16;
           const int16_t top = int16_t(top_code);
@@ -495,9 +497,9 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
               const U mask = bl.width ? U(bl.cmask[c]) : U(0 - U(pl.complement));
               VU ps[kQuad] = {}, e;
               for (uint32_t j = 0; j < nt; ++j) {
-                const U* te = table + tp[j];
+                const U* te = table + size_t(tp[j]) * kQuad;
                 for (int q = 0; q < kQuad; ++q) {
-                  load_lanes(e, te + q * stride);
+                  load_lanes(e, te + q * kLanes);
                   ps[q] += e;
                 }
               }
