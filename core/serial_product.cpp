@@ -19,7 +19,7 @@ namespace {
 constexpr int kLanes = 32;              ///< input vectors per pass of serial_product
 constexpr int kGroup = 8;               ///< rows per subset-sum table
 constexpr int kPatterns = 1 << kGroup;  ///< subsets of one group
-constexpr int kQuad = 4;  ///< slices per column visit (see quad in chunk)
+constexpr int kQuad = 4;                ///< slices per column visit (see quad in chunk)
 
 /// kLanes values of T side by side (every lane is one input vector) in one GCC/Clang vector,
 /// which the compiler splits into the registers of the -march it builds for. Only the sums of
@@ -378,8 +378,7 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
     // 8-bit sums of 1-bit cells at a fixed width, no transient flips: the tables of kQuad
     // slices are built side by side, then every column visits them all at once (its term
     // offsets loaded once, its ADC and OPC for kQuad slices in one iteration).
-    const bool quad = sizeof(W) == 2 && !S16 && one_plane && flips.empty() &&
-                      nslices % kQuad == 0;
+    const bool quad = sizeof(W) == 2 && !S16 && one_plane && flips.empty() && nslices % kQuad == 0;
     VU tots[kQuad];
     for (int k = 0; k < nslices; ++k) {
       // DAC digits of slice k, row-major over the lanes; absent rows and vectors are 0.
@@ -486,13 +485,14 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
           for (const output& ou : bl.outs) {
             alignas(64) W inner4[kQuad][2 * (16 + 1)][kLanes];
             for (int q = 0; q < kQuad; ++q)
-              for (int s = 0; s < 2 * slots; ++s) std::fill(inner4[q][s], inner4[q][s] + kLanes, W(0));
+              for (int s = 0; s < 2 * slots; ++s)
+                std::fill(inner4[q][s], inner4[q][s] + kLanes, W(0));
             for (uint32_t c = ou.col0; c < ou.col1; ++c) {
               const column& co = bl.cols[c];
               // Fixed width, or the plane's own terms.
               const plane& pl = bl.planes[co.plane0];
-              const uint32_t* tp = bl.width ? bl.fixed.data() + size_t(c) * bl.width
-                                            : bl.terms.data() + pl.term0;
+              const uint32_t* tp =
+                  bl.width ? bl.fixed.data() + size_t(c) * bl.width : bl.terms.data() + pl.term0;
               const uint32_t nt = bl.width ? bl.width : pl.term1 - pl.term0;
               const U mask = bl.width ? U(bl.cmask[c]) : U(0 - U(pl.complement));
               VU ps[kQuad] = {}, e;
@@ -526,7 +526,8 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
               for (int s = 0; s < slots; ++s)
 #pragma omp simd
                 for (int v = 0; v < kLanes; ++v)
-                  a[size_t(s) * kLanes + v] += A(W(inner4[q][2 * s][v] - inner4[q][2 * s + 1][v])) * wq;
+                  a[size_t(s) * kLanes + v] +=
+                      A(W(inner4[q][2 * s][v] - inner4[q][2 * s + 1][v])) * wq;
             }
           }
           continue;
