@@ -420,7 +420,7 @@ void register_all() {
   // Case 5: ViT-sized lossy layers (16-128 inputs, one row block, 40-128 outputs), 6-bit ADC,
   // n = 256, pruned30, prepared: the layers of the ViT eval, where the per-slice subset tables
   // and the per-column ADC weigh more than in case 3.
-  for (auto [out, in] : std::vector<std::pair<int, int>>{{128, 128}, {64, 32}}) {
+  for (auto [out, in] : std::vector<std::pair<int, int>>{{128, 128}, {40, 64}, {64, 32}}) {
     const std::string sh =
         "out" + std::to_string(out) + "_in" + std::to_string(in) + "_n" + std::to_string(kN1);
     const std::string base = "case5/dense_f32/" + sh;

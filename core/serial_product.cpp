@@ -19,6 +19,7 @@ namespace {
 constexpr int kLanes = 32;              ///< input vectors per pass of serial_product
 constexpr int kGroup = 8;               ///< rows per subset-sum table
 constexpr int kPatterns = 1 << kGroup;  ///< subsets of one group
+constexpr int kQuad = 4;                ///< slices per column visit (see quad in chunk)
 
 /// kLanes values of T side by side (every lane is one input vector) in one GCC/Clang vector,
 /// which the compiler splits into the registers of the -march it builds for. Only the sums of
@@ -97,6 +98,12 @@ struct serial_product::impl {
     std::vector<plane> planes;
     std::vector<uint32_t> terms;  ///< offsets of table entries, in lane values
     std::vector<output> outs;
+    /// 1-bit cells, when it costs few padding terms: every column's terms padded to `width`
+    /// (a multiple of 4), column c's at fixed[c * width], and its complement mask (0 or 0xff)
+    /// in cmask[c]. The column loop then has no per-column trip count and no plane to look up.
+    uint32_t width = 0;
+    std::vector<uint32_t> fixed;
+    std::vector<uint8_t> cmask;
   };
 
   int K = 0, O = 0, T = 1, R = 0, slots = 1, nslices = 0, ngroups = 0;
@@ -279,6 +286,22 @@ serial_product::serial_product(const mapped_layer& l, const std::vector<cell_err
       out_lo[os] += std::min(double(w) * cmin, double(w) * cmax);
       out_hi[os] += std::max(double(w) * cmin, double(w) * cmax);
     }
+    if (cb == 1 && !bl.cols.empty()) {
+      uint32_t width = 0;
+      for (const impl::plane& pl : bl.planes) width = std::max(width, pl.term1 - pl.term0);
+      // Fixed width when it adds at most a quarter to the table loads (more are padding terms
+      // the loads of which cost more than the branches they save).
+      if (4 * uint64_t(width) * bl.cols.size() <= 5 * uint64_t(bl.terms.size())) {
+        bl.width = width;
+        bl.fixed.assign(size_t(width) * bl.cols.size(), 0u);
+        for (size_t c = 0; c < bl.cols.size(); ++c) {
+          const impl::plane& pl = bl.planes[bl.cols[c].plane0];
+          std::copy(bl.terms.begin() + pl.term0, bl.terms.begin() + pl.term1,
+                    bl.fixed.begin() + c * width);
+          bl.cmask.push_back(pl.complement ? 0xff : 0);
+        }
+      }
+    }
     for (double v : out_bound) bound = std::max(bound, v);
     for (size_t i = 0; i < out_lo.size(); ++i)
       inner16 = inner16 && out_lo[i] >= -32768.0 && out_hi[i] <= 32767.0;
@@ -309,8 +332,8 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
   thread_local std::vector<lane_flip> flips;
   thread_local std::vector<cell_error> terrs;
   const int rows_alloc = ngroups * kGroup;
-  if (table_buf.size() < size_t(ngroups) * kPatterns * kLanes)
-    table_buf.resize(size_t(ngroups) * kPatterns * kLanes);
+  if (table_buf.size() < size_t(kQuad) * ngroups * kPatterns * kLanes)
+    table_buf.resize(size_t(kQuad) * ngroups * kPatterns * kLanes);
   if (dig_buf.size() < size_t(rows_alloc) * kLanes) dig_buf.resize(size_t(rows_alloc) * kLanes);
   if (xbits_buf.size() < size_t(rows_alloc) * kLanes) xbits_buf.resize(size_t(rows_alloc) * kLanes);
   if (acc_buf.size() < size_t(O) * slots * kLanes) acc_buf.resize(size_t(O) * slots * kLanes);
@@ -323,6 +346,9 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
   for (int b = 0; b < int(blocks.size()); ++b) {
     const block& bl = blocks[size_t(b)];
     const int rows = std::min(R, K - b * R);
+    // The groups this block's rows fill (a layer of fewer inputs than R rows has fewer): only
+    // their tables are built, and the digits of rows_used rows are formed.
+    const int ng = (rows + kGroup - 1) / kGroup, rows_used = ng * kGroup;
     std::fill(acc, acc + size_t(O) * slots * kLanes, A(0));
     // This block's transient flips for every lane's read, by column (the order the columns
     // are visited in below).
@@ -342,25 +368,30 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
     // the digits of one slice are a shift and a mask of whole words.
     const bool bits = sizeof(U) == 1 && !digit_bits.empty();
     if (bits) {
-      std::fill(xbits, xbits + size_t(rows_alloc) * kLanes, uint8_t(0));
+      std::fill(xbits, xbits + size_t(rows_used) * kLanes, uint8_t(0));
       for (int v = 0; v < nv; ++v) {
         const int32_t* x = xk + size_t(i0 + v) * K + size_t(b) * R;
         for (int r = 0; r < rows; ++r)
           xbits[size_t(r) * kLanes + v] = digit_bits[size_t(x[r] - xmin)];
       }
     }
+    // 8-bit sums of 1-bit cells at a fixed width, no transient flips: the tables of kQuad
+    // slices are built side by side, then every column visits them all at once (its term
+    // offsets loaded once, its ADC and OPC for kQuad slices in one iteration).
+    const bool quad = sizeof(W) == 2 && !S16 && one_plane && flips.empty() && nslices % kQuad == 0;
+    VU tots[kQuad];
     for (int k = 0; k < nslices; ++k) {
       // DAC digits of slice k, row-major over the lanes; absent rows and vectors are 0.
       if (bits) {
         const uint64_t mask = 0x0101010101010101ull;
-        for (size_t w = 0; w < size_t(rows_alloc) * kLanes / 8; ++w) {
+        for (size_t w = 0; w < size_t(rows_used) * kLanes / 8; ++w) {
           uint64_t word;
           std::memcpy(&word, xbits + 8 * w, 8);
           word = (word >> k) & mask;
           std::memcpy(dig + 8 * w, &word, 8);
         }
       } else {
-        std::fill(dig, dig + size_t(rows_alloc) * kLanes, U(0));
+        std::fill(dig, dig + size_t(rows_used) * kLanes, U(0));
         const uint8_t* dk = &digits[size_t(k) * nx];
         for (int v = 0; v < nv; ++v) {
           const int32_t* x = xk + size_t(i0 + v) * K + size_t(b) * R;
@@ -375,23 +406,29 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
       // Subset sums of every group of 8 rows: the 16 subset sums of its low 4 rows (lo) and of
       // its high 4 rows (hi), then entry (h << 4 | l) = hi[h] + lo[l]. Every entry is one add of
       // two values already at hand, with no chain through the table's stores.
-      static_assert(kGroup == 8, "the table is built from two halves of 4 rows");
-      for (int g = 0; g < ngroups; ++g) {
-        U* t = table + size_t(g) * kPatterns * kLanes;
-        VU lo[16], hi[16];
+      constexpr int kHalf = kGroup / 2, kHalfPatterns = 1 << kHalf;
+      static_assert(kGroup % 2 == 0, "the table is built from two halves");
+      if (quad) tots[k % kQuad] = tot;
+      // With quad, the kQuad slices' entries of one subset side by side (entry e of slice k at
+      // (e kQuad + k % kQuad) lanes), so that a column's loads of one term share cache lines.
+      const size_t es = quad ? kQuad : 1;
+      U* const tk = quad ? table + size_t(k % kQuad) * kLanes : table;
+      for (int g = 0; g < ng; ++g) {
+        U* t = tk + size_t(g) * kPatterns * es * kLanes;
+        VU lo[kHalfPatterns], hi[kHalfPatterns];
         lo[0] = VU{};
         hi[0] = VU{};
-        for (int q = 1; q < 16; ++q) {
+        for (int q = 1; q < kHalfPatterns; ++q) {
           const int r = __builtin_ctz(unsigned(q));
           VU dl, dh;
           load_lanes(dl, dig + size_t(g * kGroup + r) * kLanes);
-          load_lanes(dh, dig + size_t(g * kGroup + 4 + r) * kLanes);
+          load_lanes(dh, dig + size_t(g * kGroup + kHalf + r) * kLanes);
           lo[q] = lo[q & (q - 1)] + dl;
           hi[q] = hi[q & (q - 1)] + dh;
         }
-        for (int h = 0; h < 16; ++h)
-          for (int q = 0; q < 16; ++q)
-            store_lanes(t + size_t(h * 16 + q) * kLanes, VU(hi[h] + lo[q]));
+        for (int h = 0; h < kHalfPatterns; ++h)
+          for (int q = 0; q < kHalfPatterns; ++q)
+            store_lanes(t + size_t(h * kHalfPatterns + q) * es * kLanes, VU(hi[h] + lo[q]));
       }
       const A wk = A(slice_weight[size_t(k)]);
       // 8-bit sums widened to 16 bits by interleaving with zeros (vpunpcklbw / vpunpckhbw): the
@@ -412,7 +449,7 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
       // S16: the digit total in 16 bits, from the groups' full entries (each at most 255).
       v16u16 tot16[2] = {};
       if constexpr (S16) {
-        for (int g = 0; g < ngroups; ++g) {
+        for (int g = 0; g < ng; ++g) {
           VU e;
           v16u16 w[2];
           load_lanes(e, table + (size_t(g) * kPatterns + kPatterns - 1) * kLanes);
@@ -439,6 +476,63 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
         ps2 += ps4;
         sum = ps + ps2;
       };
+      if constexpr (sizeof(W) == 2 && !S16) {
+        if (quad) {
+          if (k % kQuad != kQuad - 1) continue;
+          const int k0 = k - (kQuad - 1);
+          const affine_floor f1 = to_code16, f2 = to_value16;
+          const int16_t top = int16_t(top_code);
+          for (const output& ou : bl.outs) {
+            alignas(64) W inner4[kQuad][2 * (16 + 1)][kLanes];
+            for (int q = 0; q < kQuad; ++q)
+              for (int s = 0; s < 2 * slots; ++s)
+                std::fill(inner4[q][s], inner4[q][s] + kLanes, W(0));
+            for (uint32_t c = ou.col0; c < ou.col1; ++c) {
+              const column& co = bl.cols[c];
+              // Fixed width, or the plane's own terms.
+              const plane& pl = bl.planes[co.plane0];
+              const uint32_t* tp =
+                  bl.width ? bl.fixed.data() + size_t(c) * bl.width : bl.terms.data() + pl.term0;
+              const uint32_t nt = bl.width ? bl.width : pl.term1 - pl.term0;
+              const U mask = bl.width ? U(bl.cmask[c]) : U(0 - U(pl.complement));
+              VU ps[kQuad] = {}, e;
+              for (uint32_t j = 0; j < nt; ++j) {
+                const U* te = table + size_t(tp[j]) * kQuad;
+                for (int q = 0; q < kQuad; ++q) {
+                  load_lanes(e, te + q * kLanes);
+                  ps[q] += e;
+                }
+              }
+              const VU m = VU{} + mask;
+              for (int q = 0; q < kQuad; ++q) {
+                v16u16 halves[2];
+                widen(VU(((ps[q] ^ m) - m) + (tots[q] & m)), halves);
+                W* sum = inner4[q][2 * co.slot + co.negative];
+                for (int h = 0; h < 2; ++h) {
+                  v16i16 code = v16i16((halves[h] * uint16_t(f1.a) + uint16_t(f1.b)) >> f1.shift);
+                  if (clamp16) code = code > top ? top : code;  // vpminsw
+                  const v16i16 value = v16i16(
+                      ((v16u16(code) * uint16_t(f2.a) + uint16_t(f2.b)) >> f2.shift) << co.shift);
+                  v16i16 in;
+                  std::memcpy(&in, sum + 16 * h, sizeof in);
+                  in += value;
+                  std::memcpy(sum + 16 * h, &in, sizeof in);
+                }
+              }
+            }
+            A* __restrict a = acc + size_t(ou.out) * slots * kLanes;
+            for (int q = 0; q < kQuad; ++q) {
+              const A wq = A(slice_weight[size_t(k0 + q)]);
+              for (int s = 0; s < slots; ++s)
+#pragma omp simd
+                for (int v = 0; v < kLanes; ++v)
+                  a[size_t(s) * kLanes + v] +=
+                      A(W(inner4[q][2 * s][v] - inner4[q][2 * s + 1][v])) * wq;
+            }
+          }
+          continue;
+        }
+      }
       size_t next_flip = 0;
       for (const output& ou : bl.outs) {
         // Sums per slot; in int16, the columns of positive and negative weight apart (slot
@@ -456,7 +550,25 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
             if constexpr (!S16) {
               // The column sum in 8 bits (it lies in 0..full_scale <= 255), then widened.
               VU sumv = {};
-              if (one_plane) {
+              if (bl.width) {
+                // Fixed width: the terms of column c at a place known without loads, and
+                // the complement as above.
+                const uint32_t* tp = bl.fixed.data() + size_t(c) * bl.width;
+                VU ps = {}, ps2 = {}, ps3 = {}, ps4 = {}, e;
+                for (uint32_t j = 0; j < bl.width; j += 4) {
+                  load_lanes(e, table + tp[j]);
+                  ps += e;
+                  load_lanes(e, table + tp[j + 1]);
+                  ps2 += e;
+                  load_lanes(e, table + tp[j + 2]);
+                  ps3 += e;
+                  load_lanes(e, table + tp[j + 3]);
+                  ps4 += e;
+                }
+                sumv = (ps + ps3) + (ps2 + ps4);
+                const VU m = VU{} + U(bl.cmask[c]);
+                sumv = ((sumv ^ m) - m) + (tot & m);
+              } else if (one_plane) {
                 // One plane of weight 1; the complement without a branch: with m = 0xff in
                 // every lane, (ps ^ m) - m = -ps, and tot & m = tot.
                 const plane& pl = bl.planes[co.plane0];
