@@ -25,7 +25,7 @@ constexpr int kQuad = 4;                ///< slices per column visit (see quad i
 /// which the compiler splits into the registers of the -march it builds for. Only the sums of
 /// the column programs use them; loops over plain arrays do the rest.
 template <class T>
-struct lanes {
+struct lane_vector {
   typedef T type __attribute__((vector_size(kLanes * sizeof(T))));
 };
 template <class V, class T>
@@ -337,7 +337,7 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
   if (dig_buf.size() < size_t(rows_alloc) * kLanes) dig_buf.resize(size_t(rows_alloc) * kLanes);
   if (xbits_buf.size() < size_t(rows_alloc) * kLanes) xbits_buf.resize(size_t(rows_alloc) * kLanes);
   if (acc_buf.size() < size_t(O) * slots * kLanes) acc_buf.resize(size_t(O) * slots * kLanes);
-  using VU = typename lanes<U>::type;
+  using VU = typename lane_vector<U>::type;
   U* __restrict table = table_buf.data();
   U* __restrict dig = dig_buf.data();
   uint8_t* __restrict xbits = xbits_buf.data();
