@@ -476,6 +476,18 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
         ps2 += ps4;
         sum = ps + ps2;
       };
+      // A column's planes added into @p sumv: each plane's table sum, its complement where the
+      // plane is mostly ones, weighted 2^shift by doubling (x86 has no 8-bit shifts).
+      auto planes_sum = [&](const block& bl, const column& co, VU& sumv) {
+        for (uint32_t pi = co.plane0; pi < co.plane1; ++pi) {
+          const plane& pl = bl.planes[pi];
+          VU ps;
+          term_sum(bl, pl, ps);
+          if (pl.complement) ps = tot - ps;
+          for (int j = 0; j < pl.shift; ++j) ps += ps;
+          sumv += ps;
+        }
+      };
       if constexpr (sizeof(W) == 2 && !S16) {
         if (quad) {
           if (k % kQuad != kQuad - 1) continue;
@@ -576,15 +588,7 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
                 const VU m = VU{} - U(pl.complement);
                 sumv = ((sumv ^ m) - m) + (tot & m);
               } else {
-                for (uint32_t pi = co.plane0; pi < co.plane1; ++pi) {
-                  const plane& pl = bl.planes[pi];
-                  VU ps;
-                  term_sum(bl, pl, ps);
-                  if (pl.complement) ps = tot - ps;
-                  // The plane's weight 2^shift by doubling: x86 has no 8-bit shifts.
-                  for (int j = 0; j < pl.shift; ++j) ps += ps;
-                  sumv += ps;
-                }
+                planes_sum(bl, co, sumv);
               }
               widen(sumv, halves);
             } else {
@@ -633,14 +637,7 @@ void serial_product::impl::chunk(const int32_t* xk, int i0, int nv, int64_t* yk,
           // The column sum, exact in the lanes' width (modulo 2^bits, and it lies in
           // 0..full_scale).
           VU sumv = {};
-          for (uint32_t pi = co.plane0; pi < co.plane1; ++pi) {
-            const plane& pl = bl.planes[pi];
-            VU ps;
-            term_sum(bl, pl, ps);
-            if (pl.complement) ps = tot - ps;
-            for (int j = 0; j < pl.shift; ++j) ps += ps;
-            sumv += ps;
-          }
+          planes_sum(bl, co, sumv);
           // Transient flips of this column: delta x DAC level, before the ADC.
           if (next_flip < flips.size() && flips[next_flip].col == int32_t(c)) {
             alignas(64) U sum[kLanes];

@@ -282,7 +282,7 @@ auto experiment::with_chip(size_t s, size_t r, int k, F use) const {
   ar.fault.transient_rate = base_.fault.transient_rate;
   ar.fault.wordline_rate = base_.fault.wordline_rate;
   ar.fault.bitline_rate = base_.fault.bitline_rate;
-  ar.fault.table = base_.fault.table;  // a measured map: the same stuck cells at every rate
+  ar.fault.table = base_.fault.table;          // a measured map: the same stuck cells at every rate
   ar.fault.variation = base_.fault.variation;  // the analog non-idealities of every trial chip
   ar.fault.read_noise = base_.fault.read_noise;
   const fault_map chip(ar.fault, trial_seed(base_.seed, k), ar.cell_bits);
